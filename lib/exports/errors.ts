@@ -17,7 +17,7 @@ export type ErrorCode =
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
-  validation_failed: 422,
+  validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

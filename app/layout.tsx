@@ -1,0 +1,15 @@
+import type { Metadata } from "next";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Partner Export Portal", template: "%s · Partner Export Portal" },
+  description: "Export your Acme Flowers inventory, product and review data.",
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen bg-gray-50 text-gray-900 antialiased">{children}</body>
+    </html>
+  );
+}

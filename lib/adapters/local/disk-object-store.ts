@@ -1,0 +1,277 @@
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ObjectStore, SignedUrlOptions, StoredObject } from "@/lib/ports";
+import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/exports/errors";
+
+/** Where in-flight writes live until they are renamed into place; never a valid key, never listed. */
+const TMP_DIR = ".tmp";
+/** S3's own limit, counted in UTF-8 bytes as S3 does. */
+const MAX_KEY_BYTES = 1024;
+
+export interface DiskObjectStoreOptions {
+  /** Absolute directory holding the objects. */
+  root: string;
+  /** HMAC key for signed download URLs. */
+  signingSecret: string;
+  /** Origin (and base path) of the app that serves `/api/files/...`, e.g. http://localhost:3000. */
+  publicBaseUrl: string;
+}
+
+/**
+ * The object store for local mode: one file per key under `root`. Writes go to
+ * a temp file and are renamed into place, so a reader sees the whole object or
+ * none. Signed URLs are real HMAC tokens with an expiry, served by the app's
+ * `/api/files/[...key]` route, so downloads take the same path as with S3.
+ */
+export class DiskObjectStore implements ObjectStore {
+  private readonly root: string;
+  private readonly secret: string;
+  private readonly baseUrl: string;
+
+  constructor(opts: DiskObjectStoreOptions) {
+    if (!path.isAbsolute(opts.root)) throw new Error(`DiskObjectStore root must be absolute: ${opts.root}`);
+    // An empty or short secret would make every signed URL forgeable.
+    if (opts.signingSecret.length < 16) throw new Error("DiskObjectStore signingSecret must be at least 16 characters");
+    const base = new URL(opts.publicBaseUrl);
+    this.root = path.resolve(opts.root);
+    this.secret = opts.signingSecret;
+    this.baseUrl = base.toString().replace(/\/+$/, "");
+  }
+
+  async put(key: string, body: Readable | Buffer, _opts?: { contentType?: string }): Promise<StoredObject> {
+    const target = this.pathOf(key);
+    const tmpDir = path.join(this.root, TMP_DIR);
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = path.join(tmpDir, randomUUID());
+    try {
+      if (Buffer.isBuffer(body)) await writeFile(tmp, body, { flag: "wx" });
+      else await pipeline(body, createWriteStream(tmp, { flags: "wx" }));
+      const { size } = await stat(tmp);
+      await this.moveIntoPlace(tmp, target, key);
+      return { key, bytes: size };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async openRead(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const file = this.pathOf(key);
+    const handle = await open(file, "r").catch((err: unknown) => {
+      throw isMissing(err) ? new ObjectNotFoundError(key) : err;
+    });
+    try {
+      const info = await handle.stat();
+      // A directory is only a shared key prefix, not an object (as on S3).
+      if (!info.isFile()) throw new ObjectNotFoundError(key);
+      if (!range) return handle.createReadStream();
+      const { start, end } = range;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start || start >= info.size) {
+        throw new RangeError(`range ${start}-${end} is not satisfiable for ${key} (${info.size} bytes)`);
+      }
+      return handle.createReadStream({ start, end: Math.min(end, info.size - 1) });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<StoredObject | null> {
+    const file = this.pathOf(key);
+    try {
+      const info = await stat(file);
+      return info.isFile() ? { key, bytes: info.size } : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<StoredObject[]> {
+    checkPrefix(prefix);
+    // Only the directory named by the prefix's complete segments can hold matches.
+    const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+    const found: StoredObject[] = [];
+    await this.walk(dirPart, prefix, found);
+    // S3 lists in UTF-8 byte order; JS string order differs for characters beyond the BMP.
+    return found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    try {
+      await unlink(file);
+    } catch (err) {
+      // Missing, or a directory (a prefix, not an object): nothing to delete.
+      if (isMissing(err) || errCode(err) === "EISDIR" || errCode(err) === "EPERM") return;
+      throw err;
+    }
+    await this.pruneEmptyDirs(path.dirname(file));
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const objects = await this.list(prefix);
+    let deleted = 0;
+    const dirs = new Set<string>();
+    for (const { key } of objects) {
+      const file = this.pathOf(key);
+      try {
+        await unlink(file);
+        deleted++;
+      } catch (err) {
+        if (!isMissing(err)) throw err; // deleted concurrently: not ours to count
+      }
+      dirs.add(path.dirname(file));
+    }
+    // Deepest first, so a parent is tried after its children are gone.
+    const ordered = [...dirs].sort((a, b) => b.length - a.length);
+    for (const dir of ordered) await this.pruneEmptyDirs(dir);
+    return deleted;
+  }
+
+  async signedDownloadUrl(key: string, opts: SignedUrlOptions): Promise<string> {
+    checkKey(key);
+    if (!opts.filename) throw new Error("signedDownloadUrl: filename is required");
+    if (!Number.isFinite(opts.expiresInSeconds) || opts.expiresInSeconds <= 0) {
+      throw new RangeError("signedDownloadUrl: expiresInSeconds must be positive");
+    }
+    // Rounded up, so the URL lives at least the requested time.
+    const exp = String(Math.ceil((Date.now() + opts.expiresInSeconds * 1000) / 1000));
+    const query = new URLSearchParams({ exp, fn: opts.filename, sig: this.sign(key, exp, opts.filename).toString("hex") });
+    return `${this.baseUrl}/api/files/${key.split("/").map(encodeURIComponent).join("/")}?${query}`;
+  }
+
+  async verifySignedRequest(
+    key: string,
+    query: URLSearchParams,
+  ): Promise<{ key: string; filename: string } | "forbidden" | "not-served-here"> {
+    try {
+      checkKey(key);
+    } catch {
+      return "forbidden";
+    }
+    // Repeated parameters could make the route read a different value than the one signed.
+    if (query.getAll("exp").length !== 1 || query.getAll("fn").length !== 1 || query.getAll("sig").length !== 1) {
+      return "forbidden";
+    }
+    const exp = query.get("exp") ?? "";
+    const fn = query.get("fn") ?? "";
+    const sig = query.get("sig") ?? "";
+    if (!/^\d{1,15}$/.test(exp) || fn === "" || !/^[0-9a-f]{64}$/.test(sig)) return "forbidden";
+    if (!timingSafeEqual(this.sign(key, exp, fn), Buffer.from(sig, "hex"))) return "forbidden";
+    if (Number(exp) * 1000 < Date.now()) return "forbidden";
+    return { key, filename: fn };
+  }
+
+  private sign(key: string, exp: string, filename: string): Buffer {
+    return createHmac("sha256", this.secret).update(`${key}\n${exp}\n${filename}`).digest();
+  }
+
+  /** The file for `key`, after checking the key cannot escape the root. */
+  private pathOf(key: string): string {
+    checkKey(key);
+    const file = path.resolve(this.root, key);
+    if (!file.startsWith(this.root + path.sep)) throw new InvalidKeyError(key, "resolves outside the store");
+    return file;
+  }
+
+  private async moveIntoPlace(tmp: string, target: string, key: string): Promise<void> {
+    // A concurrent delete may prune the directory between mkdir and rename: recreate it and retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await mkdir(path.dirname(target), { recursive: true });
+        await rename(tmp, target);
+        return;
+      } catch (err) {
+        const code = errCode(err);
+        if (code === "ENOENT" && attempt < 3) continue;
+        if (code === "ENOTDIR" || code === "EEXIST" || code === "EISDIR") {
+          // On disk a key cannot be both an object and a prefix ("a" and "a/b").
+          throw new BackendError("key_conflict", `object key ${key} conflicts with an existing object or prefix`, false, {
+            cause: err,
+          });
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async walk(dirKey: string, prefix: string, out: StoredObject[]): Promise<void> {
+    const dir = dirKey === "" ? this.root : path.join(this.root, dirKey);
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for (const entry of entries) {
+      if (dirKey === "" && entry.name === TMP_DIR) continue;
+      const key = dirKey === "" ? entry.name : `${dirKey}/${entry.name}`;
+      if (entry.isDirectory()) {
+        // Descend only where keys can still match the prefix.
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(key, prefix, out);
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        try {
+          out.push({ key, bytes: (await stat(path.join(dir, entry.name))).size });
+        } catch (err) {
+          if (!isMissing(err)) throw err; // deleted while listing
+        }
+      }
+    }
+  }
+
+  /** Removes `dir` and its parents while they are empty, never the root itself. */
+  private async pruneEmptyDirs(dir: string): Promise<void> {
+    let current = dir;
+    while (current.startsWith(this.root + path.sep)) {
+      try {
+        await rmdir(current);
+      } catch (err) {
+        const code = errCode(err);
+        if (code === "ENOTEMPTY" || code === "EEXIST") return;
+        if (code !== "ENOENT") throw err;
+      }
+      current = path.dirname(current);
+    }
+  }
+}
+
+/** Throws InvalidKeyError unless `key` is a plain relative key ("a/b.zip"). */
+function checkKey(key: string): void {
+  if (typeof key !== "string" || key === "") throw new InvalidKeyError(String(key), "empty");
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new InvalidKeyError(key, `longer than ${MAX_KEY_BYTES} bytes`);
+  if (key.includes("\0")) throw new InvalidKeyError(key, "contains NUL");
+  if (key.includes("\\")) throw new InvalidKeyError(key, "contains a backslash");
+  if (key.startsWith("/")) throw new InvalidKeyError(key, "starts with /");
+  const segments = key.split("/");
+  for (const s of segments) {
+    if (s === "") throw new InvalidKeyError(key, "has an empty segment");
+    if (s === "." || s === "..") throw new InvalidKeyError(key, `has a "${s}" segment`);
+  }
+  if (segments[0] === TMP_DIR) throw new InvalidKeyError(key, `"${TMP_DIR}/" is reserved`);
+}
+
+/** A list prefix may end mid-segment ("exports/ab") or with "/", but its complete segments follow the key rules. */
+function checkPrefix(prefix: string): void {
+  if (prefix === "") return;
+  if (prefix.includes("\0") || prefix.includes("\\") || prefix.startsWith("/")) {
+    throw new InvalidKeyError(prefix, "not a valid key prefix");
+  }
+  const complete = prefix.split("/").slice(0, -1);
+  if (complete.some((s) => s === "" || s === "." || s === "..")) throw new InvalidKeyError(prefix, "not a valid key prefix");
+}
+
+function errCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = errCode(err);
+  return code === "ENOENT" || code === "ENOTDIR";
+}

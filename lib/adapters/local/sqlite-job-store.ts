@@ -1,0 +1,266 @@
+import type { Database } from "better-sqlite3";
+import type { ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
+import {
+  decodeCursor,
+  encodeCursor,
+  type ExportListQuery,
+  type ExportRecord,
+  type ExportStep,
+  type Page,
+} from "@/lib/exports/model";
+import { ApiError } from "@/lib/exports/errors";
+
+type FieldKind = "text" | "int" | "bool" | "json";
+
+/** Record field -> column. The only source of column names in SQL, so patch keys can never inject SQL. */
+const FIELDS = [
+  ["id", "id", "text"],
+  ["supplierId", "supplier_id", "text"],
+  ["requestedBy", "requested_by", "text"],
+  ["requesterEmail", "requester_email", "text"],
+  ["dataset", "dataset", "text"],
+  ["params", "params", "json"],
+  ["format", "format", "text"],
+  ["bom", "bom", "bool"],
+  ["notify", "notify", "bool"],
+  ["status", "status", "text"],
+  ["createdAt", "created_at", "text"],
+  ["updatedAt", "updated_at", "text"],
+  ["startedAt", "started_at", "text"],
+  ["finishedAt", "finished_at", "text"],
+  ["attempts", "attempts", "int"],
+  ["statementId", "statement_id", "text"],
+  ["rowCount", "row_count", "int"],
+  ["fileCount", "file_count", "int"],
+  ["archiveBytes", "archive_bytes", "int"],
+  ["sha256", "sha256", "text"],
+  ["archiveKey", "archive_key", "text"],
+  ["expiresAt", "expires_at", "text"],
+  ["errorCode", "error_code", "text"],
+  ["errorMessage", "error_message", "text"],
+  ["notifiedAt", "notified_at", "text"],
+] as const satisfies ReadonlyArray<readonly [keyof ExportRecord, string, FieldKind]>;
+
+const COLUMN = new Map<string, { column: string; kind: FieldKind }>(FIELDS.map(([f, column, kind]) => [f, { column, kind }]));
+
+/** Fields fixed at creation: a patch that names one is a programming error, not a silent no-op. */
+const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+
+const UNSET_COLUMN: Record<NonNullable<TransitionCondition["unset"]>[number], string> = {
+  notifiedAt: "notified_at",
+  statementId: "statement_id",
+};
+
+type SqlValue = string | number | null;
+type Row = Record<string, SqlValue>;
+
+const EXPORTS = "pe_exports";
+const STEPS = "pe_export_steps";
+
+/**
+ * Job state for local mode, in the SQLite file the web process and the worker share.
+ * Every read-then-write runs in a `BEGIN IMMEDIATE` transaction, so the write lock is
+ * taken before the read and the compare-and-set cannot interleave with another process.
+ */
+export class SqliteJobStore implements JobStore {
+  constructor(private readonly db: Database) {
+    const cols = FIELDS.map(([, column, kind]) => {
+      if (column === "id") return "id TEXT PRIMARY KEY";
+      return `${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`;
+    }).join(",\n  ");
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${EXPORTS} (
+        ${cols}
+      );
+      -- A supplier's history and the admin list are both newest-first index scans.
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_supplier_created ON ${EXPORTS} (supplier_id, created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_created ON ${EXPORTS} (created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_expires ON ${EXPORTS} (status, expires_at);
+      CREATE TABLE IF NOT EXISTS ${STEPS} (
+        export_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        step TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (export_id, seq)
+      );
+      -- The step history is an audit trail: refuse edits at the storage level too.
+      CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_update BEFORE UPDATE ON ${STEPS}
+        BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
+      CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_delete BEFORE DELETE ON ${STEPS}
+        BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
+    `);
+  }
+
+  async createExport(record: ExportRecord, steps: ExportStep[]): Promise<void> {
+    const names = FIELDS.map(([, column]) => column);
+    const insert = this.db.prepare(
+      `INSERT INTO ${EXPORTS} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`,
+    );
+    const values = FIELDS.map(([field, , kind]) => toSql(kind, record[field]));
+    this.db
+      .transaction(() => {
+        try {
+          insert.run(values);
+        } catch (err) {
+          if (isSqliteError(err, "SQLITE_CONSTRAINT_PRIMARYKEY")) {
+            throw new ApiError("conflict", `Export ${record.id} already exists.`);
+          }
+          throw err;
+        }
+        this.insertSteps(record.id, steps);
+      })
+      .immediate();
+  }
+
+  async getExport(id: string): Promise<ExportRecord | null> {
+    const row = this.db.prepare(`SELECT * FROM ${EXPORTS} WHERE id = ?`).get(id) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async transition(
+    id: string,
+    cond: TransitionCondition,
+    patch: ExportPatch,
+    steps: ExportStep[] = [],
+  ): Promise<ExportRecord | null> {
+    if (cond.status.length === 0) return null;
+    const sets: string[] = [];
+    const values: SqlValue[] = [];
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const col = COLUMN.get(field);
+      if (!col || IMMUTABLE.has(field)) throw new Error(`transition: field ${field} cannot be patched`);
+      sets.push(`${col.column} = ?`);
+      values.push(toSql(col.kind, value));
+    }
+    // An empty patch still has to test the condition (and may append steps).
+    if (sets.length === 0) sets.push("status = status");
+    const where = [`id = ?`, `status IN (${cond.status.map(() => "?").join(", ")})`];
+    for (const field of cond.unset ?? []) where.push(`${UNSET_COLUMN[field]} IS NULL`);
+    const update = this.db.prepare(`UPDATE ${EXPORTS} SET ${sets.join(", ")} WHERE ${where.join(" AND ")}`);
+    const select = this.db.prepare(`SELECT * FROM ${EXPORTS} WHERE id = ?`);
+
+    return this.db
+      .transaction((): ExportRecord | null => {
+        const { changes } = update.run(...values, id, ...cond.status);
+        if (changes === 0) return null;
+        this.insertSteps(id, steps);
+        return fromRow(select.get(id) as Row);
+      })
+      .immediate();
+  }
+
+  async appendSteps(id: string, steps: ExportStep[]): Promise<void> {
+    const exists = this.db.prepare(`SELECT 1 FROM ${EXPORTS} WHERE id = ?`);
+    this.db
+      .transaction(() => {
+        // Steps of an unknown export would be an orphaned history nobody can see.
+        if (!exists.get(id)) throw new ApiError("not_found", `Export ${id} does not exist.`);
+        this.insertSteps(id, steps);
+      })
+      .immediate();
+  }
+
+  async listSteps(id: string): Promise<ExportStep[]> {
+    const rows = this.db
+      .prepare(`SELECT at, step, detail FROM ${STEPS} WHERE export_id = ? ORDER BY seq`)
+      .all(id) as Array<{ at: string; step: ExportStep["step"]; detail: string }>;
+    return rows.map((r) => ({ at: r.at, step: r.step, detail: JSON.parse(r.detail) as ExportStep["detail"] }));
+  }
+
+  async listExports(query: ExportListQuery): Promise<Page<ExportRecord>> {
+    const { limit } = query;
+    if (!Number.isInteger(limit) || limit < 1) throw new ApiError("bad_request", "limit must be a positive integer.");
+    const where: string[] = [];
+    const values: SqlValue[] = [];
+    if (query.supplierId !== undefined) {
+      where.push("supplier_id = ?");
+      values.push(query.supplierId);
+    }
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      values.push(query.status);
+    }
+    if (query.dataset !== undefined) {
+      where.push("dataset = ?");
+      values.push(query.dataset);
+    }
+    if (query.from !== undefined) {
+      where.push("created_at >= ?");
+      values.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push("created_at < ?");
+      values.push(query.to);
+    }
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      if (!after) throw new ApiError("bad_request", "The cursor is malformed; start again from the first page.");
+      // Row-value comparison keeps the index usable for the keyset seek.
+      where.push("(created_at, id) < (?, ?)");
+      values.push(after.createdAt, after.id);
+    }
+    const sql =
+      `SELECT * FROM ${EXPORTS}` +
+      (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
+      ` ORDER BY created_at DESC, id DESC LIMIT ?`;
+    // One extra row tells whether another page exists without a second query.
+    const rows = this.db.prepare(sql).all(...values, limit + 1) as Row[];
+    const items = rows.slice(0, limit).map(fromRow);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async listExpiredReady(now: string, limit: number): Promise<ExportRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM ${EXPORTS} WHERE status = 'ready' AND expires_at IS NOT NULL AND expires_at < ?
+         ORDER BY expires_at ASC, id ASC LIMIT ?`,
+      )
+      .all(now, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Appends after the export's last step; callers hold the write lock, so seq cannot collide. */
+  private insertSteps(id: string, steps: readonly ExportStep[]): void {
+    if (steps.length === 0) return;
+    const { last } = this.db
+      .prepare(`SELECT COALESCE(MAX(seq), 0) AS last FROM ${STEPS} WHERE export_id = ?`)
+      .get(id) as { last: number };
+    const insert = this.db.prepare(`INSERT INTO ${STEPS} (export_id, seq, at, step, detail) VALUES (?, ?, ?, ?, ?)`);
+    steps.forEach((s, i) => insert.run(id, last + i + 1, s.at, s.step, JSON.stringify(s.detail)));
+  }
+}
+
+function toSql(kind: FieldKind, value: unknown): SqlValue {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case "bool":
+      return value ? 1 : 0;
+    case "json":
+      return JSON.stringify(value);
+    case "int":
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new TypeError(`expected a number, got ${String(value)}`);
+      return value;
+    case "text":
+      if (typeof value !== "string") throw new TypeError(`expected a string, got ${String(value)}`);
+      return value;
+  }
+}
+
+function fromRow(row: Row): ExportRecord {
+  const out: Record<string, unknown> = {};
+  for (const [field, column, kind] of FIELDS) {
+    const v = row[column] ?? null;
+    if (v === null) out[field] = null;
+    else if (kind === "bool") out[field] = v === 1;
+    else if (kind === "json") out[field] = JSON.parse(String(v));
+    else out[field] = v;
+  }
+  return out as unknown as ExportRecord;
+}
+
+function isSqliteError(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as Error & { code?: unknown }).code === code;
+}

@@ -1,0 +1,193 @@
+/**
+ * The environment, parsed once with zod, and the one place that builds the
+ * adapters. `EXPORT_BACKEND` picks them: `local` (default; DuckDB, SQLite, a
+ * folder, an outbox — a fresh clone needs no .env at all) or `aws`.
+ */
+import { hkdfSync, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import type { Logger } from "pino";
+import { DiskObjectStore } from "./adapters/local/disk-object-store";
+import { DuckDbWarehouse } from "./adapters/local/duckdb-warehouse";
+import { OutboxMailer } from "./adapters/local/outbox-mailer";
+import { openSqlite } from "./adapters/local/sqlite";
+import { SqliteJobStore } from "./adapters/local/sqlite-job-store";
+import { SqliteQueue } from "./adapters/local/sqlite-queue";
+import type { ExportDeps, ExportSettings } from "./exports/deps";
+import { createLogger } from "./log";
+import type { Warehouse } from "./ports";
+
+/** Empty strings count as unset, so `FOO=` in a shell or .env does not defeat a default. */
+const opt = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => opt(z.coerce.number().int().min(min).max(max).default(def));
+
+export const ZEnv = z
+  .object({
+    EXPORT_BACKEND: opt(z.enum(["local", "aws"]).default("local")),
+    NODE_ENV: opt(z.enum(["development", "production", "test"]).default("development")),
+    LOG_LEVEL: opt(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+    /** Base URL people reach the portal at (links in emails, local signed URLs). */
+    PUBLIC_URL: opt(z.url().default("http://localhost:3000")),
+    /** Signs sessions and (locally) download URLs. Generated and kept in DATA_DIR in local mode when unset. */
+    AUTH_SECRET: opt(z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional()),
+    RETENTION_DAYS: int(7, 1, 365),
+    DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
+    ZIP_LEVEL: int(1, 0, 9),
+    ZIP_CONCURRENCY: int(2, 1, 16),
+    WORKER_CONCURRENCY: int(2, 1, 64),
+    INLINE_WAIT_MS: int(3000, 0, 60_000),
+    POLL_DELAY_SECONDS: int(2, 0, 900),
+    MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
+    RETRY_BASE_SECONDS: int(10, 0, 900),
+    VISIBILITY_SECONDS: int(60, 5, 43_200),
+    MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
+
+    // local backend
+    DATA_DIR: opt(z.string().default(".data")),
+    DUCKDB_PATH: opt(z.string().optional()),
+    DUCKDB_MEMORY_LIMIT: opt(z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i).default("1GB")),
+    DUCKDB_THREADS: int(2, 1, 64),
+    UNLOAD_MAX_FILE_MB: int(256, 1, 6200),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EXPORT_BACKEND === "aws" && !env.AUTH_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "AUTH_SECRET is required with EXPORT_BACKEND=aws" });
+    }
+  });
+export type Env = z.infer<typeof ZEnv>;
+
+export interface AppConfig {
+  env: Env;
+  /** Absolute data folder of the local backend. */
+  dataDir: string;
+  authSecret: string;
+  settings: ExportSettings;
+}
+
+/** Parses the environment; throws one readable error listing every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = ZEnv.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    env,
+    dataDir,
+    authSecret: env.AUTH_SECRET ?? localSecret(dataDir),
+    settings: {
+      publicUrl: env.PUBLIC_URL.replace(/\/$/, ""),
+      retentionDays: env.RETENTION_DAYS,
+      downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+      zipLevel: env.ZIP_LEVEL,
+      zipConcurrency: env.ZIP_CONCURRENCY,
+      spoolDir: path.join(dataDir, "spool"),
+      inlineWaitMs: env.INLINE_WAIT_MS,
+      pollDelaySeconds: env.POLL_DELAY_SECONDS,
+      maxPollDelaySeconds: env.MAX_POLL_DELAY_SECONDS,
+      retryBaseSeconds: env.RETRY_BASE_SECONDS,
+      maxReceives: 3,
+      visibilitySeconds: env.VISIBILITY_SECONDS,
+    },
+  };
+}
+
+/**
+ * Local mode needs a secret but a fresh clone has none: make one, keep it in
+ * the data folder (so the web and worker processes and restarts agree), and say so.
+ */
+function localSecret(dataDir: string): string {
+  const file = path.join(dataDir, "auth-secret");
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(32).toString("base64url");
+    try {
+      fs.writeFileSync(file, secret, { flag: "wx", mode: 0o600 });
+      console.warn(`[config] AUTH_SECRET is not set: generated a local one in ${file} (local mode only).`);
+      return secret;
+    } catch {
+      return fs.readFileSync(file, "utf8").trim(); // another process won the race
+    }
+  }
+}
+
+export interface AppDeps extends ExportDeps {
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/** Builds every adapter for the configured backend. Call once per process (see `getDeps`). */
+export function buildDeps(config: AppConfig, log: Logger): AppDeps {
+  const { env, dataDir, settings } = config;
+  switch (env.EXPORT_BACKEND) {
+    case "local": {
+      const db = openSqlite(path.join(dataDir, "jobs.sqlite"));
+      const unloadRoot = path.join(dataDir, "unload-store");
+      const signingSecret = deriveKey(config.authSecret, "local-file-urls");
+      let warehouse: DuckDbWarehouse | undefined;
+      // The web process never runs queries; open DuckDB only where one is submitted.
+      const lazyWarehouse: Warehouse = {
+        submitUnload: (req) => getWarehouse().submitUnload(req),
+        describe: (id) => getWarehouse().describe(id),
+        cancel: (id) => getWarehouse().cancel(id),
+        close: async () => warehouse?.close(),
+      };
+      const getWarehouse = () =>
+        (warehouse ??= new DuckDbWarehouse({
+          dbPath: path.resolve(env.DUCKDB_PATH ?? path.join(dataDir, "warehouse.duckdb")),
+          unloadRoot,
+          memoryLimit: env.DUCKDB_MEMORY_LIMIT,
+          threads: env.DUCKDB_THREADS,
+          maxFileSizeMb: env.UNLOAD_MAX_FILE_MB,
+        }));
+      return {
+        config,
+        jobs: new SqliteJobStore(db),
+        queue: new SqliteQueue({ db, name: "exports", deadLetter: { name: "exports-dlq", maxReceives: settings.maxReceives } }),
+        deadLetterQueue: new SqliteQueue({ db, name: "exports-dlq" }),
+        warehouse: lazyWarehouse,
+        unloadStore: new DiskObjectStore({ root: unloadRoot, signingSecret, publicBaseUrl: settings.publicUrl }),
+        archiveStore: new DiskObjectStore({ root: path.join(dataDir, "archive-store"), signingSecret, publicBaseUrl: settings.publicUrl }),
+        mailer: new OutboxMailer({ dir: path.join(dataDir, "outbox"), from: env.MAIL_FROM }),
+        settings,
+        log,
+        now: () => new Date(),
+        close: async () => {
+          await lazyWarehouse.close();
+          db.close();
+        },
+      };
+    }
+    case "aws":
+      throw new Error("EXPORT_BACKEND=aws: the AWS adapters are not part of this build yet; use EXPORT_BACKEND=local.");
+    default: {
+      const never: never = env.EXPORT_BACKEND;
+      throw new Error(`Unknown EXPORT_BACKEND ${String(never)}`);
+    }
+  }
+}
+
+/** A sub-key for one purpose, so one leaked key does not open the others. */
+export function deriveKey(secret: string, purpose: string): string {
+  return Buffer.from(hkdfSync("sha256", secret, "partner-export-portal", purpose, 32)).toString("hex");
+}
+
+const globalForDeps = globalThis as unknown as { __exportDeps?: AppDeps };
+
+/**
+ * The process's adapters, built on first use. Kept on globalThis so Next's dev
+ * server, which re-evaluates modules on every edit, does not open a new
+ * SQLite handle each time.
+ */
+export function getDeps(): AppDeps {
+  if (!globalForDeps.__exportDeps) {
+    const config = loadConfig();
+    globalForDeps.__exportDeps = buildDeps(config, createLogger(config.env.LOG_LEVEL, "portal"));
+  }
+  return globalForDeps.__exportDeps;
+}

@@ -1,0 +1,74 @@
+import type { Logger } from "pino";
+import type { JobStore, Mailer, ObjectStore, Queue, Warehouse } from "../ports";
+
+/** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
+export interface ExportSettings {
+  /** Base URL of the portal, for links in emails. */
+  publicUrl: string;
+  /** Archives are kept this long after they are ready. */
+  retentionDays: number;
+  /** Lifetime of a signed download URL. */
+  downloadUrlTtlSeconds: number;
+  /** Deflate level of the archive (0 = stored). */
+  zipLevel: number;
+  /** Part files compressed at once. */
+  zipConcurrency: number;
+  /** Folder for compressed parts waiting their turn in the zip. */
+  spoolDir: string;
+  /** How long one delivery waits for a statement before handing over to a delayed poll message. */
+  inlineWaitMs: number;
+  /** Delay of the first poll message; later polls wait longer, up to `maxPollDelaySeconds`. */
+  pollDelaySeconds: number;
+  maxPollDelaySeconds: number;
+  /** First delay before a retryable fault is retried; doubles each delivery. */
+  retryBaseSeconds: number;
+  /** Deliveries before a message goes to the dead-letter queue (the queue enforces it; the worker reports it). */
+  maxReceives: number;
+  /** How long a delivery stays hidden from other workers; the runner extends it while working. */
+  visibilitySeconds: number;
+}
+
+/** Everything the export domain needs from the outside world. Built once by `lib/config.ts`. */
+export interface ExportDeps {
+  jobs: JobStore;
+  queue: Queue;
+  deadLetterQueue: Queue;
+  warehouse: Warehouse;
+  /** Where the warehouse writes part files (S3 unload bucket / local folder). */
+  unloadStore: ObjectStore;
+  /** Where archives are kept and downloaded from. */
+  archiveStore: ObjectStore;
+  mailer: Mailer;
+  settings: ExportSettings;
+  log: Logger;
+  now: () => Date;
+  /**
+   * Called at each step boundary of the worker. A no-op in production; tests
+   * throw from it to simulate a crash at that point and prove the next
+   * delivery finishes the export exactly once.
+   */
+  checkpoint?: (name: WorkerCheckpoint, exportId: string) => void;
+}
+
+export type WorkerCheckpoint = "claimed" | "submitted" | "query-finished" | "archive-written" | "ready" | "notified";
+
+/** Who is asking: resolved from the session or API token, never from the request body. */
+export interface Actor {
+  userId: string;
+  email: string;
+  role: "supplier" | "admin";
+  /** The supplier a supplier user belongs to; null for admins. */
+  supplierId: string | null;
+}
+
+/**
+ * Thrown by a test's `checkpoint` to stand for the process dying at that
+ * point: the worker lets it through untouched (no retry step, no release),
+ * exactly as if the process had stopped there.
+ */
+export class SimulatedCrash extends Error {
+  constructor(at: WorkerCheckpoint) {
+    super(`simulated crash at ${at}`);
+    this.name = "SimulatedCrash";
+  }
+}

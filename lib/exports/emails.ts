@@ -1,0 +1,84 @@
+/**
+ * The "ready" and "failed" emails. They link to the export's page in the
+ * portal, never to a raw signed URL: the page (or the download route behind
+ * it) signs a fresh URL each time, so the link never goes stale.
+ */
+import { getDataset } from "../datasets/catalog";
+import type { MailMessage } from "../ports";
+import type { ExportRecord } from "./model";
+
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+function describeFilters(record: ExportRecord): string {
+  const entries = Object.entries(record.params);
+  if (entries.length === 0) return "no filters";
+  return entries.map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`).join("; ");
+}
+
+function layout(title: string, rows: [string, string][], link: string, linkText: string, note: string): string {
+  const body = rows
+    .map(([k, v]) => `<tr><td style="padding:4px 12px 4px 0;color:#555">${escapeHtml(k)}</td><td style="padding:4px 0">${escapeHtml(v)}</td></tr>`)
+    .join("");
+  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#111;max-width:560px">
+<h1 style="font-size:20px">${escapeHtml(title)}</h1>
+<table style="border-collapse:collapse;font-size:14px">${body}</table>
+<p><a href="${escapeHtml(link)}" style="display:inline-block;background:#be185d;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(linkText)}</a></p>
+<p style="font-size:12px;color:#666">${escapeHtml(note)}</p>
+</body></html>`;
+}
+
+export function exportPageUrl(publicUrl: string, id: string): string {
+  return `${publicUrl.replace(/\/$/, "")}/exports/${id}`;
+}
+
+export function renderReadyEmail(record: ExportRecord, publicUrl: string): MailMessage {
+  const title = getDataset(record.dataset)?.title ?? record.dataset;
+  const link = exportPageUrl(publicUrl, record.id);
+  const rows: [string, string][] = [
+    ["Dataset", title],
+    ["Filters", describeFilters(record)],
+    ["Format", record.format.toUpperCase()],
+    ["Rows", (record.rowCount ?? 0).toLocaleString("en-US")],
+    ["Size", formatBytes(record.archiveBytes ?? 0)],
+    ["Available until", record.expiresAt ?? ""],
+  ];
+  const note = "The download link on the export page is created fresh each time you open it.";
+  return {
+    to: record.requesterEmail,
+    subject: `Your ${title} export is ready`,
+    text: [`Your ${title} export is ready.`, "", ...rows.map(([k, v]) => `${k}: ${v}`), "", `Download it from the export page: ${link}`, "", note].join("\n"),
+    html: layout(`Your ${title} export is ready`, rows, link, "Open the export", note),
+    idempotencyKey: `export-ready-${record.id}`,
+  };
+}
+
+export function renderFailedEmail(record: ExportRecord, publicUrl: string): MailMessage {
+  const title = getDataset(record.dataset)?.title ?? record.dataset;
+  const link = exportPageUrl(publicUrl, record.id);
+  const rows: [string, string][] = [
+    ["Dataset", title],
+    ["Filters", describeFilters(record)],
+    ["What went wrong", record.errorMessage ?? "Unknown error"],
+  ];
+  const note = "You can change the filters and run it again from the export page.";
+  return {
+    to: record.requesterEmail,
+    subject: `Your ${title} export failed`,
+    text: [`Your ${title} export failed.`, "", ...rows.map(([k, v]) => `${k}: ${v}`), "", `Details: ${link}`, "", note].join("\n"),
+    html: layout(`Your ${title} export failed`, rows, link, "See what happened", note),
+    idempotencyKey: `export-failed-${record.id}-${record.attempts}`,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Request schemas of the export API, shared by route handlers, the OpenAPI
+ * document and the service (which re-validates whatever it is given).
+ */
+import { z } from "zod";
+import { EXPORT_STATUSES, ZExportFormat } from "./model";
+
+const ZSupplierId = z.string().regex(/^[a-z0-9_]{1,40}$/, "Supplier ids are lower-case letters, digits and _.");
+
+export const ZCreateExportRequest = z
+  .object({
+    dataset: z.string().min(1).max(64),
+    params: z.record(z.string(), z.unknown()).default({}),
+    format: ZExportFormat.default("csv"),
+    /** CSV only: add a UTF-8 byte-order mark so Excel shows accents right. */
+    bom: z.boolean().default(false),
+    /** Email the requester when the export is ready or has failed. */
+    notify: z.boolean().default(true),
+    /** Admins only: whose data (omitted: every supplier). A supplier sending it is refused. */
+    supplierId: ZSupplierId.optional(),
+  })
+  .strict();
+export type TCreateExportRequest = z.input<typeof ZCreateExportRequest>;
+
+const ZIsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/, "Use a date like 2026-11-27.")
+  .refine((s) => !Number.isNaN(Date.parse(s)), "Not a real date.");
+
+/** Query string of the history and admin lists (all strings, as they come from a URL). */
+export const ZListExportsQuery = z
+  .object({
+    status: z.enum(EXPORT_STATUSES).optional(),
+    dataset: z.string().regex(/^[a-z0-9_]{1,64}$/).optional(),
+    from: ZIsoDate.optional(),
+    to: ZIsoDate.optional(),
+    cursor: z.string().max(512).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    supplierId: ZSupplierId.optional(),
+  })
+  .strict();
+export type TListExportsQuery = z.input<typeof ZListExportsQuery>;

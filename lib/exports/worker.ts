@@ -1,0 +1,357 @@
+/**
+ * The worker's steps: claim -> unload -> (poll) -> archive -> ready -> notify.
+ *
+ * The message only names the export; what to do next is read from the export's
+ * stored status, so every delivery — first, duplicate, poll or redelivery after
+ * a crash — resumes where the last one stopped. Each step is idempotent and
+ * ends in a compare-and-set, so two deliveries racing on one export cannot
+ * both advance it, and a crash anywhere still ends with one archive and one email.
+ */
+import path from "node:path";
+import { getDataset } from "../datasets/catalog";
+import type { SupplierScope } from "../datasets/types";
+import type { UnloadManifest, StatementState } from "../ports";
+import { SimulatedCrash, type ExportDeps } from "./deps";
+import { renderFailedEmail, renderReadyEmail } from "./emails";
+import { BackendError } from "./errors";
+import { exportMessage, ZExportMessage } from "./messages";
+import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
+import { moveExport } from "./state-machine";
+import { createZipArchive, type ZipEntryInput } from "./zip-writer";
+
+export type WorkerOutcome =
+  /** Done with this message: ack it. */
+  | { kind: "done" }
+  /** A retryable fault: make the message visible again after `delaySeconds`. */
+  | { kind: "retry"; delaySeconds: number; error: string };
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export function unloadPrefix(exportId: string): string {
+  return `unload/${exportId}/`;
+}
+
+export function archiveKeyOf(record: ExportRecord): string {
+  return `archives/${record.supplierId ?? "all"}/${record.id}.zip`;
+}
+
+function step(deps: ExportDeps, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
+  return { at: deps.now().toISOString(), step: name, detail };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Handles one delivery of an export message. Never throws for a fault of the
+ * export or a backend (they become a failed export or a retry outcome); only a
+ * `SimulatedCrash` from a test passes through.
+ */
+export async function handleExportMessage(deps: ExportDeps, body: unknown, delivery: { receiveCount: number }): Promise<WorkerOutcome> {
+  const parsed = ZExportMessage.safeParse(body);
+  if (!parsed.success) {
+    // A malformed message can never succeed: drop it rather than let it cycle to the DLQ.
+    deps.log.error({ body, issues: parsed.error.issues }, "dropping malformed queue message");
+    return { kind: "done" };
+  }
+  const { exportId } = parsed.data;
+  const log = deps.log.child({ exportId });
+  try {
+    return await advanceExport(deps, exportId, delivery.receiveCount);
+  } catch (err) {
+    if (err instanceof SimulatedCrash) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof BackendError && !err.retryable) {
+      log.error({ err, code: err.code }, "export failed");
+      const current = await deps.jobs.getExport(exportId);
+      if (current) await failExport(deps, current, err.code, message);
+      return { kind: "done" };
+    }
+    const delaySeconds = Math.min(900, deps.settings.retryBaseSeconds * 2 ** (delivery.receiveCount - 1));
+    log.warn({ err, attempt: delivery.receiveCount, delaySeconds }, "retryable fault; will retry");
+    await deps.jobs.appendSteps(exportId, [step(deps, "retrying", { attempt: delivery.receiveCount, message, inSeconds: delaySeconds })]).catch((e) => {
+      log.error({ err: e }, "could not record retry step");
+    });
+    return { kind: "retry", delaySeconds, error: message };
+  }
+}
+
+async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: number): Promise<WorkerOutcome> {
+  const log = deps.log.child({ exportId });
+  let rec = await deps.jobs.getExport(exportId);
+  if (!rec) {
+    log.warn("message for an unknown export; dropping it");
+    return { kind: "done" };
+  }
+
+  if (rec.status === "queued") {
+    const now = deps.now().toISOString();
+    const attempt = rec.attempts + 1;
+    const claimed = await moveExport(deps.jobs, exportId, "queued", "running", { attempts: attempt, startedAt: rec.startedAt ?? now, updatedAt: now }, [
+      step(deps, "started", { attempt }),
+    ]);
+    if (!claimed) return advanceExport(deps, exportId, 1); // someone else moved it (cancel, duplicate); act on what it is now
+    rec = claimed;
+    log.info({ attempt }, "claimed");
+    deps.checkpoint?.("claimed", exportId);
+  } else if ((rec.status === "running" || rec.status === "archiving") && receiveCount > 1) {
+    // A redelivery: the delivery before this one died or gave up mid-step. Count it as an attempt.
+    const attempt = rec.attempts + 1;
+    const resumed = await moveExport(deps.jobs, exportId, rec.status, rec.status, { attempts: attempt, updatedAt: deps.now().toISOString() }, [
+      step(deps, "started", { attempt, resumed: true }),
+    ]);
+    if (resumed) rec = resumed;
+    log.info({ attempt, status: rec.status }, "resuming after redelivery");
+  }
+
+  if (rec.status === "running") {
+    const next = await runQuery(deps, rec);
+    if (next === "handed-over") return { kind: "done" };
+    rec = next;
+  }
+  if (rec.status === "archiving") {
+    rec = await archiveExport(deps, rec);
+  }
+  switch (rec.status) {
+    case "ready":
+      await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
+      await notify(deps, rec);
+      return { kind: "done" };
+    case "failed":
+      await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
+      await notify(deps, rec);
+      return { kind: "done" };
+    case "cancelled":
+      await cleanUpCancelled(deps, rec);
+      return { kind: "done" };
+    default:
+      return { kind: "done" };
+  }
+}
+
+function scopeOf(rec: ExportRecord): SupplierScope {
+  return rec.supplierId === null ? { kind: "all" } : { kind: "supplier", supplierId: rec.supplierId };
+}
+
+/**
+ * Submits the export's statement (once) and waits a bounded while for it. A
+ * quick query moves straight on to archiving; a long one is handed over to a
+ * delayed poll message so no worker sits on it.
+ */
+async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord | "handed-over"> {
+  const log = deps.log.child({ exportId: rec.id });
+  if (!rec.statementId) {
+    const dataset = getDataset(rec.dataset);
+    if (!dataset) throw new BackendError("unknown_dataset", `Dataset "${rec.dataset}" no longer exists.`, false);
+    const params = dataset.paramsSchema.safeParse(rec.params);
+    if (!params.success) throw new BackendError("invalid_params", "The export's filters are no longer valid for this dataset.", false);
+    const sql = dataset.buildQuery(params.data, scopeOf(rec));
+    // Start from an empty folder: a statement lost before it was recorded may have left parts.
+    await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
+    const { statementId } = await deps.warehouse.submitUnload({ exportId: rec.id, sql, format: rec.format, keyPrefix: unloadPrefix(rec.id) });
+    const recorded = await moveExport(
+      deps.jobs,
+      rec.id,
+      "running",
+      "running",
+      { statementId, updatedAt: deps.now().toISOString() },
+      [step(deps, "query_submitted", { statementId })],
+      ["statementId"],
+    );
+    if (!recorded) {
+      // Lost a race (duplicate delivery or cancel): this statement is not the export's.
+      await deps.warehouse.cancel(statementId).catch(() => undefined);
+      const current = await deps.jobs.getExport(rec.id);
+      if (current?.status === "cancelled") return current;
+      return "handed-over";
+    }
+    rec = recorded;
+    log.info({ statementId }, "query submitted");
+    deps.checkpoint?.("submitted", rec.id);
+  }
+
+  const statementId = rec.statementId!;
+  const state = await waitForStatement(deps, statementId, deps.settings.inlineWaitMs);
+  switch (state.state) {
+    case "running": {
+      const elapsed = (deps.now().getTime() - Date.parse(rec.startedAt ?? rec.createdAt)) / 1000;
+      const delaySeconds = Math.round(Math.min(deps.settings.maxPollDelaySeconds, Math.max(deps.settings.pollDelaySeconds, elapsed / 10)));
+      await deps.queue.send(exportMessage(rec.id, "poll"), { delaySeconds });
+      log.info({ statementId, delaySeconds }, "query still running; poll scheduled");
+      return "handed-over";
+    }
+    case "failed":
+      if (state.retryable) {
+        // Forget the lost statement so the retry submits a fresh one.
+        await moveExport(deps.jobs, rec.id, "running", "running", { statementId: null, updatedAt: deps.now().toISOString() });
+        throw new BackendError("warehouse_unavailable", state.message, true);
+      }
+      return (await failExport(deps, rec, "query_failed", state.message)) ?? rec;
+    case "aborted": {
+      const current = await deps.jobs.getExport(rec.id);
+      if (current?.status === "cancelled") return current;
+      return (await failExport(deps, rec, "query_aborted", "The warehouse stopped the query before it finished.")) ?? rec;
+    }
+    case "finished": {
+      const m = state.manifest;
+      const moved = await moveExport(deps.jobs, rec.id, "running", "archiving", { rowCount: m.rows, fileCount: m.entries.length, updatedAt: deps.now().toISOString() }, [
+        step(deps, "query_finished", { rows: m.rows, files: m.entries.length, bytes: m.bytes }),
+      ]);
+      if (!moved) return (await deps.jobs.getExport(rec.id)) ?? rec;
+      log.info({ rows: m.rows, files: m.entries.length, bytes: m.bytes }, "query finished");
+      deps.checkpoint?.("query-finished", rec.id);
+      return moved;
+    }
+  }
+}
+
+async function waitForStatement(deps: ExportDeps, statementId: string, budgetMs: number): Promise<StatementState> {
+  const deadline = Date.now() + budgetMs;
+  let pause = 25;
+  for (;;) {
+    const state = await deps.warehouse.describe(statementId);
+    if (state.state !== "running" || Date.now() >= deadline) return state;
+    await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+    pause = Math.min(pause * 2, 500);
+  }
+}
+
+/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several. */
+function entryName(rec: ExportRecord, index: number, total: number): string {
+  const ext = rec.format === "parquet" ? "parquet" : "csv";
+  if (total === 1) return `${rec.dataset}.${ext}`;
+  const width = Math.max(3, String(total).length);
+  return `${rec.dataset}_part_${String(index + 1).padStart(width, "0")}.${ext}`;
+}
+
+/** Streams the statement's part files into one zip in the archive store, hashing on the way. */
+async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
+  const log = deps.log.child({ exportId: rec.id });
+  if (!rec.statementId) throw new BackendError("statement_missing", "The export has no warehouse statement to archive.", false);
+  const state = await deps.warehouse.describe(rec.statementId);
+  if (state.state !== "finished") {
+    throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
+  }
+  const manifest: UnloadManifest = state.manifest;
+  const key = archiveKeyOf(rec);
+  const started = Date.now();
+  const entries: ZipEntryInput[] = manifest.entries.map((e, i) => ({
+    name: entryName(rec, i, manifest.entries.length),
+    open: () => deps.unloadStore.openRead(e.key),
+    prefix: rec.format === "csv" && rec.bom ? UTF8_BOM : undefined,
+  }));
+  const spoolDir = path.join(deps.settings.spoolDir, rec.id);
+  const zip = createZipArchive(entries, {
+    level: deps.settings.zipLevel,
+    concurrency: deps.settings.zipConcurrency,
+    spoolDir,
+    mtime: new Date(rec.createdAt),
+  });
+  const [stored, result] = await Promise.all([deps.archiveStore.put(key, zip.stream, { contentType: "application/zip" }), zip.result]);
+  log.info({ bytes: result.bytes, sha256: result.sha256, seconds: (Date.now() - started) / 1000, stored: stored.bytes }, "archive written");
+  deps.checkpoint?.("archive-written", rec.id);
+
+  const now = deps.now();
+  const expiresAt = new Date(now.getTime() + deps.settings.retentionDays * 86_400_000).toISOString();
+  const ready = await moveExport(
+    deps.jobs,
+    rec.id,
+    "archiving",
+    "ready",
+    {
+      archiveKey: key,
+      archiveBytes: result.bytes,
+      sha256: result.sha256,
+      rowCount: manifest.rows,
+      fileCount: manifest.entries.length,
+      expiresAt,
+      finishedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    },
+    [step(deps, "archived", { bytes: result.bytes, sha256: result.sha256 }), step(deps, "ready", { rows: manifest.rows, expiresAt })],
+  );
+  if (!ready) {
+    const current = (await deps.jobs.getExport(rec.id)) ?? rec;
+    // Cancelled while we zipped: the archive is not wanted. (A duplicate delivery that won leaves the same key, same bytes.)
+    if (current.status === "cancelled") await deps.archiveStore.delete(key);
+    return current;
+  }
+  log.info({ rows: manifest.rows, bytes: result.bytes }, "ready");
+  deps.checkpoint?.("ready", rec.id);
+  return ready;
+}
+
+/** Marks an active export failed with the reason. Returns null when it was no longer active. */
+export async function failExport(deps: ExportDeps, rec: ExportRecord, code: string, message: string): Promise<ExportRecord | null> {
+  const now = deps.now().toISOString();
+  const failed = await moveExport(deps.jobs, rec.id, ACTIVE_STATUSES, "failed", { errorCode: code, errorMessage: message, finishedAt: now, updatedAt: now }, [
+    step(deps, "failed", { code, message }),
+  ]);
+  if (!failed) return null;
+  deps.log.warn({ exportId: rec.id, code, message }, "export failed");
+  await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
+  await notify(deps, failed);
+  return failed;
+}
+
+/**
+ * Sends the "ready" or "failed" email once. The mail goes out before the
+ * `notifiedAt` write; the idempotency key keeps a redelivery after a crash in
+ * between from sending a second one where the mailer can deduplicate.
+ */
+async function notify(deps: ExportDeps, rec: ExportRecord): Promise<void> {
+  if (!rec.notify || rec.notifiedAt) return;
+  if (rec.status !== "ready" && rec.status !== "failed") return;
+  const mail = rec.status === "ready" ? renderReadyEmail(rec, deps.settings.publicUrl) : renderFailedEmail(rec, deps.settings.publicUrl);
+  const { messageId } = await deps.mailer.send(mail);
+  const now = deps.now().toISOString();
+  await moveExport(deps.jobs, rec.id, rec.status, rec.status, { notifiedAt: now, updatedAt: now }, [step(deps, "notified", { messageId, to: rec.requesterEmail })], ["notifiedAt"]);
+  deps.log.info({ exportId: rec.id, messageId }, "notified");
+  deps.checkpoint?.("notified", rec.id);
+}
+
+async function cleanUpCancelled(deps: ExportDeps, rec: ExportRecord): Promise<void> {
+  if (rec.statementId) await deps.warehouse.cancel(rec.statementId).catch(() => undefined);
+  await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
+  await deps.archiveStore.delete(archiveKeyOf(rec));
+  deps.log.info({ exportId: rec.id }, "cancelled export cleaned up");
+}
+
+/**
+ * A message that reached the dead-letter queue: its export failed on every
+ * delivery. Mark it failed with the last fault the worker recorded.
+ */
+export async function handleDeadLetter(deps: ExportDeps, body: unknown): Promise<void> {
+  const parsed = ZExportMessage.safeParse(body);
+  if (!parsed.success) {
+    deps.log.error({ body }, "dropping malformed dead letter");
+    return;
+  }
+  const rec = await deps.jobs.getExport(parsed.data.exportId);
+  if (!rec || !ACTIVE_STATUSES.includes(rec.status)) return;
+  const steps = await deps.jobs.listSteps(rec.id);
+  const lastFault = [...steps].reverse().find((s) => s.step === "retrying")?.detail.message;
+  if (rec.statementId) await deps.warehouse.cancel(rec.statementId).catch(() => undefined);
+  await failExport(
+    deps,
+    rec,
+    "gave_up",
+    `Gave up after ${deps.settings.maxReceives} attempts. Last error: ${typeof lastFault === "string" ? lastFault : "the worker stopped without reporting one"}`,
+  );
+}
+
+/** Marks ready exports past their retention as expired and deletes their archives. Returns how many. */
+export async function sweepExpired(deps: ExportDeps, batch = 100): Promise<number> {
+  const now = deps.now();
+  const due = await deps.jobs.listExpiredReady(now.toISOString(), batch);
+  let n = 0;
+  for (const rec of due) {
+    const moved = await moveExport(deps.jobs, rec.id, "ready", "expired", { updatedAt: now.toISOString() }, [step(deps, "expired", { archiveKey: rec.archiveKey })]);
+    if (!moved) continue;
+    if (rec.archiveKey) await deps.archiveStore.delete(rec.archiveKey);
+    deps.log.info({ exportId: rec.id }, "expired");
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,332 @@
+/**
+ * Contract for `JobStore` (lib/ports.ts). Every adapter (SQLite, DynamoDB) runs
+ * it; it checks only what the port promises.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { JobStore } from "@/lib/ports";
+import type { ExportRecord, ExportStep } from "@/lib/exports/model";
+import { ApiError } from "@/lib/exports/errors";
+import { newId } from "@/lib/exports/ids";
+
+type MakeJobStore = () => Promise<{ store: JobStore; cleanup: () => Promise<void> }>;
+
+const T0 = Date.parse("2025-03-01T10:00:00.000Z");
+const iso = (offsetSeconds: number) => new Date(T0 + offsetSeconds * 1000).toISOString();
+
+function record(overrides: Partial<ExportRecord> = {}): ExportRecord {
+  const createdAt = overrides.createdAt ?? iso(0);
+  return {
+    id: newId("exp", Date.parse(createdAt)),
+    supplierId: "sup_a",
+    requestedBy: "usr_1",
+    requesterEmail: "buyer@example.com",
+    dataset: "inventory",
+    params: { from: "2025-01-01", warehouses: ["ams", "rtm"], minStock: 0 },
+    format: "csv",
+    bom: true,
+    notify: false,
+    status: "queued",
+    createdAt,
+    updatedAt: createdAt,
+    startedAt: null,
+    finishedAt: null,
+    attempts: 0,
+    statementId: null,
+    rowCount: null,
+    fileCount: null,
+    archiveBytes: null,
+    sha256: null,
+    archiveKey: null,
+    expiresAt: null,
+    errorCode: null,
+    errorMessage: null,
+    notifiedAt: null,
+    ...overrides,
+  };
+}
+
+const step = (name: ExportStep["step"], at: string, detail: ExportStep["detail"] = {}): ExportStep => ({
+  at,
+  step: name,
+  detail,
+});
+
+export function testJobStore(make: MakeJobStore): void {
+  describe("JobStore contract", () => {
+    let store: JobStore;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await make());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    describe("create and get", () => {
+      it("returns what was stored, field for field", async () => {
+        const r = record({ supplierId: null, bom: false, notify: true, format: "parquet", archiveBytes: 5_000_000_000 });
+        await store.createExport(r, [step("requested", r.createdAt, { dataset: "inventory" })]);
+        expect(await store.getExport(r.id)).toEqual(r);
+        expect(await store.listSteps(r.id)).toEqual([step("requested", r.createdAt, { dataset: "inventory" })]);
+      });
+
+      it("returns null for an unknown id", async () => {
+        expect(await store.getExport(newId("exp"))).toBeNull();
+        expect(await store.listSteps(newId("exp"))).toEqual([]);
+      });
+
+      it("refuses a duplicate id and keeps the original", async () => {
+        const r = record();
+        await store.createExport(r, [step("requested", r.createdAt)]);
+        await expect(store.createExport({ ...r, dataset: "reviews" }, [step("queued", r.createdAt)])).rejects.toThrow();
+        expect(await store.getExport(r.id)).toEqual(r);
+        expect(await store.listSteps(r.id)).toEqual([step("requested", r.createdAt)]);
+      });
+    });
+
+    describe("transition", () => {
+      it("applies the patch and appends the steps, in order, when the status matches", async () => {
+        const r = record();
+        await store.createExport(r, [step("requested", iso(0)), step("queued", iso(0))]);
+        const updated = await store.transition(
+          r.id,
+          { status: ["queued"] },
+          { status: "running", startedAt: iso(5), updatedAt: iso(5), attempts: 1 },
+          [step("started", iso(5), { attempt: 1 }), step("query_submitted", iso(6), { statementId: "st-1" })],
+        );
+        const expected = { ...r, status: "running", startedAt: iso(5), updatedAt: iso(5), attempts: 1 };
+        expect(updated).toEqual(expected);
+        expect(await store.getExport(r.id)).toEqual(expected);
+        expect((await store.listSteps(r.id)).map((s) => s.step)).toEqual([
+          "requested",
+          "queued",
+          "started",
+          "query_submitted",
+        ]);
+        expect((await store.listSteps(r.id))[3]).toEqual(step("query_submitted", iso(6), { statementId: "st-1" }));
+      });
+
+      it("sets fields back to null", async () => {
+        const r = record({ status: "failed", errorCode: "query_failed", errorMessage: "boom", finishedAt: iso(9) });
+        await store.createExport(r, []);
+        const updated = await store.transition(
+          r.id,
+          { status: ["failed"] },
+          { status: "queued", errorCode: null, errorMessage: null, finishedAt: null, updatedAt: iso(10) },
+        );
+        expect(updated).toMatchObject({ status: "queued", errorCode: null, errorMessage: null, finishedAt: null });
+      });
+
+      it("returns null and changes nothing when the status does not match", async () => {
+        const r = record({ status: "running" });
+        await store.createExport(r, [step("requested", iso(0))]);
+        const result = await store.transition(r.id, { status: ["queued", "archiving"] }, { status: "ready", updatedAt: iso(9) }, [
+          step("ready", iso(9)),
+        ]);
+        expect(result).toBeNull();
+        expect(await store.getExport(r.id)).toEqual(r);
+        expect(await store.listSteps(r.id)).toEqual([step("requested", iso(0))]);
+      });
+
+      it("returns null for an unknown export", async () => {
+        expect(await store.transition(newId("exp"), { status: ["queued"] }, { status: "running" })).toBeNull();
+      });
+
+      it("honours `unset`: the write applies once while the field is null", async () => {
+        const r = record({ status: "ready", notify: true });
+        await store.createExport(r, []);
+        const cond = { status: ["ready"] as const, unset: ["notifiedAt"] as const };
+        const first = await store.transition(r.id, cond, { notifiedAt: iso(20), updatedAt: iso(20) }, [
+          step("notified", iso(20), { messageId: "m-1" }),
+        ]);
+        expect(first?.notifiedAt).toBe(iso(20));
+        const second = await store.transition(r.id, cond, { notifiedAt: iso(30), updatedAt: iso(30) }, [
+          step("notified", iso(30), { messageId: "m-2" }),
+        ]);
+        expect(second).toBeNull();
+        expect((await store.getExport(r.id))?.notifiedAt).toBe(iso(20));
+        expect(await store.listSteps(r.id)).toEqual([step("notified", iso(20), { messageId: "m-1" })]);
+      });
+
+      it("honours `unset` on statementId", async () => {
+        const r = record({ status: "running", statementId: "st-existing" });
+        await store.createExport(r, []);
+        expect(
+          await store.transition(r.id, { status: ["running"], unset: ["statementId"] }, { statementId: "st-new" }),
+        ).toBeNull();
+        expect((await store.getExport(r.id))?.statementId).toBe("st-existing");
+      });
+
+      it("lets exactly one of ten concurrent transitions from the same status win", async () => {
+        const r = record();
+        await store.createExport(r, []);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.transition(r.id, { status: ["queued"] }, { status: "running", attempts: i + 1, updatedAt: iso(i + 1) }, [
+              step("started", iso(i + 1), { attempt: i + 1 }),
+            ]),
+          ),
+        );
+        const winners = results.filter((x): x is ExportRecord => x !== null);
+        expect(winners).toHaveLength(1);
+        const winner = winners[0]!;
+        expect(await store.getExport(r.id)).toEqual(winner);
+        expect(await store.listSteps(r.id)).toEqual([step("started", winner.updatedAt, { attempt: winner.attempts })]);
+      });
+    });
+
+    describe("steps", () => {
+      it("appendSteps adds to the history in order without touching the record", async () => {
+        const r = record();
+        await store.createExport(r, [step("requested", iso(0))]);
+        await store.appendSteps(r.id, [step("retrying", iso(1), { reason: "throttled", delaySeconds: 30 })]);
+        await store.appendSteps(r.id, [step("queued", iso(2)), step("started", iso(3), { attempt: 2, resumed: true, note: null })]);
+        expect(await store.listSteps(r.id)).toEqual([
+          step("requested", iso(0)),
+          step("retrying", iso(1), { reason: "throttled", delaySeconds: 30 }),
+          step("queued", iso(2)),
+          step("started", iso(3), { attempt: 2, resumed: true, note: null }),
+        ]);
+        expect(await store.getExport(r.id)).toEqual(r);
+      });
+
+      it("keeps the histories of different exports apart", async () => {
+        const a = record({ createdAt: iso(0) });
+        const b = record({ createdAt: iso(1) });
+        await store.createExport(a, [step("requested", iso(0), { who: "a" })]);
+        await store.createExport(b, [step("requested", iso(1), { who: "b" })]);
+        await store.appendSteps(a.id, [step("queued", iso(2), { who: "a" })]);
+        expect((await store.listSteps(b.id)).map((s) => s.detail.who)).toEqual(["b"]);
+        expect((await store.listSteps(a.id)).map((s) => s.detail.who)).toEqual(["a", "a"]);
+      });
+    });
+
+    describe("listExports", () => {
+      /** a1..a3 for supplier A, b1..b2 for B, one all-suppliers export; createdAt ascending in this order. */
+      async function seed() {
+        const rows = [
+          record({ supplierId: "sup_a", createdAt: iso(10), dataset: "inventory", status: "ready" }),
+          record({ supplierId: "sup_b", createdAt: iso(20), dataset: "inventory", status: "queued" }),
+          record({ supplierId: "sup_a", createdAt: iso(30), dataset: "reviews", status: "failed" }),
+          record({ supplierId: null, createdAt: iso(40), dataset: "products", status: "ready" }),
+          record({ supplierId: "sup_b", createdAt: iso(50), dataset: "reviews", status: "ready" }),
+          record({ supplierId: "sup_a", createdAt: iso(60), dataset: "inventory", status: "ready" }),
+        ];
+        for (const r of rows) await store.createExport(r, []);
+        const [a1, b1, a2, all, b2, a3] = rows as [ExportRecord, ExportRecord, ExportRecord, ExportRecord, ExportRecord, ExportRecord];
+        return { a1, b1, a2, all, b2, a3 };
+      }
+      const ids = (rs: ExportRecord[]) => rs.map((r) => r.id);
+
+      it("lists every supplier's exports newest first when supplierId is undefined", async () => {
+        const { a1, b1, a2, all, b2, a3 } = await seed();
+        const page = await store.listExports({ limit: 50 });
+        expect(ids(page.items)).toEqual(ids([a3, b2, all, a2, b1, a1]));
+        expect(page.items[0]).toEqual(a3);
+        expect(page.nextCursor).toBeNull();
+      });
+
+      it("scopes to one supplier and never returns another supplier's rows", async () => {
+        const { a1, a2, a3, b1, b2 } = await seed();
+        expect(ids((await store.listExports({ supplierId: "sup_a", limit: 50 })).items)).toEqual(ids([a3, a2, a1]));
+        expect(ids((await store.listExports({ supplierId: "sup_b", limit: 50 })).items)).toEqual(ids([b2, b1]));
+        expect((await store.listExports({ supplierId: "sup_zzz", limit: 50 })).items).toEqual([]);
+      });
+
+      it("filters by status, dataset, from (inclusive) and to (exclusive), combined with the supplier", async () => {
+        const { a1, b1, a2, a3, b2, all } = await seed();
+        expect(ids((await store.listExports({ status: "ready", limit: 50 })).items)).toEqual(ids([a3, b2, all, a1]));
+        expect(ids((await store.listExports({ supplierId: "sup_a", status: "failed", limit: 50 })).items)).toEqual(ids([a2]));
+        expect(ids((await store.listExports({ dataset: "reviews", limit: 50 })).items)).toEqual(ids([b2, a2]));
+        expect(ids((await store.listExports({ supplierId: "sup_a", dataset: "inventory", limit: 50 })).items)).toEqual(
+          ids([a3, a1]),
+        );
+        expect(ids((await store.listExports({ from: iso(30), limit: 50 })).items)).toEqual(ids([a3, b2, all, a2]));
+        expect(ids((await store.listExports({ to: iso(30), limit: 50 })).items)).toEqual(ids([b1, a1]));
+        expect(ids((await store.listExports({ supplierId: "sup_a", from: iso(10), to: iso(60), limit: 50 })).items)).toEqual(
+          ids([a2, a1]),
+        );
+      });
+
+      it("walks every export exactly once across pages, newest first", async () => {
+        const created: ExportRecord[] = [];
+        for (let i = 0; i < 25; i++) {
+          // Pairs share a createdAt, so the id tie-break matters.
+          const r = record({ supplierId: i % 5 === 0 ? "sup_b" : "sup_a", createdAt: iso(Math.floor(i / 2) * 60) });
+          created.push(r);
+          await store.createExport(r, []);
+        }
+        const expected = [...created].sort((x, y) =>
+          x.createdAt === y.createdAt ? (x.id < y.id ? 1 : -1) : x.createdAt < y.createdAt ? 1 : -1,
+        );
+
+        const seen: ExportRecord[] = [];
+        const pageSizes: number[] = [];
+        let cursor: string | undefined;
+        for (let guard = 0; guard < 10; guard++) {
+          const page = await store.listExports({ limit: 10, cursor });
+          pageSizes.push(page.items.length);
+          seen.push(...page.items);
+          if (page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        expect(pageSizes).toEqual([10, 10, 5]);
+        expect(new Set(ids(seen)).size).toBe(25);
+        expect(ids(seen)).toEqual(ids(expected));
+
+        // Scoped pagination stays inside the supplier.
+        const scoped: ExportRecord[] = [];
+        cursor = undefined;
+        for (let guard = 0; guard < 10; guard++) {
+          const page = await store.listExports({ supplierId: "sup_a", limit: 7, cursor });
+          scoped.push(...page.items);
+          if (page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        expect(ids(scoped)).toEqual(ids(expected.filter((r) => r.supplierId === "sup_a")));
+      });
+
+      it("returns a null cursor on a last page that is exactly full", async () => {
+        for (let i = 0; i < 20; i++) await store.createExport(record({ createdAt: iso(i) }), []);
+        const first = await store.listExports({ limit: 10 });
+        expect(first.items).toHaveLength(10);
+        expect(first.nextCursor).not.toBeNull();
+        const second = await store.listExports({ limit: 10, cursor: first.nextCursor ?? undefined });
+        expect(second.items).toHaveLength(10);
+        expect(second.nextCursor).toBeNull();
+      });
+
+      it("rejects a malformed cursor as a bad request", async () => {
+        await seed();
+        for (const cursor of ["not a cursor", Buffer.from('{"x":1}').toString("base64url"), Buffer.from("[1,2]").toString("base64url")]) {
+          const err = await store.listExports({ limit: 10, cursor }).then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(ApiError);
+          expect((err as ApiError).code).toBe("bad_request");
+        }
+      });
+    });
+
+    describe("listExpiredReady", () => {
+      it("returns ready exports past expiry, oldest expiry first, at most `limit`", async () => {
+        const due1 = record({ status: "ready", expiresAt: iso(100), createdAt: iso(3) });
+        const due2 = record({ status: "ready", expiresAt: iso(200), createdAt: iso(1) });
+        const due3 = record({ status: "ready", expiresAt: iso(300), createdAt: iso(2) });
+        const notYet = record({ status: "ready", expiresAt: iso(1000) });
+        const atNow = record({ status: "ready", expiresAt: iso(500) });
+        const alreadyExpired = record({ status: "expired", expiresAt: iso(50) });
+        const failed = record({ status: "failed", expiresAt: iso(50) });
+        const noExpiry = record({ status: "ready", expiresAt: null });
+        for (const r of [notYet, due3, alreadyExpired, due1, atNow, failed, noExpiry, due2]) await store.createExport(r, []);
+
+        const now = iso(500);
+        expect(ids(await store.listExpiredReady(now, 10))).toEqual(ids([due1, due2, due3]));
+        expect(ids(await store.listExpiredReady(now, 2))).toEqual(ids([due1, due2]));
+        expect(await store.listExpiredReady(iso(99), 10)).toEqual([]);
+      });
+    });
+  });
+}

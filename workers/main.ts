@@ -1,0 +1,25 @@
+// `npm run worker` – runs the export worker as a plain process against the configured backend.
+import { getDeps } from "@/lib/config";
+import { runWorker } from "./runner";
+
+async function main(): Promise<void> {
+  const deps = getDeps();
+  const log = deps.log.child({ component: "worker" });
+  const controller = new AbortController();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    process.once(sig, () => {
+      log.info({ signal: sig }, "shutdown requested");
+      controller.abort();
+    });
+  }
+  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, signal: controller.signal });
+  await deps.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,138 @@
+/**
+ * The long-running worker loop, for any Queue adapter (SQLite locally, SQS
+ * when run as a plain process): `concurrency` slots each long-poll for one
+ * message, run it, and ack or release it; one more loop drains the
+ * dead-letter queue; a timer sweeps expired archives. Stops cleanly when
+ * `signal` aborts: no new messages, in-flight ones get `graceMs` to finish,
+ * then are released for another worker.
+ */
+import type { ExportDeps } from "@/lib/exports/deps";
+import { handleDeadLetter, handleExportMessage, sweepExpired } from "@/lib/exports/worker";
+import type { Queue, ReceivedMessage } from "@/lib/ports";
+
+export interface RunnerOptions {
+  concurrency: number;
+  signal: AbortSignal;
+  /** Long-poll wait of each receive. */
+  waitSeconds?: number;
+  /** How often expired exports are swept; 0 disables the sweep. */
+  sweepIntervalMs?: number;
+  /** How long in-flight messages may run on after `signal` aborts. */
+  graceMs?: number;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Keeps a delivery hidden from other workers while it is being worked on
+ * (an archive of many GB can take longer than one visibility timeout).
+ */
+function keepInvisible(queue: Queue, msg: ReceivedMessage, visibilitySeconds: number): () => void {
+  const timer = setInterval(() => {
+    queue.release(msg.receipt, visibilitySeconds).catch(() => undefined);
+  }, Math.max(1000, (visibilitySeconds * 1000) / 3));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<void> {
+  const { signal } = opts;
+  const waitSeconds = opts.waitSeconds ?? 20;
+  const graceMs = opts.graceMs ?? 25_000;
+  const visibility = deps.settings.visibilitySeconds;
+  const log = deps.log;
+  const inFlight = new Map<string, { queue: Queue; msg: ReceivedMessage; work: Promise<void> }>();
+
+  async function slot(n: number): Promise<void> {
+    while (!signal.aborted) {
+      let messages: ReceivedMessage[];
+      try {
+        messages = await deps.queue.receive({ max: 1, waitSeconds, visibilitySeconds: visibility, signal });
+      } catch (err) {
+        if (signal.aborted) break;
+        log.error({ err, slot: n }, "receive failed; backing off");
+        await delay(2000, signal);
+        continue;
+      }
+      for (const msg of messages) {
+        const work = (async () => {
+          const stop = keepInvisible(deps.queue, msg, visibility);
+          try {
+            const outcome = await handleExportMessage(deps, msg.body, { receiveCount: msg.receiveCount });
+            if (outcome.kind === "done") await deps.queue.ack(msg.receipt);
+            else await deps.queue.release(msg.receipt, outcome.delaySeconds);
+          } catch (err) {
+            // handleExportMessage only throws for bugs; let the visibility timeout bring the message back.
+            log.error({ err, messageId: msg.id }, "unexpected error handling message");
+          } finally {
+            stop();
+          }
+        })();
+        inFlight.set(msg.receipt, { queue: deps.queue, msg, work });
+        await work;
+        inFlight.delete(msg.receipt);
+      }
+    }
+  }
+
+  async function deadLetters(): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const messages = await deps.deadLetterQueue.receive({ max: 10, waitSeconds, visibilitySeconds: visibility, signal });
+        for (const msg of messages) {
+          log.warn({ messageId: msg.id, body: msg.body }, "dead letter");
+          await handleDeadLetter(deps, msg.body);
+          await deps.deadLetterQueue.ack(msg.receipt);
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        log.error({ err }, "dead-letter handling failed; backing off");
+        await delay(2000, signal);
+      }
+    }
+  }
+
+  async function sweeper(): Promise<void> {
+    const every = opts.sweepIntervalMs ?? 60_000;
+    if (every <= 0) return;
+    while (!signal.aborted) {
+      try {
+        const n = await sweepExpired(deps);
+        if (n > 0) log.info({ expired: n }, "swept expired exports");
+      } catch (err) {
+        log.error({ err }, "sweep failed");
+      }
+      await delay(every, signal);
+    }
+  }
+
+  log.info({ concurrency: opts.concurrency }, "worker started");
+  const loops = [...Array.from({ length: opts.concurrency }, (_, i) => slot(i)), deadLetters(), sweeper()];
+
+  // Loops end on abort only after their in-flight message; bound that wait.
+  const finished = Promise.all(loops).then(() => "finished" as const);
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  log.info({ inFlight: inFlight.size }, "stopping: finishing in-flight messages");
+  const outcome = await Promise.race([finished, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref())]);
+  if (outcome === "timeout") {
+    for (const { queue, msg } of inFlight.values()) {
+      await queue.release(msg.receipt, 0).catch(() => undefined);
+      log.warn({ messageId: msg.id }, "released unfinished message for another worker");
+    }
+  }
+  log.info("worker stopped");
+}
