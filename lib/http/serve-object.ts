@@ -27,6 +27,7 @@ export async function serveObject(
   if (range.kind === "unsatisfiable") {
     headers.set("Content-Range", `bytes */${size}`);
     headers.delete("Content-Disposition");
+    headers.delete("Content-Type");
     return new Response(null, { status: 416, headers });
   }
 

@@ -51,6 +51,8 @@ const step = (name: ExportStep["step"], at: string, detail: ExportStep["detail"]
   detail,
 });
 
+const ids = (rs: ExportRecord[]) => rs.map((r) => r.id);
+
 export function testJobStore(make: MakeJobStore): void {
   describe("JobStore contract", () => {
     let store: JobStore;
@@ -217,7 +219,6 @@ export function testJobStore(make: MakeJobStore): void {
         const [a1, b1, a2, all, b2, a3] = rows as [ExportRecord, ExportRecord, ExportRecord, ExportRecord, ExportRecord, ExportRecord];
         return { a1, b1, a2, all, b2, a3 };
       }
-      const ids = (rs: ExportRecord[]) => rs.map((r) => r.id);
 
       it("lists every supplier's exports newest first when supplierId is undefined", async () => {
         const { a1, b1, a2, all, b2, a3 } = await seed();

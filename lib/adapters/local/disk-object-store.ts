@@ -11,6 +11,8 @@ import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/export
 const TMP_DIR = ".tmp";
 /** S3's own limit, counted in UTF-8 bytes as S3 does. */
 const MAX_KEY_BYTES = 1024;
+/** NAME_MAX on Linux, macOS and Windows file systems. */
+const MAX_SEGMENT_BYTES = 255;
 
 export interface DiskObjectStoreOptions {
   /** Absolute directory holding the objects. */
@@ -42,6 +44,7 @@ export class DiskObjectStore implements ObjectStore {
     this.baseUrl = base.toString().replace(/\/+$/, "");
   }
 
+  /** The content type is not stored: the files route derives it from the key's extension. */
   async put(key: string, body: Readable | Buffer, _opts?: { contentType?: string }): Promise<StoredObject> {
     const target = this.pathOf(key);
     const tmpDir = path.join(this.root, TMP_DIR);
@@ -252,6 +255,8 @@ function checkKey(key: string): void {
   for (const s of segments) {
     if (s === "") throw new InvalidKeyError(key, "has an empty segment");
     if (s === "." || s === "..") throw new InvalidKeyError(key, `has a "${s}" segment`);
+    // A segment is a file name on disk; S3 has no such limit, but no key we build comes near it.
+    if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES) throw new InvalidKeyError(key, `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   if (segments[0] === TMP_DIR) throw new InvalidKeyError(key, `"${TMP_DIR}/" is reserved`);
 }

@@ -75,6 +75,8 @@ export class SqliteJobStore implements JobStore {
       -- A supplier's history and the admin list are both newest-first index scans.
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_supplier_created ON ${EXPORTS} (supplier_id, created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_created ON ${EXPORTS} (created_at DESC, id DESC);
+      -- The admin list is mostly filtered by status ("failed", "running").
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_created ON ${EXPORTS} (status, created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_expires ON ${EXPORTS} (status, expires_at);
       CREATE TABLE IF NOT EXISTS ${STEPS} (
         export_id TEXT NOT NULL,
