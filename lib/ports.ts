@@ -212,3 +212,35 @@ export interface Mailer {
    */
   listSent(limit: number): Promise<SentMail[] | null>;
 }
+
+/* ------------------------------------------------------------------ UserStore */
+
+export type UserRole = "supplier" | "admin";
+
+export interface UserRecord {
+  id: string;
+  /** Lower-cased; unique. */
+  email: string;
+  name: string;
+  role: UserRole;
+  /** The supplier a supplier user belongs to; null for admins. */
+  supplierId: string | null;
+  /** Display name of that supplier (denormalised for the UI). */
+  supplierName: string | null;
+  /** `scrypt$N$r$p$salt$hash` (see lib/users/passwords.ts). */
+  passwordHash: string;
+  createdAt: string;
+}
+
+/** Portal users. Lives next to the export records (same SQLite file / DynamoDB table). */
+export interface UserStore {
+  /** Creates a user; throws `ApiError("conflict")` when the email is taken. */
+  createUser(user: UserRecord): Promise<void>;
+  /** Replaces name, role, supplier and password hash of an existing user (by id). */
+  updateUser(user: UserRecord): Promise<void>;
+  /** The user with this (case-insensitive) email, or null. */
+  getUserByEmail(email: string): Promise<UserRecord | null>;
+  getUser(id: string): Promise<UserRecord | null>;
+  /** Every user, by email. */
+  listUsers(): Promise<UserRecord[]>;
+}

@@ -1,0 +1,108 @@
+import type { Database } from "better-sqlite3";
+import { ApiError } from "@/lib/exports/errors";
+import type { UserRecord, UserRole, UserStore } from "@/lib/ports";
+
+const USERS = "users";
+
+interface Row {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  supplier_id: string | null;
+  supplier_name: string | null;
+  password_hash: string;
+  created_at: string;
+}
+
+/**
+ * Portal users for local mode, in the same SQLite file as the export records.
+ * Emails are stored lower-cased and the column is UNIQUE, so the
+ * "one account per email" rule holds even if a caller forgets to normalise.
+ */
+export class SqliteUserStore implements UserStore {
+  /** `db` is the shared handle from `openSqlite` (WAL mode, busy timeout). */
+  constructor(private readonly db: Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${USERS} (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('supplier', 'admin')),
+        supplier_id TEXT,
+        supplier_name TEXT,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `);
+  }
+
+  async createUser(user: UserRecord): Promise<void> {
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO ${USERS} (id, email, name, role, supplier_id, supplier_name, password_hash, created_at)
+           VALUES (@id, @email, @name, @role, @supplier_id, @supplier_name, @password_hash, @created_at)`,
+        )
+        .run(toRow(user));
+    } catch (err) {
+      if (isConstraint(err, "SQLITE_CONSTRAINT_UNIQUE")) throw new ApiError("conflict", `A user with the email ${user.email.toLowerCase()} already exists.`);
+      if (isConstraint(err, "SQLITE_CONSTRAINT_PRIMARYKEY")) throw new ApiError("conflict", `User ${user.id} already exists.`);
+      throw err;
+    }
+  }
+
+  async updateUser(user: UserRecord): Promise<void> {
+    const { changes } = this.db
+      .prepare(
+        `UPDATE ${USERS} SET name = @name, role = @role, supplier_id = @supplier_id, supplier_name = @supplier_name,
+           password_hash = @password_hash WHERE id = @id`,
+      )
+      .run(toRow(user));
+    if (changes === 0) throw new ApiError("not_found", `User ${user.id} does not exist.`);
+  }
+
+  async getUserByEmail(email: string): Promise<UserRecord | null> {
+    const row = this.db.prepare(`SELECT * FROM ${USERS} WHERE email = ?`).get(email.trim().toLowerCase()) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const row = this.db.prepare(`SELECT * FROM ${USERS} WHERE id = ?`).get(id) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (this.db.prepare(`SELECT * FROM ${USERS} ORDER BY email`).all() as Row[]).map(fromRow);
+  }
+}
+
+function toRow(user: UserRecord): Row {
+  return {
+    id: user.id,
+    email: user.email.trim().toLowerCase(),
+    name: user.name,
+    role: user.role,
+    supplier_id: user.supplierId,
+    supplier_name: user.supplierName,
+    password_hash: user.passwordHash,
+    created_at: user.createdAt,
+  };
+}
+
+function fromRow(row: Row): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    supplierId: row.supplier_id,
+    supplierName: row.supplier_name,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function isConstraint(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as Error & { code?: unknown }).code === code;
+}

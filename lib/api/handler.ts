@@ -1,0 +1,208 @@
+/**
+ * The one wrapper around every /api/v1 route handler: resolves the caller,
+ * checks the role, hands the handler `{ req, actor, deps, params }` and turns
+ * whatever it throws into the one error shape (lib/api/errors.ts). Handlers
+ * stay two or three lines that call into `lib/exports`.
+ *
+ *   export const POST = withSupplier(async ({ req, actor, deps }) =>
+ *     json(await requestExport(deps, actor, await readJson(req)), 202));
+ */
+import { getActorFromRequest } from "../auth";
+import { getDeps, type AppDeps } from "../config";
+import type { Actor } from "../exports/deps";
+import { ApiError } from "../exports/errors";
+import { toErrorResponse } from "./errors";
+
+/** What a wrapped handler receives. */
+export interface HandlerContext<P> {
+  req: Request;
+  /** Who is calling, from the session or an API token; never from the request body. */
+  actor: Actor;
+  deps: AppDeps;
+  /** The route's dynamic segments, e.g. `{ id }` for `/exports/[id]`. */
+  params: P;
+}
+
+export type Handler<P> = (ctx: HandlerContext<P>) => Promise<Response>;
+
+/** The signature Next.js calls a route handler with. */
+export type RouteHandler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;
+
+type NoParams = Record<string, never>;
+
+interface Access {
+  roles: readonly Actor["role"][];
+  /** Whether an `Authorization: Bearer` API token may stand in for a session. */
+  tokens: boolean;
+}
+
+/**
+ * Routes a supplier may use (admins too, across suppliers). Session or, once
+ * issue 5 lands, an API token scoped to the token's supplier.
+ */
+export function withSupplier<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
+  return wrap({ roles: ["supplier", "admin"], tokens: true }, handler);
+}
+
+/** Admin-only routes. A signed-in supplier gets 403; API tokens are not accepted (there are no admin tokens). */
+export function withAdmin<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
+  return wrap({ roles: ["admin"], tokens: false }, handler);
+}
+
+/**
+ * Routes for a signed-in person only, never an API token: things a token
+ * must not be able to do to its own account (such as creating more tokens).
+ */
+export function withActor<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
+  return wrap({ roles: ["supplier", "admin"], tokens: false }, handler);
+}
+
+function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
+  return async (req, ctx) => {
+    let deps: AppDeps | undefined;
+    try {
+      deps = getDeps();
+      const actor = await resolveActor(req, { allowTokens: access.tokens });
+      if (!actor) {
+        throw new ApiError("unauthorized", "Sign in to continue, or send an API token as \"Authorization: Bearer <token>\".");
+      }
+      if (!access.roles.includes(actor.role)) throw new ApiError("forbidden", "Only admins can do this.");
+      refuseCrossSite(req, deps.config.settings.publicUrl);
+      return await handler({ req, actor, deps, params: await ctx.params });
+    } catch (err) {
+      return toErrorResponse(err, deps?.log);
+    }
+  };
+}
+
+/**
+ * Who is calling. An `Authorization: Bearer` header is an API token and is
+ * used instead of any session cookie; other schemes (a proxy's Basic auth)
+ * are not ours and are ignored.
+ *
+ * Issue 5 extends `resolveApiToken` below; until then no token verifies, so a
+ * request carrying one gets a 401 rather than falling back to the session.
+ */
+export async function resolveActor(req: Request, opts: { allowTokens: boolean }): Promise<Actor | null> {
+  const authorization = req.headers.get("authorization");
+  if (authorization && /^bearer\s/i.test(authorization.trim())) {
+    if (!opts.allowTokens) {
+      throw new ApiError("unauthorized", "This route needs a signed-in session; API tokens are not accepted here.", undefined, {
+        "WWW-Authenticate": 'Bearer error="invalid_token"',
+      });
+    }
+    return resolveApiToken(authorization.trim().slice("bearer".length).trim());
+  }
+  return getActorFromRequest(req);
+}
+
+/** The actor an API token stands for. No token store exists yet (issue 5), so every token is unknown. */
+async function resolveApiToken(token: string): Promise<Actor> {
+  void token;
+  throw new ApiError("unauthorized", "This API token is not valid or has been revoked.", undefined, {
+    "WWW-Authenticate": 'Bearer error="invalid_token"',
+  });
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Defence in depth against cross-site request forgery on cookie-authenticated
+ * writes (the session cookie is SameSite=Lax already): a browser always sends
+ * `Origin` on a cross-site POST, and it must be this site's.
+ */
+function refuseCrossSite(req: Request, publicUrl: string): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.get("origin");
+  if (!origin) return;
+  const allowed = new Set([new URL(req.url).origin, new URL(publicUrl).origin]);
+  if (!allowed.has(origin)) throw new ApiError("forbidden", "Cross-site requests are refused.");
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+/** Request bodies above this are refused with 413: no export request comes close. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+/** A JSON response; API responses are per-user, so never cached. */
+export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return Response.json(data, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+/** A 302 to `location`, not cached (a signed URL must not outlive its request). */
+export function redirect(location: string): Response {
+  return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store" } });
+}
+
+/**
+ * The request's JSON body. Refuses (as ApiError) a non-JSON content type and
+ * an empty, non-UTF-8 or malformed body with 400, and a body over
+ * `MAX_JSON_BODY_BYTES` with 413, counting bytes as they arrive so a body
+ * without Content-Length cannot get round the limit.
+ */
+export async function readJson(req: Request): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+    throw new ApiError("bad_request", 'Send the body as JSON, with "Content-Type: application/json".');
+  }
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > MAX_JSON_BODY_BYTES) throw tooLarge();
+  const bytes = await readLimited(req, MAX_JSON_BODY_BYTES);
+  if (bytes.length === 0) throw new ApiError("bad_request", "The request body is empty; send a JSON object.");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError("bad_request", "The request body is not valid UTF-8.");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError("bad_request", "The request body is not valid JSON.");
+  }
+}
+
+function tooLarge(): ApiError {
+  return new ApiError("payload_too_large", `The request body is larger than ${MAX_JSON_BODY_BYTES / 1024} KB.`);
+}
+
+async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The query string as a plain object of strings, for the service's zod
+ * schemas. A key given twice is refused rather than silently reduced to one value.
+ */
+export function readQuery(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of new URL(req.url).searchParams) {
+    if (Object.hasOwn(out, key)) {
+      throw new ApiError("validation_failed", `The query parameter "${key}" is given more than once.`, [
+        { path: key, message: "Give this parameter once." },
+      ]);
+    }
+    out[key] = value;
+  }
+  return out;
+}

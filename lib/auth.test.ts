@@ -1,0 +1,147 @@
+/**
+ * Sign-in checks and session claims, without a Next server: the Credentials
+ * provider's authorize step, the throttle around it, and the jwt callback.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Database } from "better-sqlite3";
+import { openSqlite } from "./adapters/local/sqlite";
+import { SqliteUserStore } from "./adapters/local/sqlite-user-store";
+import type { UserRecord, UserStore } from "./ports";
+import {
+  SESSION_MAX_AGE_SECONDS,
+  authorizeCredentials,
+  claimsFor,
+  clientAddress,
+  createLoginThrottles,
+  refreshToken,
+  sessionToActor,
+  type LoginThrottles,
+} from "./auth";
+import { createUser } from "./users/users";
+
+let db: Database;
+let users: UserStore;
+let throttles: LoginThrottles;
+let rose: UserRecord;
+
+const PASSWORD = "rose-password-123";
+const fromClient = (ip: string) => ({ "x-forwarded-for": `${ip}, 10.0.0.1` });
+
+beforeEach(async () => {
+  db = openSqlite(":memory:");
+  users = new SqliteUserStore(db);
+  throttles = createLoginThrottles();
+  rose = await createUser(users, { email: "rose@suppliers.test", name: "Rose", password: PASSWORD, role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co" });
+});
+afterEach(() => db.close());
+
+describe("authorizeCredentials", () => {
+  it("returns the session user for the right password", async () => {
+    const user = await authorizeCredentials(users, throttles, { email: "Rose@Suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"));
+    expect(user).toEqual({ id: rose.id, email: "rose@suppliers.test", name: "Rose", role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co" });
+    expect(user).not.toHaveProperty("passwordHash");
+  });
+
+  it("returns null (next-auth's CredentialsSignin) for a wrong password, an unknown email or missing fields", async () => {
+    expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong-password" }, {})).toBeNull();
+    expect(await authorizeCredentials(users, throttles, { email: "nobody@suppliers.test", password: PASSWORD }, {})).toBeNull();
+    expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test" }, {})).toBeNull();
+    expect(await authorizeCredentials(users, throttles, undefined, {})).toBeNull();
+    expect(await authorizeCredentials(users, throttles, { email: ["rose@suppliers.test"], password: PASSWORD }, {})).toBeNull();
+  });
+
+  it("after 5 failures refuses even the right password with a readable wait, then lets it through when the lock ends", async () => {
+    const t0 = 1_000_000;
+    for (let i = 0; i < 5; i++) {
+      expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: `wrong-${i}` }, fromClient("1.2.3.4"), t0 + i)).toBeNull();
+    }
+    await expect(
+      authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"), t0 + 10),
+    ).rejects.toThrow("Too many failed sign-in attempts. Try again in 30 seconds.");
+    // Another client is not locked out by this one's failures.
+    expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("5.6.7.8"), t0 + 10)).not.toBeNull();
+    // 30 s later the first client may try again.
+    expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"), t0 + 30_010)).not.toBeNull();
+  });
+
+  it("doubles the lock with each further failure", async () => {
+    const t0 = 1_000_000;
+    let now = t0;
+    const fail = () => authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, fromClient("1.2.3.4"), now);
+    for (let i = 0; i < 5; i++) await fail();
+    now += 30_001; // first lock (30 s) over
+    await fail(); // the sixth failure locks for 60 s
+    await expect(fail()).rejects.toThrow("Try again in 1 minute.");
+    now += 59_000;
+    await expect(fail()).rejects.toThrow("Try again in 1 second.");
+    now += 1_000;
+    expect(await fail()).toBeNull(); // seventh failure: 2 minutes
+    await expect(fail()).rejects.toThrow("Try again in 2 minutes.");
+  });
+
+  it("locks an email that fails from many addresses (20 failures), whatever the address", async () => {
+    const t0 = 1_000_000;
+    for (let i = 0; i < 20; i++) {
+      await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, fromClient(`9.9.9.${i}`), t0 + i);
+    }
+    await expect(
+      authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("7.7.7.7"), t0 + 100),
+    ).rejects.toThrow(/Too many failed sign-in attempts/);
+  });
+
+  it("forgets a client's failures after a successful sign-in", async () => {
+    const t0 = 1_000_000;
+    for (let i = 0; i < 4; i++) await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, fromClient("1.2.3.4"), t0);
+    expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"), t0)).not.toBeNull();
+    for (let i = 0; i < 4; i++) await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, fromClient("1.2.3.4"), t0);
+    expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"), t0)).not.toBeNull();
+  });
+});
+
+describe("clientAddress", () => {
+  it("takes the first X-Forwarded-For entry, then X-Real-IP, from plain objects and Headers alike", () => {
+    expect(clientAddress({ "x-forwarded-for": " 1.2.3.4 , 10.0.0.1" })).toBe("1.2.3.4");
+    expect(clientAddress(new Headers({ "x-real-ip": "5.6.7.8" }))).toBe("5.6.7.8");
+    expect(clientAddress({})).toBe("unknown");
+    expect(clientAddress(undefined)).toBe("unknown");
+  });
+});
+
+describe("refreshToken (the jwt callback)", () => {
+  const now = 2_000_000_000;
+
+  it("writes id, role, supplier and sign-in time at sign-in", async () => {
+    const token = await refreshToken(users, {}, { id: rose.id, email: rose.email, name: rose.name, role: rose.role, supplierId: rose.supplierId, supplierName: rose.supplierName }, now);
+    expect(token).toMatchObject({ sub: rose.id, id: rose.id, role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co", authTime: now });
+  });
+
+  it("re-reads the user on every session read, so a changed role or supplier applies at once", async () => {
+    const token = claimsFor(rose, now);
+    await users.updateUser({ ...rose, role: "admin", supplierId: null, supplierName: null });
+    const refreshed = await refreshToken(users, token, undefined, now + 60);
+    expect(refreshed).toMatchObject({ role: "admin", supplierId: null, authTime: now });
+  });
+
+  it("ends the session of a deleted user, a session past its maximum age and a token without our claims", async () => {
+    await expect(refreshToken(users, claimsFor({ ...rose, id: "usr_gone" }, now), undefined, now)).rejects.toThrow("user no longer exists");
+    await expect(refreshToken(users, claimsFor(rose, now), undefined, now + SESSION_MAX_AGE_SECONDS + 1)).rejects.toThrow("session expired");
+    expect(await refreshToken(users, claimsFor(rose, now), undefined, now + SESSION_MAX_AGE_SECONDS)).toMatchObject({ id: rose.id });
+    await expect(refreshToken(users, { sub: rose.id, email: rose.email }, undefined, now)).rejects.toThrow("without our claims");
+  });
+});
+
+describe("sessionToActor", () => {
+  const expires = "2030-01-01T00:00:00.000Z";
+  const user = { id: "usr_1", email: "a@b.test", name: "A", role: "supplier" as const, supplierId: "sup_a", supplierName: "A Co" };
+
+  it("maps a supplier and an admin session", () => {
+    expect(sessionToActor({ expires, user })).toEqual({ userId: "usr_1", email: "a@b.test", role: "supplier", supplierId: "sup_a" });
+    expect(sessionToActor({ expires, user: { ...user, role: "admin", supplierId: null } })).toEqual({ userId: "usr_1", email: "a@b.test", role: "admin", supplierId: null });
+  });
+
+  it("refuses no session, a supplier without a supplier and an unknown role", () => {
+    expect(sessionToActor(null)).toBeNull();
+    expect(sessionToActor({ expires, user: { ...user, supplierId: null } })).toBeNull();
+    expect(sessionToActor({ expires, user: { ...user, role: "owner" as "admin" } })).toBeNull();
+  });
+});

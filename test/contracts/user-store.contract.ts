@@ -1,0 +1,128 @@
+/**
+ * Contract for `UserStore` (lib/ports.ts). Every adapter (SQLite, DynamoDB)
+ * runs it; it checks only what the port promises.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { UserRecord, UserStore } from "@/lib/ports";
+import { ApiError } from "@/lib/exports/errors";
+import { newId } from "@/lib/exports/ids";
+
+type MakeUserStore = () => Promise<{ store: UserStore; cleanup: () => Promise<void> }>;
+
+function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: newId("usr"),
+    email: `someone-${Math.random().toString(36).slice(2, 10)}@suppliers.test`,
+    name: "Someone",
+    role: "supplier",
+    supplierId: "sup_rose",
+    supplierName: "Rose Supply Co",
+    passwordHash: "scrypt$32768$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+    createdAt: "2025-03-01T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+async function expectConflict(p: Promise<unknown>): Promise<void> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe("conflict");
+}
+
+export function testUserStore(make: MakeUserStore): void {
+  describe("UserStore contract", () => {
+    let store: UserStore;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await make());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    it("returns what was stored, field for field, by id and by email", async () => {
+      const u = user();
+      await store.createUser(u);
+      expect(await store.getUser(u.id)).toEqual(u);
+      expect(await store.getUserByEmail(u.email)).toEqual(u);
+    });
+
+    it("keeps an admin's null supplier fields as null", async () => {
+      const u = user({ role: "admin", supplierId: null, supplierName: null });
+      await store.createUser(u);
+      expect(await store.getUser(u.id)).toEqual(u);
+    });
+
+    it("returns null for an unknown id or email", async () => {
+      expect(await store.getUser(newId("usr"))).toBeNull();
+      expect(await store.getUserByEmail("nobody@suppliers.test")).toBeNull();
+    });
+
+    it("finds a user whatever the case of the email asked for, and stores it lower-cased", async () => {
+      const u = user({ email: "Rose.Petal@Suppliers.Test" });
+      await store.createUser(u);
+      const found = await store.getUserByEmail("ROSE.PETAL@suppliers.test");
+      expect(found?.id).toBe(u.id);
+      expect(found?.email).toBe("rose.petal@suppliers.test");
+    });
+
+    it("refuses a second user with the same email in another case, and keeps the first", async () => {
+      const first = user({ email: "tulip@suppliers.test", name: "First" });
+      await store.createUser(first);
+      await expectConflict(store.createUser(user({ email: "TULIP@suppliers.test", name: "Second" })));
+      expect((await store.getUserByEmail("tulip@suppliers.test"))?.name).toBe("First");
+      expect(await store.listUsers()).toHaveLength(1);
+    });
+
+    it("refuses a duplicate id", async () => {
+      const u = user();
+      await store.createUser(u);
+      await expectConflict(store.createUser(user({ id: u.id })));
+      expect(await store.getUser(u.id)).toEqual(u);
+    });
+
+    it("lets exactly one of many concurrent creates with one email succeed", async () => {
+      const attempts = Array.from({ length: 10 }, (_, i) => user({ email: "race@suppliers.test", name: `racer ${i}` }));
+      const results = await Promise.allSettled(attempts.map((u) => store.createUser(u)));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === "rejected") expect((r.reason as ApiError).code).toBe("conflict");
+      }
+      expect(await store.listUsers()).toHaveLength(1);
+    });
+
+    it("updates name, role, supplier and password hash, but not the email or creation time", async () => {
+      const u = user();
+      await store.createUser(u);
+      const updated: UserRecord = {
+        ...u,
+        email: "changed@suppliers.test",
+        createdAt: "2030-01-01T00:00:00.000Z",
+        name: "Renamed",
+        role: "admin",
+        supplierId: null,
+        supplierName: null,
+        passwordHash: "scrypt$32768$8$1$bmV3c2FsdG5ld3NhbHQ$bmV3aGFzaG5ld2hhc2huZXdoYXNobmV3aGFzaA",
+      };
+      await store.updateUser(updated);
+      expect(await store.getUser(u.id)).toEqual({ ...updated, email: u.email, createdAt: u.createdAt });
+      expect(await store.getUserByEmail("changed@suppliers.test")).toBeNull();
+    });
+
+    it("refuses to update a user that does not exist, without creating it", async () => {
+      const ghost = user();
+      await expect(store.updateUser(ghost)).rejects.toThrow();
+      expect(await store.getUser(ghost.id)).toBeNull();
+    });
+
+    it("lists every user, ordered by email", async () => {
+      const names = ["carol@x.test", "alice@x.test", "bob@x.test"];
+      for (const email of names) await store.createUser(user({ email }));
+      expect((await store.listUsers()).map((u) => u.email)).toEqual(["alice@x.test", "bob@x.test", "carol@x.test"]);
+    });
+  });
+}
