@@ -243,7 +243,8 @@ async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<Expor
   }));
   const spoolDir = path.join(deps.settings.spoolDir, rec.id);
   const zip = createZipArchive(entries, {
-    level: deps.settings.zipLevel,
+    // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
+    level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
     concurrency: deps.settings.zipConcurrency,
     spoolDir,
     mtime: new Date(rec.createdAt),
