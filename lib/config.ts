@@ -14,9 +14,18 @@ import { OutboxMailer } from "./adapters/local/outbox-mailer";
 import { openSqlite } from "./adapters/local/sqlite";
 import { SqliteJobStore } from "./adapters/local/sqlite-job-store";
 import { SqliteQueue } from "./adapters/local/sqlite-queue";
+import { SqliteUserStore } from "./adapters/local/sqlite-user-store";
+import { createAwsClients } from "./adapters/aws/clients";
+import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
+import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
+import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
+import { S3ObjectStore } from "./adapters/aws/s3-object-store";
+import { SesMailer } from "./adapters/aws/ses-mailer";
+import { resolveAwsSettings } from "./adapters/aws/settings";
+import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
-import type { Warehouse } from "./ports";
+import type { UserStore, Warehouse } from "./ports";
 
 /** Empty strings count as unset, so `FOO=` in a shell or .env does not defeat a default. */
 const opt = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
@@ -49,6 +58,29 @@ export const ZEnv = z
     DUCKDB_MEMORY_LIMIT: opt(z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i).default("1GB")),
     DUCKDB_THREADS: int(2, 1, 64),
     UNLOAD_MAX_FILE_MB: int(256, 1, 6200),
+
+    // aws backend: required only with EXPORT_BACKEND=aws, and then checked by resolveAwsSettings
+    // (under SST the linked resources stand in for the resource names and URLs).
+    AWS_REGION: opt(z.string().optional()),
+    EXPORT_QUEUE_URL: opt(z.url().optional()),
+    EXPORT_DLQ_URL: opt(z.url().optional()),
+    UNLOAD_BUCKET: opt(z.string().optional()),
+    ARCHIVE_BUCKET: opt(z.string().optional()),
+    JOBS_TABLE: opt(z.string().optional()),
+    REDSHIFT_CLUSTER_ID: opt(z.string().optional()),
+    REDSHIFT_WORKGROUP: opt(z.string().optional()),
+    REDSHIFT_DATABASE: opt(z.string().optional()),
+    REDSHIFT_SECRET_ARN: opt(z.string().optional()),
+    REDSHIFT_DB_USER: opt(z.string().optional()),
+    REDSHIFT_IAM_ROLE_ARN: opt(z.string().optional()),
+    S3_UPLOAD_PART_MB: opt(z.coerce.number().int().min(5).max(5000).optional()),
+    /** Emulator endpoints (tests, local development); unset in AWS. */
+    AWS_ENDPOINT_URL_S3: opt(z.url().optional()),
+    AWS_ENDPOINT_URL_SQS: opt(z.url().optional()),
+    AWS_ENDPOINT_URL_DYNAMODB: opt(z.url().optional()),
+    AWS_ENDPOINT_URL_SES: opt(z.url().optional()),
+    AWS_ENDPOINT_URL_REDSHIFT_DATA: opt(z.url().optional()),
+    AWS_S3_FORCE_PATH_STYLE: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
   })
   .superRefine((env, ctx) => {
     if (env.EXPORT_BACKEND === "aws" && !env.AUTH_SECRET) {
@@ -66,7 +98,7 @@ export interface AppConfig {
 }
 
 /** Parses the environment; throws one readable error listing every bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
   const parsed = ZEnv.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
@@ -118,6 +150,7 @@ function localSecret(dataDir: string): string {
 
 export interface AppDeps extends ExportDeps {
   config: AppConfig;
+  users: UserStore;
   close(): Promise<void>;
 }
 
@@ -148,6 +181,7 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
       return {
         config,
         jobs: new SqliteJobStore(db),
+        users: new SqliteUserStore(db),
         queue: new SqliteQueue({ db, name: "exports", deadLetter: { name: "exports-dlq", maxReceives: settings.maxReceives } }),
         deadLetterQueue: new SqliteQueue({ db, name: "exports-dlq" }),
         warehouse: lazyWarehouse,
@@ -163,8 +197,35 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         },
       };
     }
-    case "aws":
-      throw new Error("EXPORT_BACKEND=aws: the AWS adapters are not part of this build yet; use EXPORT_BACKEND=local.");
+    case "aws": {
+      const aws = resolveAwsSettings(env);
+      const clients = createAwsClients(aws.clients);
+      const unloadStore = new S3ObjectStore({ client: clients.s3, bucket: aws.unloadBucket, partSize: aws.s3PartSizeBytes });
+      return {
+        config,
+        jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        users: new DynamoUserStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        // The main queue's redrive policy (maxReceiveCount = settings.maxReceives) is set by sst.config.ts.
+        queue: new SqsQueue({ client: clients.sqs, queueUrl: aws.queueUrl }),
+        deadLetterQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deadLetterQueueUrl }),
+        warehouse: new RedshiftWarehouse({
+          client: clients.redshiftData,
+          target: aws.redshift.target,
+          iamRoleArn: aws.redshift.iamRoleArn,
+          unloadBucket: aws.unloadBucket,
+          unloadStore,
+          // Redshift's MAXFILESIZE starts at 5 MB.
+          maxFileSizeMb: Math.max(5, env.UNLOAD_MAX_FILE_MB),
+        }),
+        unloadStore,
+        archiveStore: new S3ObjectStore({ client: clients.s3, bucket: aws.archiveBucket, partSize: aws.s3PartSizeBytes }),
+        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet }),
+        settings,
+        log,
+        now: () => new Date(),
+        close: async () => clients.destroy(),
+      };
+    }
     default: {
       const never: never = env.EXPORT_BACKEND;
       throw new Error(`Unknown EXPORT_BACKEND ${String(never)}`);

@@ -7,7 +7,6 @@
  * ends in a compare-and-set, so two deliveries racing on one export cannot
  * both advance it, and a crash anywhere still ends with one archive and one email.
  */
-import path from "node:path";
 import { getDataset } from "../datasets/catalog";
 import type { SupplierScope } from "../datasets/types";
 import type { UnloadManifest, StatementState } from "../ports";
@@ -241,12 +240,11 @@ async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<Expor
     open: () => deps.unloadStore.openRead(e.key),
     prefix: rec.format === "csv" && rec.bom ? UTF8_BOM : undefined,
   }));
-  const spoolDir = path.join(deps.settings.spoolDir, rec.id);
   const zip = createZipArchive(entries, {
     // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
     level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
     concurrency: deps.settings.zipConcurrency,
-    spoolDir,
+    spoolDir: deps.settings.spoolDir,
     mtime: new Date(rec.createdAt),
   });
   const [stored, result] = await Promise.all([deps.archiveStore.put(key, zip.stream, { contentType: "application/zip" }), zip.result]);

@@ -1,6 +1,6 @@
 // Streaming zip writer: part files in, one archive out, deflated on both cores with flat memory.
 import { createHash } from "node:crypto";
-import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, mkdtemp, open, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable, type Writable } from "node:stream";
 import zlib from "node:zlib";
@@ -326,7 +326,8 @@ class ZipArchiveRun {
   }
 
   private spoolDirectory(): Promise<string> {
-    this.spoolFolder ??= mkdtemp(path.join(this.opts.spoolDir, "zip-"));
+    // The spool root may not exist yet on a fresh machine or Lambda container.
+    this.spoolFolder ??= mkdir(this.opts.spoolDir, { recursive: true }).then(() => mkdtemp(path.join(this.opts.spoolDir, "zip-")));
     return this.spoolFolder;
   }
 

@@ -1,0 +1,100 @@
+/**
+ * The one DynamoDB table of the portal: its keys, indexes and TTL attribute.
+ * Imported by the job and user stores, by `sst.config.ts` (which creates the
+ * table) and by the emulator tests (which create it on dynalite), so the
+ * three can never disagree. No imports: sst.config.ts loads it as is.
+ *
+ * Items (every key attribute is a string):
+ *
+ * | item          | pk               | sk       | index keys                                                        |
+ * |---------------|------------------|----------|-------------------------------------------------------------------|
+ * | export        | `EXPORT#<id>`    | `EXPORT` | supplierPk=`SUPPLIER#<id>` (absent for all-supplier exports), entityPk=`EXPORT`, createdKey=entitySk=`<createdAt>#<id>`, status, expiresAt |
+ * | user          | `USER#<id>`      | `USER`   | entityPk=`USER`, entitySk=`<email>`                                |
+ * | email claim   | `EMAIL#<email>`  | `EMAIL`  | none: holds `userId` and makes the email unique                    |
+ *
+ * The export's step history is a list attribute of the export item, appended
+ * with `list_append` in the same conditional UpdateItem as the status change,
+ * so a status and its steps are written together or not at all (no
+ * transactions needed). Attributes whose value is null are absent, so the
+ * sparse indexes (supplier, expiry) only hold the items they are about.
+ */
+
+export const TABLE_KEYS = { partition: "pk", sort: "sk" } as const;
+
+/** The export record's fields, as item attributes (same names as `ExportRecord`). */
+export const EXPORT_ATTRIBUTES = [
+  "id",
+  "supplierId",
+  "requestedBy",
+  "requesterEmail",
+  "dataset",
+  "params",
+  "format",
+  "bom",
+  "notify",
+  "status",
+  "createdAt",
+  "updatedAt",
+  "startedAt",
+  "finishedAt",
+  "attempts",
+  "statementId",
+  "rowCount",
+  "fileCount",
+  "archiveBytes",
+  "sha256",
+  "archiveKey",
+  "expiresAt",
+  "errorCode",
+  "errorMessage",
+  "notifiedAt",
+] as const;
+
+/** The user record's fields, as item attributes (same names as `UserRecord`). */
+export const USER_ATTRIBUTES = ["id", "email", "name", "role", "supplierId", "supplierName", "passwordHash", "createdAt"] as const;
+
+/** Attribute DynamoDB's TTL reads (epoch seconds). See `DynamoJobStore` for when it is set. */
+export const TTL_ATTRIBUTE = "expiresAtEpoch";
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  /** Non-key attributes copied into the index (INCLUDE projection); the step history never is. */
+  projection: readonly string[];
+}
+
+const without = (names: readonly string[], drop: readonly string[]) => names.filter((n) => !drop.includes(n));
+
+/** A supplier's exports, newest first. */
+export const BY_SUPPLIER: IndexDefinition = {
+  name: "bySupplier",
+  partitionKey: "supplierPk",
+  sortKey: "createdKey",
+  projection: EXPORT_ATTRIBUTES,
+};
+
+/** Every export (admin list), newest first; and every user, by email. */
+export const BY_ENTITY: IndexDefinition = {
+  name: "byEntity",
+  partitionKey: "entityPk",
+  sortKey: "entitySk",
+  projection: [...new Set([...EXPORT_ATTRIBUTES, ...USER_ATTRIBUTES])],
+};
+
+/** Exports by status and expiry: the sweep's "ready and past expiresAt", oldest first. */
+export const BY_STATUS_EXPIRY: IndexDefinition = {
+  name: "byStatusExpiry",
+  partitionKey: "status",
+  sortKey: "expiresAt",
+  projection: without(EXPORT_ATTRIBUTES, ["status", "expiresAt"]),
+};
+
+export const TABLE_INDEXES: readonly IndexDefinition[] = [BY_SUPPLIER, BY_ENTITY, BY_STATUS_EXPIRY];
+
+/** Every attribute used as a table or index key (all strings). */
+export const KEY_ATTRIBUTES: readonly string[] = [
+  TABLE_KEYS.partition,
+  TABLE_KEYS.sort,
+  ...new Set(TABLE_INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])),
+];

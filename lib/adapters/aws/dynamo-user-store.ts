@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ApiError } from "@/lib/exports/errors";
+import type { UserRecord, UserStore } from "@/lib/ports";
+import { awsErrorName } from "./aws-errors";
+import { resolveClient, type ClientSource } from "./clients";
+import { BY_ENTITY, USER_ATTRIBUTES } from "./dynamo-schema";
+
+export interface DynamoUserStoreOptions {
+  client: ClientSource<DynamoDBDocumentClient>;
+  tableName: string;
+  /**
+   * An email claim whose user item never appeared is taken over after this
+   * long (a process that died between the two writes). Default 60 s.
+   */
+  orphanClaimAfterMs?: number;
+}
+
+type Item = Record<string, unknown>;
+
+const ENTITY_USER = "USER";
+const userKey = (id: string) => ({ pk: `USER#${id}`, sk: "USER" });
+const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: "EMAIL" });
+
+/**
+ * Portal users on DynamoDB, in the same table as the exports (see
+ * `dynamo-schema.ts`): a `USER#<id>` item per user, and an `EMAIL#<email>`
+ * claim item that makes emails unique.
+ *
+ * Without transactions, `createUser` writes in an order that is safe at every
+ * step: first the claim (a conditional put, so exactly one of several
+ * concurrent creates gets the email), then the user item. A claim whose user
+ * item is missing is invisible (lookups by email follow the claim to the user
+ * and find nothing) and is taken over by a later create once it is older than
+ * `orphanClaimAfterMs`; the creator that lost its claim that way notices when
+ * it re-reads the claim after writing, and removes its user again.
+ */
+export class DynamoUserStore implements UserStore {
+  private readonly source: ClientSource<DynamoDBDocumentClient>;
+  private readonly table: string;
+  private readonly orphanAfterMs: number;
+
+  constructor(opts: DynamoUserStoreOptions) {
+    if (!opts.tableName) throw new Error("DynamoUserStore: tableName is required");
+    this.source = opts.client;
+    this.table = opts.tableName;
+    this.orphanAfterMs = opts.orphanClaimAfterMs ?? 60_000;
+  }
+
+  private get db(): DynamoDBDocumentClient {
+    return resolveClient(this.source);
+  }
+
+  async createUser(user: UserRecord): Promise<void> {
+    const email = normaliseEmail(user.email);
+    const token = randomUUID();
+    await this.claimEmail(email, user.id, token);
+
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...userKey(user.id), ...toAttributes({ ...user, email }), entityPk: ENTITY_USER, entitySk: email },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    } catch (err) {
+      await this.releaseClaim(email, token);
+      if (awsErrorName(err) === "ConditionalCheckFailedException") throw new ApiError("conflict", `User ${user.id} already exists.`);
+      throw err;
+    }
+
+    // Our claim may have been taken over as an orphan while we were slow: then the email is someone else's.
+    const claim = await this.readClaim(email);
+    if (claim?.token !== token) {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: userKey(user.id) }));
+      throw new ApiError("conflict", `A user with the email ${email} already exists.`);
+    }
+  }
+
+  async updateUser(user: UserRecord): Promise<void> {
+    // Email and creation time are the account's identity: they are not changed here.
+    const names: Record<string, string> = { "#name": "name", "#role": "role", "#passwordHash": "passwordHash" };
+    const values: Record<string, unknown> = { ":name": user.name, ":role": user.role, ":passwordHash": user.passwordHash };
+    const sets = ["#name = :name", "#role = :role", "#passwordHash = :passwordHash"];
+    const removes: string[] = [];
+    for (const field of ["supplierId", "supplierName"] as const) {
+      names[`#${field}`] = field;
+      const value = user[field];
+      if (value === null) removes.push(`#${field}`);
+      else {
+        values[`:${field}`] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKey(user.id),
+          UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) === "ConditionalCheckFailedException") throw new ApiError("not_found", `User ${user.id} does not exist.`);
+      throw err;
+    }
+  }
+
+  async getUserByEmail(email: string): Promise<UserRecord | null> {
+    const normalised = normaliseEmail(email);
+    const claim = await this.readClaim(normalised);
+    if (!claim) return null;
+    const user = await this.getUser(claim.userId);
+    // A claim left by a create that died, or a user whose claim was taken over, is no match.
+    return user && user.email === normalised ? user : null;
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: userKey(id), ConsistentRead: true }));
+    return out.Item ? fromItem(out.Item) : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const users: UserRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: BY_ENTITY.name,
+          KeyConditionExpression: "#p = :user",
+          ExpressionAttributeNames: { "#p": BY_ENTITY.partitionKey },
+          ExpressionAttributeValues: { ":user": ENTITY_USER },
+          ScanIndexForward: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) users.push(fromItem(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return users;
+  }
+
+  /** Takes the email for `userId`, or throws a conflict. Reclaims a stale orphan claim. */
+  private async claimEmail(email: string, userId: string, token: string): Promise<void> {
+    const claim = { ...emailKey(email), userId, token, claimedAt: Date.now() };
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: claim, ConditionExpression: "attribute_not_exists(pk)" }));
+      return;
+    } catch (err) {
+      if (awsErrorName(err) !== "ConditionalCheckFailedException") throw err;
+    }
+    const existing = await this.readClaim(email);
+    const conflict = new ApiError("conflict", `A user with the email ${email} already exists.`);
+    if (!existing) {
+      // Released between our put and our read (a failed create): try once more.
+      try {
+        await this.db.send(new PutCommand({ TableName: this.table, Item: claim, ConditionExpression: "attribute_not_exists(pk)" }));
+        return;
+      } catch (err) {
+        if (awsErrorName(err) === "ConditionalCheckFailedException") throw conflict;
+        throw err;
+      }
+    }
+    const orphaned = Date.now() - existing.claimedAt > this.orphanAfterMs && !(await this.getUser(existing.userId));
+    if (!orphaned) throw conflict;
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: claim, ConditionExpression: "#token = :token", ExpressionAttributeNames: { "#token": "token" }, ExpressionAttributeValues: { ":token": existing.token } }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) === "ConditionalCheckFailedException") throw conflict;
+      throw err;
+    }
+  }
+
+  /** Removes our own claim (only if it is still ours). */
+  private async releaseClaim(email: string, token: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: emailKey(email), ConditionExpression: "#token = :token", ExpressionAttributeNames: { "#token": "token" }, ExpressionAttributeValues: { ":token": token } }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+
+  private async readClaim(email: string): Promise<{ userId: string; token: string; claimedAt: number } | null> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: emailKey(email), ConsistentRead: true }));
+    const item = out.Item;
+    if (!item || typeof item.userId !== "string" || typeof item.token !== "string") return null;
+    return { userId: item.userId, token: item.token, claimedAt: Number(item.claimedAt ?? 0) };
+  }
+}
+
+function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function toAttributes(user: UserRecord): Item {
+  const item: Item = {};
+  for (const field of USER_ATTRIBUTES) {
+    const value = user[field];
+    if (value !== null && value !== undefined) item[field] = value;
+  }
+  return item;
+}
+
+function fromItem(item: Item): UserRecord {
+  const out: Record<string, unknown> = {};
+  for (const field of USER_ATTRIBUTES) out[field] = item[field] ?? null;
+  return out as unknown as UserRecord;
+}

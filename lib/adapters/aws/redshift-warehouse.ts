@@ -1,0 +1,327 @@
+import {
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  type RedshiftDataClient,
+} from "@aws-sdk/client-redshift-data";
+import { z } from "zod";
+import type { ManifestEntry, ObjectStore, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import { quoteLiteral } from "@/lib/datasets/sql";
+import { BackendError, ObjectNotFoundError } from "@/lib/exports/errors";
+import { awsErrorMessage, awsErrorName, isTransientAwsError } from "./aws-errors";
+import { resolveClient, type ClientSource } from "./clients";
+
+/** Where the statement runs: a provisioned cluster or a Redshift Serverless workgroup. */
+export type RedshiftTarget =
+  /** Provisioned: authenticate with a Secrets Manager secret or as a database user (temporary IAM credentials). */
+  | { kind: "cluster"; clusterIdentifier: string; database: string; secretArn?: string; dbUser?: string }
+  /** Serverless: a Secrets Manager secret, or the caller's IAM identity when none is given. */
+  | { kind: "workgroup"; workgroupName: string; database: string; secretArn?: string };
+
+export interface RedshiftWarehouseOptions {
+  client: ClientSource<RedshiftDataClient>;
+  target: RedshiftTarget;
+  /** Role Redshift assumes to write to the unload bucket (needs s3:PutObject there). */
+  iamRoleArn: string;
+  /** Bucket behind `unloadStore`: UNLOAD writes `s3://<unloadBucket>/<keyPrefix>...`. */
+  unloadBucket: string;
+  /** The unload bucket as an object store, to read the manifests UNLOAD writes. */
+  unloadStore: ObjectStore;
+  /** MAXFILESIZE of each part, 5..6200 MB (Redshift's limits). */
+  maxFileSizeMb: number;
+}
+
+/**
+ * The options of each format. Redshift refuses HEADER (and DELIMITER,
+ * ADDQUOTES, ESCAPE, NULL AS, compression) with PARQUET, and FIXEDWIDTH,
+ * ADDQUOTES and ESCAPE with CSV; none of those is ever rendered, and the
+ * combinations are fixed here rather than assembled from flags.
+ */
+const FORMAT_OPTIONS: Record<UnloadFormat, readonly string[]> = {
+  csv: ["FORMAT CSV", "HEADER"],
+  parquet: ["FORMAT PARQUET"],
+};
+
+/**
+ * Statement errors that a later attempt can get past (lock conflicts, S3 or
+ * cluster hiccups). Everything else — bad SQL, missing tables, permissions —
+ * fails the export at once.
+ */
+const TRANSIENT_STATEMENT_ERROR =
+  /serializable isolation violation|conflict with concurrent transaction|SlowDown|Please reduce your request rate|ServiceUnavailable|InternalError|connection (?:reset|refused|timed out)|could not connect|temporarily unavailable|cluster is (?:resizing|rebooting|modifying)|query was cancelled because of (?:a )?(?:restart|failover)/i;
+
+/** The Data API's statement ids (a UUID, with `:<n>` for a sub-statement); anything else names no statement. */
+const STATEMENT_ID = /^[a-z0-9]{8}(?:-[a-z0-9]{4}){3}-[a-z0-9]{12}(?::\d+)?$/;
+
+/** Cap on warehouse error text kept in the export's history. */
+const MAX_MESSAGE = 2000;
+
+const ZManifest = z.object({
+  entries: z.array(
+    z.object({
+      url: z.string(),
+      meta: z.object({ content_length: z.number().int().nonnegative(), record_count: z.number().int().nonnegative() }),
+    }),
+  ),
+});
+
+/**
+ * The Warehouse port on the Redshift Data API. `submitUnload` sends one
+ * `UNLOAD ('<query>') TO 's3://<bucket>/<prefix>' ... MANIFEST VERBOSE` and
+ * returns the statement id at once; `describe` maps DescribeStatement to the
+ * port's states and, when the statement finished, reads the manifest UNLOAD
+ * wrote (part keys, row counts, sizes). Nothing waits for a query: the worker
+ * re-checks with delayed poll messages.
+ *
+ * `describe` learns where the manifest is from the statement's own text
+ * (DescribeStatement returns it), so no state is kept between calls and any
+ * worker process can check any statement.
+ */
+export class RedshiftWarehouse implements Warehouse {
+  private readonly source: ClientSource<RedshiftDataClient>;
+  private readonly opts: RedshiftWarehouseOptions;
+
+  constructor(opts: RedshiftWarehouseOptions) {
+    checkTarget(opts.target);
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(opts.iamRoleArn)) throw new Error(`RedshiftWarehouse: not an IAM role ARN: ${opts.iamRoleArn}`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(opts.unloadBucket)) throw new Error(`RedshiftWarehouse: not a bucket name: ${opts.unloadBucket}`);
+    if (!Number.isInteger(opts.maxFileSizeMb) || opts.maxFileSizeMb < 5 || opts.maxFileSizeMb > 6200) {
+      throw new RangeError("RedshiftWarehouse: maxFileSizeMb must be an integer between 5 and 6200 (Redshift's MAXFILESIZE limits)");
+    }
+    this.source = opts.client;
+    this.opts = opts;
+  }
+
+  private get client(): RedshiftDataClient {
+    return resolveClient(this.source);
+  }
+
+  async submitUnload(req: UnloadRequest): Promise<{ statementId: string }> {
+    let sql: string;
+    try {
+      sql = renderUnload({
+        query: req.sql,
+        format: req.format,
+        bucket: this.opts.unloadBucket,
+        keyPrefix: req.keyPrefix,
+        iamRoleArn: this.opts.iamRoleArn,
+        maxFileSizeMb: this.opts.maxFileSizeMb,
+      });
+    } catch (err) {
+      throw new BackendError("invalid_query", `The export query cannot be sent to Redshift: ${awsErrorMessage(err)}`, false, { cause: err });
+    }
+    const t = this.opts.target;
+    try {
+      const out = await this.client.send(
+        new ExecuteStatementCommand({
+          Sql: sql,
+          Database: t.database,
+          ...(t.kind === "cluster" ? { ClusterIdentifier: t.clusterIdentifier, DbUser: t.dbUser } : { WorkgroupName: t.workgroupName }),
+          SecretArn: t.secretArn,
+          StatementName: `export-${req.exportId}`.replace(/[^\w.-]/g, "_").slice(0, 500),
+          WithEvent: false,
+        }),
+      );
+      if (!out.Id) throw new Error("Redshift ExecuteStatement returned no statement id");
+      return { statementId: out.Id };
+    } catch (err) {
+      throw submitError(err);
+    }
+  }
+
+  async describe(statementId: string): Promise<StatementState> {
+    // The Data API answers a malformed id with a ValidationException; for the port it is simply unknown.
+    if (!STATEMENT_ID.test(statementId)) return { state: "failed", message: `Redshift knows no statement ${JSON.stringify(statementId)}.`, retryable: true };
+    let out;
+    try {
+      out = await this.client.send(new DescribeStatementCommand({ Id: statementId }));
+    } catch (err) {
+      // The Data API forgets statements after 24 hours; the worker then submits a fresh one.
+      if (awsErrorName(err) === "ResourceNotFoundException") {
+        return { state: "failed", message: `Redshift no longer knows statement ${statementId}: ${awsErrorMessage(err)}`, retryable: true };
+      }
+      throw new BackendError("warehouse_unavailable", `Redshift DescribeStatement failed: ${awsErrorMessage(err)}`, isTransientAwsError(err), { cause: err });
+    }
+    switch (out.Status) {
+      case "SUBMITTED":
+      case "PICKED":
+      case "STARTED":
+        return { state: "running" };
+      case "ABORTED":
+        return { state: "aborted" };
+      case "FAILED": {
+        const message = (out.Error ?? "Redshift reported the statement as failed without an error message.").slice(0, MAX_MESSAGE);
+        return { state: "failed", message, retryable: TRANSIENT_STATEMENT_ERROR.test(message) };
+      }
+      case "FINISHED": {
+        const target = out.QueryString ? parseUnloadTarget(out.QueryString) : null;
+        if (!target || target.bucket !== this.opts.unloadBucket) {
+          return { state: "failed", message: `Statement ${statementId} is not an UNLOAD into the unload bucket; its manifest cannot be found.`, retryable: false };
+        }
+        return this.readManifest(target.keyPrefix);
+      }
+      default:
+        return { state: "failed", message: `Redshift reported an unknown statement status ${String(out.Status)}.`, retryable: true };
+    }
+  }
+
+  async cancel(statementId: string): Promise<void> {
+    if (!STATEMENT_ID.test(statementId)) return;
+    try {
+      await this.client.send(new CancelStatementCommand({ Id: statementId }));
+    } catch (err) {
+      const name = awsErrorName(err);
+      // Gone, or no longer running (finished, failed or already aborted): nothing to cancel.
+      if (name === "ResourceNotFoundException") return;
+      if (name === "ValidationException" && /FINISHED|FAILED|ABORTED|already|not (?:in )?(?:a )?(?:running|cancel)/i.test(awsErrorMessage(err))) return;
+      throw err;
+    }
+  }
+
+  /** The Data API client is shared and closed with the others by `lib/config.ts`. */
+  async close(): Promise<void> {}
+
+  private async readManifest(keyPrefix: string): Promise<StatementState> {
+    const manifestKey = `${keyPrefix}manifest`;
+    let text: string;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.opts.unloadStore.openRead(manifestKey)) chunks.push(Buffer.from(chunk as Uint8Array));
+      text = Buffer.concat(chunks).toString("utf8");
+    } catch (err) {
+      // Deleted after the run (lifecycle rule, cleanup): the worker runs the query again.
+      if (err instanceof ObjectNotFoundError) return { state: "failed", message: `The UNLOAD manifest ${manifestKey} is missing.`, retryable: true };
+      throw new BackendError("manifest_unreadable", `Could not read the UNLOAD manifest ${manifestKey}: ${awsErrorMessage(err)}`, true, { cause: err });
+    }
+    let parsed;
+    try {
+      parsed = ZManifest.parse(JSON.parse(text));
+    } catch (err) {
+      return { state: "failed", message: `The UNLOAD manifest ${manifestKey} is malformed: ${awsErrorMessage(err)}`.slice(0, MAX_MESSAGE), retryable: false };
+    }
+    const urlPrefix = `s3://${this.opts.unloadBucket}/`;
+    const entries: ManifestEntry[] = [];
+    for (const e of parsed.entries) {
+      const key = e.url.startsWith(urlPrefix) ? e.url.slice(urlPrefix.length) : null;
+      // Parts outside the statement's own prefix would let a manifest point the archive at other files.
+      if (key === null || !key.startsWith(keyPrefix) || key.split("/").some((s) => s === "" || s === "." || s === "..")) {
+        return { state: "failed", message: `The UNLOAD manifest lists a part outside ${urlPrefix}${keyPrefix}: ${e.url}`, retryable: false };
+      }
+      entries.push({ key, rows: e.meta.record_count, bytes: e.meta.content_length });
+    }
+    const manifest: UnloadManifest = {
+      entries,
+      rows: entries.reduce((n, e) => n + e.rows, 0),
+      bytes: entries.reduce((n, e) => n + e.bytes, 0),
+    };
+    return { state: "finished", manifest };
+  }
+}
+
+export interface RenderUnloadInput {
+  /** One SELECT with every literal already rendered by `quoteLiteral`. */
+  query: string;
+  format: UnloadFormat;
+  bucket: string;
+  /** Key prefix of the parts and manifest, ending with "/". */
+  keyPrefix: string;
+  iamRoleArn: string;
+  maxFileSizeMb: number;
+}
+
+/**
+ * The UNLOAD statement. The query becomes one string literal through
+ * `quoteLiteral` (quotes doubled; backslashes, NUL and lone surrogates
+ * refused, since a backslash escapes inside Redshift literals), so nothing in
+ * it — quotes, `$$`, `--`, `;` — can end the literal or start a second
+ * statement. Target and role are literals too. ALLOWOVERWRITE lets a retry
+ * reuse the export's prefix; the manifest lists only the new statement's
+ * parts, so stale files could never reach an archive.
+ */
+export function renderUnload(input: RenderUnloadInput): string {
+  const query = input.query.trim().replace(/;\s*$/, "");
+  if (query === "") throw new Error("the query is empty");
+  if (!/^(?:SELECT|WITH)\b/i.test(query)) throw new Error("UNLOAD takes a SELECT statement");
+  const prefix = input.keyPrefix;
+  if (!prefix.endsWith("/") || prefix.startsWith("/") || prefix.includes("\\") || prefix.slice(0, -1).split("/").some((s) => s === "" || s === "." || s === "..")) {
+    throw new Error(`not a valid key prefix: ${JSON.stringify(prefix)}`);
+  }
+  if (!Number.isInteger(input.maxFileSizeMb) || input.maxFileSizeMb < 5 || input.maxFileSizeMb > 6200) throw new RangeError("MAXFILESIZE must be 5..6200 MB");
+  return [
+    `UNLOAD (${quoteLiteral(query)})`,
+    `TO ${quoteLiteral(`s3://${input.bucket}/${prefix}`)}`,
+    `IAM_ROLE ${quoteLiteral(input.iamRoleArn)}`,
+    ...FORMAT_OPTIONS[input.format],
+    "MANIFEST VERBOSE",
+    "ALLOWOVERWRITE",
+    "PARALLEL ON",
+    `MAXFILESIZE ${input.maxFileSizeMb} MB`,
+  ].join("\n");
+}
+
+/**
+ * Reads back the S3 target of an UNLOAD rendered by `renderUnload`: skips the
+ * query literal (quotes inside it are doubled) and takes the literal after
+ * `TO`. Null for any other statement.
+ */
+export function parseUnloadTarget(statement: string): { bucket: string; keyPrefix: string } | null {
+  const head = /^\s*UNLOAD\s*\(\s*'/i.exec(statement);
+  if (!head) return null;
+  const query = readLiteralEnd(statement, head[0].length);
+  if (query === null) return null;
+  const to = /^\s*\)\s*TO\s*'/i.exec(statement.slice(query));
+  if (!to) return null;
+  const start = query + to[0].length;
+  const end = readLiteralEnd(statement, start);
+  if (end === null) return null;
+  const url = statement.slice(start, end - 1).replaceAll("''", "'");
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(url);
+  if (!m || !m[2]!.endsWith("/")) return null;
+  return { bucket: m[1]!, keyPrefix: m[2]! };
+}
+
+/** Index just past the closing quote of a literal whose body starts at `from`, or null if unterminated. */
+function readLiteralEnd(s: string, from: number): number | null {
+  let i = from;
+  while (i < s.length) {
+    if (s[i] === "'") {
+      if (s[i + 1] === "'") {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return null;
+}
+
+function checkTarget(t: RedshiftTarget): void {
+  if (!t.database) throw new Error("RedshiftWarehouse: database is required");
+  if (t.kind === "cluster") {
+    if (!t.clusterIdentifier) throw new Error("RedshiftWarehouse: clusterIdentifier is required");
+    if (!t.secretArn === !t.dbUser) throw new Error("RedshiftWarehouse: a provisioned cluster needs exactly one of secretArn or dbUser");
+  } else if (!t.workgroupName) {
+    throw new Error("RedshiftWarehouse: workgroupName is required");
+  }
+}
+
+const RETRYABLE_SUBMIT = new Set([
+  "ActiveStatementsExceededException",
+  "ActiveSessionsExceededException",
+  "DatabaseConnectionException",
+  "ExecuteStatementException",
+  "InternalServerException",
+  "ThrottlingException",
+]);
+
+/** ExecuteStatement refusals: capacity and connection faults retry; validation, access and unknown targets fail. */
+function submitError(err: unknown): BackendError {
+  const name = awsErrorName(err);
+  const message = `Redshift refused the statement: ${awsErrorMessage(err)}`.slice(0, MAX_MESSAGE);
+  if (RETRYABLE_SUBMIT.has(name)) return new BackendError("warehouse_busy", message, true, { cause: err });
+  if (name === "ValidationException" || name === "ResourceNotFoundException" || name === "AccessDeniedException") {
+    return new BackendError("warehouse_rejected", message, false, { cause: err });
+  }
+  return new BackendError("warehouse_unavailable", message, isTransientAwsError(err), { cause: err });
+}
