@@ -1,8 +1,6 @@
-export default function Home() {
-  return (
-    <main className="mx-auto max-w-2xl p-8">
-      <h1 className="text-2xl font-semibold">Partner Export Portal</h1>
-      <p className="mt-2 text-gray-600">Export your Acme Flowers inventory, product and review data.</p>
-    </main>
-  );
+import { redirect } from "next/navigation";
+
+/** The portal starts at the export form (which sends a signed-out visitor to sign in first). */
+export default function Home(): never {
+  redirect("/exports/new");
 }

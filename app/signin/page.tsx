@@ -1,0 +1,47 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { SignInForm, type DemoAccount } from "@/components/sign-in-form";
+import { getDeps } from "@/lib/config";
+import { DEMO_PASSWORD, DEMO_USERS } from "@/lib/users/demo-users";
+import type { SearchParams } from "@/app/_lib/query";
+import { currentSession, safeCallbackUrl } from "@/app/_lib/session";
+
+export const metadata: Metadata = { title: "Sign in" };
+export const dynamic = "force-dynamic";
+
+/** next-auth's own error codes (when it redirects here itself) in words. */
+function errorText(code: string | undefined): string | null {
+  if (!code) return null;
+  if (code === "CredentialsSignin") return "Wrong email or password.";
+  if (code === "SessionRequired") return "Please sign in to continue.";
+  // Any other text is a message for people (e.g. too many attempts); next-auth's other codes are one word.
+  return /\s/.test(code) ? code : "Signing in did not work. Please try again.";
+}
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const callbackUrl = safeCallbackUrl(sp.callbackUrl);
+  if (await currentSession()) redirect(callbackUrl);
+  const local = getDeps().config.env.EXPORT_BACKEND === "local";
+  const demoAccounts: DemoAccount[] | null = local
+    ? DEMO_USERS.map((u) => ({ email: u.email, role: u.role, supplierName: u.supplierName, password: DEMO_PASSWORD }))
+    : null;
+  const initialError = errorText(typeof sp.error === "string" ? sp.error : undefined);
+
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4 py-10">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 text-center">
+          <span aria-hidden="true" className="mx-auto grid size-12 place-items-center rounded-xl bg-brand-700 text-2xl text-white shadow-sm">
+            ✿
+          </span>
+          <h1 className="mt-4 text-2xl font-semibold tracking-tight text-gray-900">Partner Export Portal</h1>
+          <p className="mt-1 text-sm text-gray-600">Sign in to export your Acme Flowers data.</p>
+        </div>
+        <div className="rounded-lg border border-gray-200 bg-white p-6 shadow-sm">
+          <SignInForm callbackUrl={callbackUrl} demoAccounts={demoAccounts} initialError={initialError} />
+        </div>
+      </div>
+    </main>
+  );
+}

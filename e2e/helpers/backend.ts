@@ -1,0 +1,129 @@
+/**
+ * What the specs check or arrange behind the browser, on the e2e stack's own
+ * files: the warehouse (DuckDB, read-only) and the
+ * SQLite job store, through the app's own service functions.
+ */
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
+import { getDataset } from "@/lib/datasets/catalog";
+import { ApiError } from "@/lib/exports/errors";
+import type { Actor } from "@/lib/exports/deps";
+import { getExport, listExports, requestExport, type ExportView } from "@/lib/exports/service";
+import { createLogger } from "@/lib/log";
+import type { Queue } from "@/lib/ports";
+import { E2E_DATA_DIR, stackEnv } from "../stack-env";
+
+/** The stack's warehouse; the worker opens it READ_ONLY too, so both can have it open at once. */
+const WAREHOUSE_DB = path.join(E2E_DATA_DIR, "warehouse.duckdb");
+
+export interface Comparison {
+  zippedRows: number;
+  directRows: number;
+  onlyInZip: number;
+  onlyInDirect: number;
+  /** Rows of the zip whose SKU belongs to another supplier than `supplierId`. */
+  foreignRows: number;
+}
+
+/**
+ * Compares the export's CSV files with the dataset's own query for the same
+ * filters and supplier, run directly on the stack's warehouse (read-only).
+ */
+export async function compareWithWarehouse(files: string[], dataset: string, params: Record<string, unknown>, supplierId: string): Promise<Comparison> {
+  const def = getDataset(dataset);
+  if (!def) throw new Error(`unknown dataset ${dataset}`);
+  const sql = def.buildQuery(def.paramsSchema.parse(params), { kind: "supplier", supplierId });
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  try {
+    await con.run(`ATTACH '${WAREHOUSE_DB.replaceAll("'", "''")}' AS wh (READ_ONLY); USE wh;`);
+    const cols = def.columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(", ");
+    const fileList = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(", ");
+    const zipped = `SELECT ${cols} FROM read_csv([${fileList}], header = true, all_varchar = true)`;
+    const direct = `SELECT ${cols} FROM (${sql})`;
+    const count = async (q: string) => Number((await con.runAndReadAll(`SELECT count(*) FROM (${q})`)).getRows()[0][0]);
+    return {
+      zippedRows: await count(zipped),
+      directRows: await count(direct),
+      onlyInZip: await count(`${zipped} EXCEPT ALL ${direct}`),
+      onlyInDirect: await count(`${direct} EXCEPT ALL ${zipped}`),
+      foreignRows: await count(
+        `SELECT z.sku FROM (${zipped}) z JOIN rsdataapi.product_detail d ON d.sku = upper(z.sku) WHERE d.supplier_id <> '${supplierId.replaceAll("'", "''")}'`,
+      ),
+    };
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
+async function withDeps<T>(fn: (deps: AppDeps) => Promise<T>): Promise<T> {
+  const config = loadConfig({ ...process.env, ...stackEnv(), LOG_LEVEL: "silent" });
+  const deps = buildDeps(config, createLogger("silent", "e2e"));
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.close();
+  }
+}
+
+async function actorOf(deps: AppDeps, email: string): Promise<Actor> {
+  const user = await deps.users.getUserByEmail(email);
+  if (!user) throw new Error(`no user ${email}`);
+  return { userId: user.id, email: user.email, role: user.role, supplierId: user.supplierId };
+}
+
+/**
+ * A failed export, made the way a queue outage makes one: the request is
+ * recorded, the queue refuses the message, and the service marks the export
+ * failed (`enqueue_failed`). Nothing is queued, so it stays failed until an
+ * admin retries it; the retry then runs through the real queue and worker.
+ */
+export async function makeFailedExport(email: string, body: Record<string, unknown>): Promise<string> {
+  return withDeps(async (deps) => {
+    const actor = await actorOf(deps, email);
+    const down = (): never => {
+      throw new Error("queue unavailable (e2e: simulated outage)");
+    };
+    const queue: Queue = {
+      send: async () => down(),
+      receive: (o) => deps.queue.receive(o),
+      ack: (r) => deps.queue.ack(r),
+      release: (r, d) => deps.queue.release(r, d),
+      depth: () => deps.queue.depth(),
+    };
+    const err = await requestExport({ ...deps, queue }, actor, body).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof ApiError) || err.code !== "unavailable") throw new Error(`expected the request to fail with "unavailable", got ${String(err)}`);
+    const page = await listExports(deps, actor, { status: "failed", limit: "1" });
+    const failed = page.items[0];
+    if (!failed || failed.errorCode !== "enqueue_failed") throw new Error("the failed export was not recorded");
+    return failed.id;
+  });
+}
+
+/**
+ * A queued export whose queue message has not been delivered yet (here: never
+ * sent), so it stays queued, with the page polling, until someone cancels it.
+ */
+export async function makeQueuedExport(email: string, body: Record<string, unknown>): Promise<string> {
+  return withDeps(async (deps) => {
+    const actor = await actorOf(deps, email);
+    const queue: Queue = {
+      send: async () => ({ id: "e2e-undelivered" }),
+      receive: (o) => deps.queue.receive(o),
+      ack: (r) => deps.queue.ack(r),
+      release: (r, d) => deps.queue.release(r, d),
+      depth: () => deps.queue.depth(),
+    };
+    return (await requestExport({ ...deps, queue }, actor, body)).id;
+  });
+}
+
+/** The export and its steps as the service sees them (for assertions after the UI acted). */
+export async function readExport(email: string, id: string): Promise<ExportView> {
+  return withDeps(async (deps) => getExport(deps, await actorOf(deps, email), id));
+}

@@ -1,0 +1,23 @@
+/** Where the e2e stack lives; shared by playwright.config.ts, e2e/start-stack.ts and the specs. */
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+export const E2E_BASE_URL = `http://localhost:${E2E_PORT}`;
+/** A throw-away data folder, wiped at every start: SQLite jobs, queue, stores, outbox, warehouse. */
+export const E2E_DATA_DIR = path.resolve(process.env.E2E_DATA_DIR ?? path.join(__dirname, "..", ".data", "e2e"));
+
+/** The environment of every process of the stack (and of the specs' direct look-ups). */
+export function stackEnv(): Record<string, string> {
+  return {
+    EXPORT_BACKEND: "local",
+    DATA_DIR: E2E_DATA_DIR,
+    DUCKDB_PATH: path.join(E2E_DATA_DIR, "warehouse.duckdb"),
+    PUBLIC_URL: E2E_BASE_URL,
+    POLL_DELAY_SECONDS: "1",
+    INLINE_WAIT_MS: "2000",
+    RETRY_BASE_SECONDS: "1",
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+  };
+}
