@@ -14,8 +14,9 @@ function errorText(code: string | undefined): string | null {
   if (!code) return null;
   if (code === "CredentialsSignin") return "Wrong email or password.";
   if (code === "SessionRequired") return "Please sign in to continue.";
-  // Any other text is a message for people (e.g. too many attempts); next-auth's other codes are one word.
-  return /\s/.test(code) ? code : "Signing in did not work. Please try again.";
+  // Only our own throttle message is shown verbatim: echoing any text from the URL would let a
+  // crafted link put someone else's words on our sign-in page.
+  return /^Too many failed sign-in attempts\. Try again in \d+ (second|minute)s?\.$/.test(code) ? code : "Signing in did not work. Please try again.";
 }
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
