@@ -2,6 +2,7 @@
  * Words and numbers for people: statuses, steps, failures, sizes, times and
  * filters. Pure functions, safe in server and client components alike.
  */
+import { formatBytes as formatBytesOf } from "@/lib/exports/format";
 import type { ExportRecord, ExportStatus, ExportStep } from "@/lib/exports/model";
 
 /** Statuses an export does not leave by itself: polling stops there. */
@@ -32,15 +33,7 @@ export const STATUS_SENTENCE: Record<ExportStatus, string> = {
 };
 
 export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return "—";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+  return bytes === null || bytes === undefined ? "—" : formatBytesOf(bytes);
 }
 
 export function formatCount(n: number | null | undefined): string {

@@ -5,18 +5,8 @@
  */
 import { getDataset } from "../datasets/catalog";
 import type { MailMessage } from "../ports";
+import { formatBytes } from "./format";
 import type { ExportRecord } from "./model";
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -32,12 +22,21 @@ function layout(title: string, rows: [string, string][], link: string, linkText:
   const body = rows
     .map(([k, v]) => `<tr><td style="padding:4px 12px 4px 0;color:#555">${escapeHtml(k)}</td><td style="padding:4px 0">${escapeHtml(v)}</td></tr>`)
     .join("");
-  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#111;max-width:560px">
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;color:#111;max-width:560px">
 <h1 style="font-size:20px">${escapeHtml(title)}</h1>
 <table style="border-collapse:collapse;font-size:14px">${body}</table>
 <p><a href="${escapeHtml(link)}" style="display:inline-block;background:#be185d;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(linkText)}</a></p>
+<p style="font-size:12px;color:#666">Or open this address: ${escapeHtml(link)}</p>
 <p style="font-size:12px;color:#666">${escapeHtml(note)}</p>
 </body></html>`;
+}
+
+/** "4 Dec 2026, 05:12 UTC": mail clients show text as is, so the date must read well everywhere. */
+function formatUtc(iso: string | null): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const day = d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  return `${day}, ${d.toISOString().slice(11, 16)} UTC`;
 }
 
 export function exportPageUrl(publicUrl: string, id: string): string {
@@ -49,11 +48,12 @@ export function renderReadyEmail(record: ExportRecord, publicUrl: string): MailM
   const link = exportPageUrl(publicUrl, record.id);
   const rows: [string, string][] = [
     ["Dataset", title],
+    ["Supplier", record.supplierId ?? "all suppliers"],
     ["Filters", describeFilters(record)],
     ["Format", record.format.toUpperCase()],
     ["Rows", (record.rowCount ?? 0).toLocaleString("en-US")],
     ["Size", formatBytes(record.archiveBytes ?? 0)],
-    ["Available until", record.expiresAt ?? ""],
+    ["Available until", formatUtc(record.expiresAt)],
   ];
   const note = "The download link on the export page is created fresh each time you open it.";
   return {
