@@ -54,7 +54,8 @@ export interface Warehouse {
    * Submits the query to be written as part files plus a manifest under
    * `req.keyPrefix`, and returns at once with the warehouse's statement id.
    * It never waits for the query: callers check back with `describe`.
-   * Throws `WarehouseError` (retryable or not) when the statement is refused.
+   * Throws `BackendError` (retryable or not) when the statement is refused outright; a query that
+   * fails in the warehouse (bad SQL included) is reported by `describe` as failed, as Redshift does.
    */
   submitUnload(req: UnloadRequest): Promise<{ statementId: string }>;
   /**

@@ -1,0 +1,71 @@
+/** What customers wrote about the supplier's products. */
+import { z } from "zod";
+import { sqlNumber, sqlStringList } from "./sql";
+import {
+  defineDataset,
+  isOrderedRange,
+  lowerBoundCondition,
+  paramsObjectError,
+  renderSelect,
+  upperBoundCondition,
+  upperSkus,
+  ZIsoDateOrDateTime,
+  ZSkuList,
+  type DatasetColumn,
+} from "./types";
+
+const RATING_MESSAGE = "Use a whole number from 1 to 5.";
+const ZRating = z.number({ error: RATING_MESSAGE }).int(RATING_MESSAGE).min(1, RATING_MESSAGE).max(5, RATING_MESSAGE);
+
+export const ZCustomerReviewsParams = z
+  .object(
+    {
+      /** Reviews written at or after this date (a date means from the start of that day, UTC). */
+      createdFrom: ZIsoDateOrDateTime.optional(),
+      /** Reviews written at or before this date (a date means up to the end of that day, UTC). */
+      createdTo: ZIsoDateOrDateTime.optional(),
+      /** Lowest star rating to include. */
+      ratingMin: ZRating.optional(),
+      /** Highest star rating to include. */
+      ratingMax: ZRating.optional(),
+      /** Only reviews of these SKUs. */
+      skus: ZSkuList.optional(),
+    },
+    { error: paramsObjectError },
+  )
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.createdFrom !== undefined && p.createdTo !== undefined && !isOrderedRange(p.createdFrom, p.createdTo)) {
+      ctx.addIssue({ code: "custom", path: ["createdTo"], message: "The end date must not be before the start date." });
+    }
+    if (p.ratingMin !== undefined && p.ratingMax !== undefined && p.ratingMin > p.ratingMax) {
+      ctx.addIssue({ code: "custom", path: ["ratingMax"], message: "The highest rating must not be below the lowest rating." });
+    }
+  });
+export type TCustomerReviewsParams = z.infer<typeof ZCustomerReviewsParams>;
+
+const columns: readonly DatasetColumn[] = [
+  { name: "sku", type: "varchar", description: "Stock keeping unit of the reviewed product." },
+  { name: "rating", type: "integer", description: "Stars, 1 to 5." },
+  { name: "title", type: "varchar", description: "Review title." },
+  { name: "body", type: "varchar", description: "Review text; may span several lines." },
+  { name: "created_at", type: "timestamp", description: "When the review was written (UTC)." },
+];
+
+export const customerReviews = defineDataset<TCustomerReviewsParams>({
+  id: "customer_reviews",
+  title: "Customer reviews",
+  description: "Ratings and reviews customers wrote about your products.",
+  columns,
+  paramsSchema: ZCustomerReviewsParams,
+  buildQuery(p, scope) {
+    const where: string[] = [];
+    if (p.createdFrom !== undefined) where.push(lowerBoundCondition("created_at", p.createdFrom));
+    if (p.createdTo !== undefined) where.push(upperBoundCondition("created_at", p.createdTo));
+    if (p.ratingMin !== undefined) where.push(`rating >= ${sqlNumber(p.ratingMin)}`);
+    if (p.ratingMax !== undefined) where.push(`rating <= ${sqlNumber(p.ratingMax)}`);
+    if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);
+    // review_id breaks ties between reviews written in the same second.
+    return renderSelect({ table: "rsdataapi.customer_reviews", columns, scope, where, orderBy: ["created_at", "review_id"] });
+  },
+});

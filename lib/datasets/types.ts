@@ -1,0 +1,172 @@
+/**
+ * The dataset contract, and the shared pieces that make every dataset follow
+ * it the same way: the supplier scope clause, the SELECT renderer and the
+ * field schemas (a "skus" filter means the same thing in every dataset).
+ */
+import { z } from "zod";
+import { isDateOnly, parseIsoTimestamp, quoteLiteral, sqlTimestamp } from "./sql";
+
+/**
+ * Whose rows a query may read. It comes from the session or API token, never
+ * from the request, and reaches the SQL builder as its own argument so no
+ * filter value can widen it. `all` is for admins only.
+ */
+export type SupplierScope = { kind: "supplier"; supplierId: string } | { kind: "all" };
+
+/** One output column, as shown on the export form and in the API docs. */
+export interface DatasetColumn {
+  name: string;
+  /** Warehouse type, for people (e.g. `varchar`, `integer`, `decimal(12,2)`, `timestamp`). */
+  type: string;
+  description: string;
+}
+
+/** One exportable dataset: its filters and how they become one SELECT. */
+export interface DatasetDefinition<P = Record<string, unknown>> {
+  /** Stable id stored with each export (`product_inventory`). */
+  id: string;
+  title: string;
+  description: string;
+  /** The columns the query returns, in order. Never includes `supplier_id`. */
+  columns: readonly DatasetColumn[];
+  /** Strict schema of the filters: unknown keys and malformed values are refused with messages for people. */
+  paramsSchema: z.ZodType<P>;
+  /**
+   * The dataset's SELECT for these filters, scoped to `scope`, every value
+   * rendered by `sql.ts`. Re-validates `params` (throws ZodError when they are
+   * not valid) so no caller can reach SQL with unvalidated input.
+   */
+  buildQuery(params: P, scope: SupplierScope): string;
+}
+
+/** Thrown when a scope is malformed: a supplier id that is not one of ours can never reach SQL. */
+export class InvalidScopeError extends Error {
+  constructor(reason: string) {
+    super(`invalid supplier scope: ${reason}`);
+    this.name = "InvalidScopeError";
+  }
+}
+
+const SUPPLIER_ID = /^[a-z0-9_]{1,40}$/;
+
+/** The scope's WHERE condition, or null for `all`. Throws InvalidScopeError for anything else. */
+export function scopeCondition(scope: SupplierScope): string | null {
+  // Checked at run time too: scopes are built from sessions and job records, not only from typed code.
+  if (scope === null || typeof scope !== "object") throw new InvalidScopeError("missing");
+  if (scope.kind === "all") return null;
+  if (scope.kind === "supplier") {
+    if (typeof scope.supplierId !== "string" || !SUPPLIER_ID.test(scope.supplierId)) {
+      throw new InvalidScopeError(`supplier id must match ${SUPPLIER_ID}`);
+    }
+    return `supplier_id = ${quoteLiteral(scope.supplierId)}`;
+  }
+  throw new InvalidScopeError(`unknown kind ${JSON.stringify((scope as { kind?: unknown }).kind)}`);
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+
+/**
+ * Renders `SELECT <columns> FROM <table> WHERE <scope> AND ... ORDER BY ...`.
+ * The scope condition is always the first one: a dataset cannot forget it.
+ * `where` entries must already be rendered with `sql.ts`; table, column and
+ * order names are constants of the dataset and are checked to be plain identifiers.
+ */
+export function renderSelect(q: {
+  table: string;
+  columns: readonly DatasetColumn[];
+  scope: SupplierScope;
+  where: readonly string[];
+  orderBy: readonly string[];
+}): string {
+  const names = q.columns.map((c) => c.name);
+  for (const name of [q.table, ...names, ...q.orderBy]) {
+    if (!IDENTIFIER.test(name)) throw new Error(`not a plain identifier: ${JSON.stringify(name)}`);
+  }
+  if (names.includes("supplier_id")) throw new Error("datasets never export supplier_id");
+  if (q.orderBy.length === 0) throw new Error("a dataset query needs an ORDER BY for deterministic output");
+  const scope = scopeCondition(q.scope);
+  const conditions = [...(scope ? [scope] : []), ...q.where];
+  return [
+    `SELECT ${names.join(", ")}`,
+    `FROM ${q.table}`,
+    ...(conditions.length ? [`WHERE ${conditions.join("\n  AND ")}`] : []),
+    `ORDER BY ${q.orderBy.join(", ")}`,
+  ].join("\n");
+}
+
+/**
+ * Wraps a dataset so that `buildQuery` re-validates its params before
+ * rendering: the schema is the gate to SQL even for a caller that forgot it.
+ */
+export function defineDataset<P>(def: DatasetDefinition<P>): DatasetDefinition<P> {
+  return {
+    ...def,
+    buildQuery(params: P, scope: SupplierScope): string {
+      return def.buildQuery(def.paramsSchema.parse(params), scope);
+    },
+  };
+}
+
+/* ------------------------------------------------------------ shared fields */
+
+/**
+ * Error map of every params object: the messages are shown next to the form,
+ * so they speak of filters, not of zod. (`zodDetails` appends the key names.)
+ */
+export const paramsObjectError = (issue: { code: string }): string | undefined => {
+  if (issue.code === "unrecognized_keys") return "This dataset has no such filter";
+  if (issue.code === "invalid_type") return "Filters must be an object of filter names and values.";
+  return undefined;
+};
+
+const SKU_MESSAGE = "A SKU is 1 to 64 letters, digits, - or _, starting with a letter or digit.";
+
+/** One SKU. Either case is accepted; builders compare in upper case, the warehouse's spelling. */
+export const ZSku = z.string({ error: SKU_MESSAGE }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, SKU_MESSAGE);
+
+/** A list of 1 to 1000 SKUs (`sku IN (...)`). */
+export const ZSkuList = z
+  .array(ZSku, { error: "List SKUs as an array of text values." })
+  .min(1, "List at least one SKU, or leave the filter out.")
+  .max(1000, "List at most 1000 SKUs; for more, use a SKU prefix or export everything.");
+
+const PREFIX_MESSAGE = "A SKU prefix is 1 to 32 letters, digits, - or _, starting with a letter or digit.";
+
+/** The start of a SKU. */
+export const ZSkuPrefix = z.string({ error: PREFIX_MESSAGE }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, PREFIX_MESSAGE);
+
+const DATE_MESSAGE = "Use a date like 2025-01-31 or a date-time like 2025-01-31T08:00:00Z.";
+
+/** An ISO 8601 date or date-time that exists (no 2025-02-30); a date-time without offset is UTC. */
+export const ZIsoDateOrDateTime = z
+  .string({ error: DATE_MESSAGE })
+  .max(40, DATE_MESSAGE)
+  .refine((s) => parseIsoTimestamp(s) !== null, DATE_MESSAGE);
+
+/** Upper-cased SKUs, as stored in the warehouse. */
+export function upperSkus(skus: readonly string[]): string[] {
+  return skus.map((s) => s.toUpperCase());
+}
+
+/** `column >= <from>`: a date means from the start of that day (UTC). */
+export function lowerBoundCondition(column: string, from: string): string {
+  return `${column} >= ${sqlTimestamp(from)}`;
+}
+
+/**
+ * `column <= <to>`, where a date alone means the whole day: `column < <next day>`.
+ * People who pick "to 2025-01-31" expect rows of the 31st.
+ */
+export function upperBoundCondition(column: string, to: string): string {
+  if (isDateOnly(to)) return `${column} < ${sqlTimestamp(new Date(parseIsoTimestamp(to)!.getTime() + 86_400_000))}`;
+  return `${column} <= ${sqlTimestamp(to)}`;
+}
+
+/** True when the range `from..to` is not empty, with `to` read as `upperBoundCondition` reads it. */
+export function isOrderedRange(from: string, to: string): boolean {
+  const start = parseIsoTimestamp(from);
+  const end = parseIsoTimestamp(to);
+  if (!start || !end) return true; // the field schemas report malformed dates themselves
+  const endInclusive = isDateOnly(to) ? end.getTime() + 86_400_000 - 1 : end.getTime();
+  return start.getTime() <= endInclusive;
+}

@@ -1,0 +1,180 @@
+/**
+ * Contract for `Warehouse` (lib/ports.ts). Every adapter runs it: the local
+ * DuckDB one, and the Redshift one against a fake Redshift writing to an S3
+ * emulator. It checks only what the port promises, through the port and the
+ * unload object store, so it never knows which backend it talks to.
+ */
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ObjectStore, StatementState, UnloadFormat, UnloadManifest, Warehouse } from "@/lib/ports";
+
+export interface WarehouseFixture {
+  warehouse: Warehouse;
+  /** The object store the warehouse's parts are read from. */
+  unloadStore: ObjectStore;
+  queries: {
+    /** A query that succeeds. Its values must not contain newlines (the suite counts CSV lines). */
+    ok: string;
+    /** How many rows `ok` returns. */
+    okRows: number;
+    /** A query the warehouse refuses (e.g. an unknown table). */
+    bad: string;
+    /** When given, the failure message of `bad` must match it: the warehouse's own words. */
+    badMessage?: RegExp;
+    /** A query that runs far longer than the suite waits (it is always cancelled). */
+    slow: string;
+  };
+  /** Closes the warehouse and removes whatever `make` created. */
+  cleanup: () => Promise<void>;
+}
+
+/** How long a statement may take to reach its end state before the suite gives up. */
+const DEADLINE_MS = 30_000;
+
+/** Polls `describe` until the statement leaves "running" or the deadline passes. */
+export async function waitForEnd(warehouse: Warehouse, statementId: string, deadlineMs = DEADLINE_MS): Promise<StatementState> {
+  const deadline = Date.now() + deadlineMs;
+  let pause = 10;
+  for (;;) {
+    const state = await warehouse.describe(statementId);
+    if (state.state !== "running") return state;
+    if (Date.now() > deadline) throw new Error(`statement ${statementId} still running after ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 200);
+  }
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+function finished(state: StatementState): UnloadManifest {
+  if (state.state !== "finished") throw new Error(`expected finished, got ${JSON.stringify(state)}`);
+  return state.manifest;
+}
+
+export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
+  describe("Warehouse contract", () => {
+    let f: WarehouseFixture;
+    const submitted: string[] = [];
+
+    beforeAll(async () => {
+      f = await make();
+    });
+
+    afterAll(async () => {
+      if (!f) return;
+      // Nothing the suite started may outlive it.
+      for (const id of submitted) await f.warehouse.cancel(id).catch(() => undefined);
+      await f.cleanup();
+    });
+
+    async function submit(sql: string, format: UnloadFormat = "csv") {
+      const keyPrefix = `contract/${randomUUID()}/`;
+      const { statementId } = await f.warehouse.submitUnload({ exportId: `exp_contract_${submitted.length}`, sql, format, keyPrefix });
+      submitted.push(statementId);
+      return { statementId, keyPrefix };
+    }
+
+    /** Checks every entry against the store: it exists under the prefix, with the listed size. Returns the bytes. */
+    async function partsOf(manifest: UnloadManifest, keyPrefix: string): Promise<Buffer[]> {
+      expect(manifest.entries.length).toBeGreaterThan(0);
+      expect(manifest.entries.reduce((n, e) => n + e.rows, 0)).toBe(manifest.rows);
+      expect(manifest.entries.reduce((n, e) => n + e.bytes, 0)).toBe(manifest.bytes);
+      expect(new Set(manifest.entries.map((e) => e.key)).size).toBe(manifest.entries.length);
+      const bodies: Buffer[] = [];
+      for (const entry of manifest.entries) {
+        expect(entry.key.startsWith(keyPrefix)).toBe(true);
+        expect(await f.unloadStore.head(entry.key)).toEqual({ key: entry.key, bytes: entry.bytes });
+        const body = await readAll(await f.unloadStore.openRead(entry.key));
+        expect(body.length).toBe(entry.bytes);
+        bodies.push(body);
+      }
+      return bodies;
+    }
+
+    it("returns from submit at once, with the statement running", async () => {
+      const started = performance.now();
+      const { statementId } = await submit(f.queries.slow);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(typeof statementId).toBe("string");
+      expect(statementId.length).toBeGreaterThan(0);
+      expect(await f.warehouse.describe(statementId)).toEqual({ state: "running" });
+      await f.warehouse.cancel(statementId);
+      expect((await waitForEnd(f.warehouse, statementId)).state).toBe("aborted");
+    });
+
+    it("unloads CSV parts with a header each, and a manifest whose rows and sizes match the store", async () => {
+      const { statementId, keyPrefix } = await submit(f.queries.ok, "csv");
+      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      expect(manifest.rows).toBe(f.queries.okRows);
+      const bodies = await partsOf(manifest, keyPrefix);
+      const headers = new Set<string>();
+      bodies.forEach((body, i) => {
+        const lines = body.toString("utf8").split("\n");
+        if (lines.at(-1) === "") lines.pop();
+        headers.add(lines[0]);
+        // One header line, then one line per row (the `ok` query has no newlines in its values).
+        expect(lines.length - 1).toBe(manifest.entries[i].rows);
+      });
+      expect(headers.size).toBe(1);
+      expect([...headers][0].length).toBeGreaterThan(0);
+    });
+
+    it("unloads Parquet parts", async () => {
+      const { statementId, keyPrefix } = await submit(f.queries.ok, "parquet");
+      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      expect(manifest.rows).toBe(f.queries.okRows);
+      for (const body of await partsOf(manifest, keyPrefix)) {
+        expect(body.subarray(0, 4).toString("latin1")).toBe("PAR1");
+        expect(body.subarray(-4).toString("latin1")).toBe("PAR1");
+      }
+    });
+
+    it("keeps concurrent statements apart", async () => {
+      const a = await submit(f.queries.ok);
+      const b = await submit(f.queries.ok, "parquet");
+      const [ma, mb] = [finished(await waitForEnd(f.warehouse, a.statementId)), finished(await waitForEnd(f.warehouse, b.statementId))];
+      expect(ma.entries.every((e) => e.key.startsWith(a.keyPrefix))).toBe(true);
+      expect(mb.entries.every((e) => e.key.startsWith(b.keyPrefix))).toBe(true);
+      expect(ma.rows).toBe(f.queries.okRows);
+      expect(mb.rows).toBe(f.queries.okRows);
+    });
+
+    it("reports a query the warehouse refuses as failed, not retryable, in the warehouse's words", async () => {
+      const { statementId } = await submit(f.queries.bad);
+      const state = await waitForEnd(f.warehouse, statementId);
+      expect(state).toMatchObject({ state: "failed", retryable: false });
+      const message = state.state === "failed" ? state.message : "";
+      expect(message.trim().length).toBeGreaterThan(0);
+      if (f.queries.badMessage) expect(message).toMatch(f.queries.badMessage);
+    });
+
+    it("cancels a running statement: it ends aborted, and cancelling again is harmless", async () => {
+      const { statementId } = await submit(f.queries.slow);
+      await f.warehouse.cancel(statementId);
+      expect(await waitForEnd(f.warehouse, statementId)).toEqual({ state: "aborted" });
+      await f.warehouse.cancel(statementId);
+      expect(await f.warehouse.describe(statementId)).toEqual({ state: "aborted" });
+    });
+
+    it("leaves a finished statement alone when asked to cancel it", async () => {
+      const { statementId } = await submit(f.queries.ok);
+      const before = await waitForEnd(f.warehouse, statementId);
+      const manifest = finished(before);
+      await f.warehouse.cancel(statementId);
+      expect(await f.warehouse.describe(statementId)).toEqual(before);
+      for (const e of manifest.entries) expect(await f.unloadStore.head(e.key)).not.toBeNull();
+    });
+
+    it("reports a statement it does not know as a retryable failure, and cancelling it is a no-op", async () => {
+      for (const id of [`no-such-statement-${randomUUID()}`, randomUUID()]) {
+        expect(await f.warehouse.describe(id)).toMatchObject({ state: "failed", retryable: true });
+        await expect(f.warehouse.cancel(id)).resolves.toBeUndefined();
+      }
+    });
+  });
+}
