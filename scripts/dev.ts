@@ -1,4 +1,4 @@
-// `npm run dev` – seeds the demo warehouse on first start, then runs Next.js and the worker together.
+// `npm run dev` – seeds the demo warehouse and accounts on first start, then runs Next.js and the worker together.
 import { spawn, type ChildProcess } from "node:child_process";
 
 function run(name: string, cmd: string, args: string[]): ChildProcess {
@@ -23,6 +23,9 @@ async function main(): Promise<void> {
   const seed = run("seed", "npx", ["tsx", "scripts/seed.ts", "--if-missing"]);
   const seedCode = await waitFor(seed);
   if (seedCode !== 0) process.exit(seedCode);
+  // The demo accounts the README lists; a no-op when they exist.
+  const usersCode = await waitFor(run("users", "npx", ["tsx", "scripts/users.ts", "demo"]));
+  if (usersCode !== 0) process.exit(usersCode);
 
   const children = [run("web", "npx", ["next", "dev", "--port", process.env.PORT ?? "3000"]), run("worker", "npx", ["tsx", "workers/main.ts"])];
   let stopping = false;
