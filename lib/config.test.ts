@@ -1,0 +1,43 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config";
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "pep-config-"));
+}
+
+describe("loadConfig", () => {
+  it("starts with no environment at all: local backend, defaults, a generated secret kept in DATA_DIR", () => {
+    const dir = tempDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    expect(first.env.EXPORT_BACKEND).toBe("local");
+    expect(first.settings.retentionDays).toBe(7);
+    expect(first.settings.zipLevel).toBe(1);
+    expect(first.authSecret.length).toBeGreaterThanOrEqual(32);
+    // A second process (web vs worker) or a restart gets the same secret.
+    expect(loadConfig({ DATA_DIR: dir }).authSecret).toBe(first.authSecret);
+  });
+
+  it("treats empty strings as unset", () => {
+    const c = loadConfig({ DATA_DIR: tempDir(), EXPORT_BACKEND: "", RETENTION_DAYS: "", PUBLIC_URL: "" });
+    expect(c.env.EXPORT_BACKEND).toBe("local");
+    expect(c.settings.retentionDays).toBe(7);
+    expect(c.settings.publicUrl).toBe("http://localhost:3000");
+  });
+
+  it("fails with one message naming every bad variable", () => {
+    expect(() => loadConfig({ DATA_DIR: tempDir(), EXPORT_BACKEND: "azure", RETENTION_DAYS: "-1", ZIP_LEVEL: "12" })).toThrowError(
+      /Invalid environment:[\s\S]*EXPORT_BACKEND[\s\S]*RETENTION_DAYS[\s\S]*ZIP_LEVEL/,
+    );
+  });
+
+  it("requires AUTH_SECRET in aws mode instead of generating one", () => {
+    expect(() => loadConfig({ EXPORT_BACKEND: "aws" })).toThrowError(/AUTH_SECRET is required/);
+  });
+
+  it("refuses a short AUTH_SECRET", () => {
+    expect(() => loadConfig({ DATA_DIR: tempDir(), AUTH_SECRET: "short" })).toThrowError(/AUTH_SECRET/);
+  });
+});
