@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import type { ObjectStore } from "@/lib/ports";
 import { ObjectNotFoundError } from "@/lib/exports/errors";
+import { contentDisposition } from "@/lib/object-keys";
 import { parseRange } from "./range";
 
 /**
@@ -47,20 +48,6 @@ export async function serveObject(
   }
   headers.set("Content-Length", String(size));
   return new Response(body, { status: 200, headers });
-}
-
-/**
- * `attachment` with an ASCII-only `filename` for old clients and an RFC 8187
- * `filename*` with the real UTF-8 name. Control characters are dropped so a
- * crafted name can never inject a header.
- */
-export function contentDisposition(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, "_") || "download";
-  const encoded = encodeURIComponent(filename.replace(/[\x00-\x1f\x7f]/g, "")).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 function notFound(): Response {

@@ -3,7 +3,8 @@
  * presigned URLs are verified as S3 would), and the download headers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contentDisposition, S3ObjectStore } from "@/lib/adapters/aws/s3-object-store";
+import { S3ObjectStore } from "@/lib/adapters/aws/s3-object-store";
+import { contentDisposition } from "@/lib/object-keys";
 import { testObjectStore } from "../contracts/object-store.contract";
 import { createBucket, startS3 } from "./emulators";
 import { verifyPresigned } from "./sigv4-gate";

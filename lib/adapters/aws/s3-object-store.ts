@@ -10,12 +10,12 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ObjectStore, SignedUrlOptions, StoredObject } from "@/lib/ports";
-import { InvalidKeyError, ObjectNotFoundError } from "@/lib/exports/errors";
+import { ObjectNotFoundError } from "@/lib/exports/errors";
+import { checkObjectKey, checkObjectKeyPrefix, contentDisposition } from "@/lib/object-keys";
 import { awsErrorName, awsHttpStatus } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
 
 /** S3's own limits: keys up to 1024 UTF-8 bytes, 1000 keys per DeleteObjects, presigned URLs up to 7 days. */
-const MAX_KEY_BYTES = 1024;
 const DELETE_BATCH = 1000;
 const MAX_PRESIGN_SECONDS = 7 * 86_400;
 /** S3's minimum multipart part size. */
@@ -64,7 +64,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Readable | Buffer, opts: { contentType?: string } = {}): Promise<StoredObject> {
-    checkKey(key);
+    checkObjectKey(key);
     let bytes = 0;
     let payload: Readable | Buffer = body;
     if (Buffer.isBuffer(body)) {
@@ -93,7 +93,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async openRead(key: string, range?: { start: number; end: number }): Promise<Readable> {
-    checkKey(key);
+    checkObjectKey(key);
     if (range) {
       const { start, end } = range;
       if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
@@ -116,7 +116,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<StoredObject | null> {
-    checkKey(key);
+    checkObjectKey(key);
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { key, bytes: out.ContentLength ?? 0 };
@@ -127,7 +127,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<StoredObject[]> {
-    checkPrefix(prefix);
+    checkObjectKeyPrefix(prefix);
     const found: StoredObject[] = [];
     let token: string | undefined;
     do {
@@ -144,7 +144,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
+    checkObjectKey(key);
     // S3 answers 204 for a missing key too.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
@@ -168,7 +168,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async signedDownloadUrl(key: string, opts: SignedUrlOptions): Promise<string> {
-    checkKey(key);
+    checkObjectKey(key);
     if (!opts.filename) throw new Error("signedDownloadUrl: filename is required");
     const expiresIn = Math.ceil(opts.expiresInSeconds);
     if (!Number.isFinite(opts.expiresInSeconds) || expiresIn <= 0 || expiresIn > MAX_PRESIGN_SECONDS) {
@@ -188,41 +188,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-/**
- * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>`
- * (RFC 6266 / 8187): browsers that read `filename*` get the exact name, the
- * rest a readable ASCII one. Quotes, backslashes and control characters never
- * reach the quoted form, so the header cannot be broken out of.
- */
-export function contentDisposition(filename: string): string {
-  // One "_" per character (code point), accents dropped where a base letter remains ("é" -> "e").
-  const fallback = filename.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^\x20-\x7e]|["\\%]/gu, "_");
-  const encoded = encodeURIComponent(filename).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
-}
 
 function isMissing(err: unknown): boolean {
   const name = awsErrorName(err);
   return name === "NoSuchKey" || name === "NotFound" || (name !== "NoSuchBucket" && awsHttpStatus(err) === 404);
 }
 
-/** The same key rules as the disk store, so a key valid in one backend is valid in the other. */
-function checkKey(key: string): void {
-  if (typeof key !== "string" || key === "") throw new InvalidKeyError(String(key), "empty");
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new InvalidKeyError(key, `longer than ${MAX_KEY_BYTES} bytes`);
-  if (key.includes("\0")) throw new InvalidKeyError(key, "contains NUL");
-  if (key.includes("\\")) throw new InvalidKeyError(key, "contains a backslash");
-  if (key.startsWith("/")) throw new InvalidKeyError(key, "starts with /");
-  for (const s of key.split("/")) {
-    if (s === "") throw new InvalidKeyError(key, "has an empty segment");
-    if (s === "." || s === "..") throw new InvalidKeyError(key, `has a "${s}" segment`);
-  }
-}
-
-/** A list prefix may end mid-segment ("exports/ab") or with "/", but its complete segments follow the key rules. */
-function checkPrefix(prefix: string): void {
-  if (prefix === "") return;
-  if (prefix.includes("\0") || prefix.includes("\\") || prefix.startsWith("/")) throw new InvalidKeyError(prefix, "not a valid key prefix");
-  const complete = prefix.split("/").slice(0, -1);
-  if (complete.some((s) => s === "" || s === "." || s === "..")) throw new InvalidKeyError(prefix, "not a valid key prefix");
-}

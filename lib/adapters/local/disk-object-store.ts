@@ -6,11 +6,11 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ObjectStore, SignedUrlOptions, StoredObject } from "@/lib/ports";
 import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/exports/errors";
+import { checkObjectKey, checkObjectKeyPrefix } from "@/lib/object-keys";
 
 /** Where in-flight writes live until they are renamed into place; never a valid key, never listed. */
 const TMP_DIR = ".tmp";
 /** S3's own limit, counted in UTF-8 bytes as S3 does. */
-const MAX_KEY_BYTES = 1024;
 /** NAME_MAX on Linux, macOS and Windows file systems. */
 const MAX_SEGMENT_BYTES = 255;
 
@@ -95,7 +95,7 @@ export class DiskObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<StoredObject[]> {
-    checkPrefix(prefix);
+    checkObjectKeyPrefix(prefix);
     // Only the directory named by the prefix's complete segments can hold matches.
     const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
     const found: StoredObject[] = [];
@@ -244,31 +244,14 @@ export class DiskObjectStore implements ObjectStore {
   }
 }
 
-/** Throws InvalidKeyError unless `key` is a plain relative key ("a/b.zip"). */
+/** The shared key rules, plus what a file system adds: segment length and the reserved temp folder. */
 function checkKey(key: string): void {
-  if (typeof key !== "string" || key === "") throw new InvalidKeyError(String(key), "empty");
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new InvalidKeyError(key, `longer than ${MAX_KEY_BYTES} bytes`);
-  if (key.includes("\0")) throw new InvalidKeyError(key, "contains NUL");
-  if (key.includes("\\")) throw new InvalidKeyError(key, "contains a backslash");
-  if (key.startsWith("/")) throw new InvalidKeyError(key, "starts with /");
-  const segments = key.split("/");
+  const segments = checkObjectKey(key);
+  // A segment is a file name on disk; S3 has no such limit, but no key we build comes near it.
   for (const s of segments) {
-    if (s === "") throw new InvalidKeyError(key, "has an empty segment");
-    if (s === "." || s === "..") throw new InvalidKeyError(key, `has a "${s}" segment`);
-    // A segment is a file name on disk; S3 has no such limit, but no key we build comes near it.
     if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES) throw new InvalidKeyError(key, `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   if (segments[0] === TMP_DIR) throw new InvalidKeyError(key, `"${TMP_DIR}/" is reserved`);
-}
-
-/** A list prefix may end mid-segment ("exports/ab") or with "/", but its complete segments follow the key rules. */
-function checkPrefix(prefix: string): void {
-  if (prefix === "") return;
-  if (prefix.includes("\0") || prefix.includes("\\") || prefix.startsWith("/")) {
-    throw new InvalidKeyError(prefix, "not a valid key prefix");
-  }
-  const complete = prefix.split("/").slice(0, -1);
-  if (complete.some((s) => s === "" || s === "." || s === "..")) throw new InvalidKeyError(prefix, "not a valid key prefix");
 }
 
 function errCode(err: unknown): string | undefined {
