@@ -64,7 +64,8 @@ test("repeated wrong passwords get the rate-limit message", async ({ page }) => 
 test("suppliers get a 403 page on admin pages; admins see the admin nav", async ({ browser }) => {
   const supplier = await browser.newPage();
   await signIn(supplier, TULIP);
-  await supplier.goto("/admin/exports");
+  const res = await supplier.goto("/admin/exports");
+  expect(res?.status()).toBe(403);
   await expect(supplier.getByRole("heading", { name: "Admins only" })).toBeVisible();
   await expect(supplier.getByText("403")).toBeVisible();
   await shot(supplier, "admin-forbidden-for-supplier");

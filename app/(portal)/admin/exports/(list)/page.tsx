@@ -1,8 +1,8 @@
+import { forbidden } from "next/navigation";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { BarChart } from "@/components/bar-chart";
 import { ExportsTable } from "@/components/exports-table";
-import { Forbidden } from "@/components/forbidden";
 import { ALL_STATUSES, formatDuration, STATUS_LABEL } from "@/components/format";
 import { ListFilters } from "@/components/list-filters";
 import { hrefWith, Pagination } from "@/components/pagination";
@@ -26,7 +26,7 @@ const PAGE_SIZE = 25;
 export default async function AdminExportsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
   const { actor } = await requireActor(pathWithQuery("/admin/exports", sp));
-  if (actor.role !== "admin") return <Forbidden />;
+  if (actor.role !== "admin") forbidden();
 
   const q = listQuery(sp);
   const { cursor, ...pageFilters } = q;

@@ -1,9 +1,9 @@
+import { forbidden } from "next/navigation";
 import type { Metadata } from "next";
 import { exportOr404 } from "@/app/_lib/exports";
 import { requireActor } from "@/app/_lib/session";
 import { supplierDirectory } from "@/app/_lib/suppliers";
 import { ExportDetail } from "@/components/export-detail";
-import { Forbidden } from "@/components/forbidden";
 
 export const metadata: Metadata = { title: "Export (admin)" };
 
@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Export (admin)" };
 export default async function AdminExportPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const { actor } = await requireActor(`/admin/exports/${encodeURIComponent(id)}`);
-  if (actor.role !== "admin") return <Forbidden />;
+  if (actor.role !== "admin") forbidden();
   const { view, datasetTitle } = await exportOr404(actor, id);
   const supplierName = (await supplierDirectory()).find((s) => s.id === view.export.supplierId)?.name;
   return (
