@@ -93,11 +93,17 @@ export interface Queue {
    * first one (long poll). Each delivery is hidden for `visibilitySeconds`, then
    * reappears unless acked. A message delivered more than the queue's maximum
    * receive count moves to its dead-letter queue instead of being delivered.
+   * When `signal` aborts, it returns what it has (usually []) instead of throwing.
    */
   receive(opts: { max: number; waitSeconds: number; visibilitySeconds: number; signal?: AbortSignal }): Promise<ReceivedMessage[]>;
   /** Deletes a delivered message: it is done. Acking a stale receipt is a no-op. */
   ack(receipt: string): Promise<void>;
-  /** Makes a delivered message visible again after `delaySeconds` (0 = now), keeping its receive count. */
+  /**
+   * Sets how long a delivered message stays hidden from now (SQS
+   * ChangeMessageVisibility): 0 makes it visible at once, keeping its receive
+   * count; a worker also calls it to keep a long job's message hidden. A stale
+   * receipt is a no-op.
+   */
   release(receipt: string, delaySeconds: number): Promise<void>;
   /** Number of messages in the queue, visible or not (for tests, benches and the admin view). */
   depth(): Promise<number>;
@@ -120,7 +126,8 @@ export interface ObjectStore {
   /**
    * Writes `body` under `key`, streaming it (multipart upload on S3). The object
    * appears whole or not at all: readers never see a partial object.
-   * Keys are relative ("a/b.zip"): no "..", no leading "/", no backslashes.
+   * Keys follow `checkObjectKey` (lib/object-keys.ts): relative ("a/b.zip"), no
+   * "." or ".." segments, no empty segments, no leading "/", no backslash.
    */
   put(key: string, body: Readable | Buffer, opts?: { contentType?: string }): Promise<StoredObject>;
   /** Opens the object for streaming reads; `range` is inclusive, as in HTTP. Throws `ObjectNotFoundError` when absent. */
@@ -177,11 +184,17 @@ export interface JobStore {
   listSteps(id: string): Promise<ExportStep[]>;
   /**
    * Exports newest first (by createdAt, then id), filtered; `supplierId`
-   * undefined means every supplier. Cursor pagination: pass back `nextCursor`.
+   * undefined means every supplier. Cursor pagination: pass back `nextCursor`;
+   * a malformed cursor throws `ApiError("bad_request")`.
    */
   listExports(query: ExportListQuery): Promise<Page<ExportRecord>>;
   /** Ready exports whose `expiresAt` is before `now`, oldest first, at most `limit`. */
   listExpiredReady(now: string, limit: number): Promise<ExportRecord[]>;
+  /**
+   * How many of the supplier's exports are queued, running or archiving: the
+   * per-supplier concurrency limit counts from here, so every web process agrees.
+   */
+  countActive(supplierId: string): Promise<number>;
 }
 
 /* --------------------------------------------------------------------- Mailer */
@@ -244,4 +257,137 @@ export interface UserStore {
   getUser(id: string): Promise<UserRecord | null>;
   /** Every user, by email. */
   listUsers(): Promise<UserRecord[]>;
+}
+
+/* -------------------------------------------------------------- ApiTokenStore */
+
+/** An API token as stored: never the secret itself, only its SHA-256. */
+export interface ApiTokenRecord {
+  id: string;
+  /** The public part of the token (`pep_<prefix>_<secret>`); unique, used to find the record. */
+  prefix: string;
+  /** Hex SHA-256 of the whole token string. */
+  secretHash: string;
+  name: string;
+  /** Who created it; the token acts as this user. */
+  userId: string;
+  /** The supplier the token is scoped to (the creator's supplier at creation). */
+  supplierId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** API tokens of partner applications. Lives next to the users (same SQLite file / DynamoDB table). */
+export interface ApiTokenStore {
+  /** Stores a new token; throws `ApiError("conflict")` when its id or prefix exists. */
+  createToken(token: ApiTokenRecord): Promise<void>;
+  /** The token with this prefix (revoked ones included), or null. */
+  getTokenByPrefix(prefix: string): Promise<ApiTokenRecord | null>;
+  /** A supplier's tokens, revoked ones included, newest first. */
+  listTokens(supplierId: string): Promise<ApiTokenRecord[]>;
+  /**
+   * Marks the supplier's token revoked at `at`. Returns the updated record, or
+   * null when no such token belongs to that supplier. Revoking twice keeps the first time.
+   */
+  revokeToken(id: string, supplierId: string, at: string): Promise<ApiTokenRecord | null>;
+  /**
+   * Sets `lastUsedAt = at` only when it is unset or older than `staleBefore`:
+   * a conditional write, so busy tokens cost one write a minute, not one per request.
+   */
+  touchToken(id: string, at: string, staleBefore: string): Promise<void>;
+}
+
+/* ---------------------------------------------------------- RequestClaimStore */
+
+/**
+ * A short-lived claim on a key, held for one export: an `Idempotency-Key`
+ * (kept 24 h) or the fingerprint of an active request (kept while the export
+ * is queued or running). The conditional insert is what makes 20 concurrent
+ * identical requests create one export: exactly one `claim` succeeds.
+ */
+export interface RequestClaim {
+  /** Namespaced by its user, e.g. `idem:<supplier>:<key>` or `active:<supplier>:<hash>`. */
+  key: string;
+  exportId: string;
+  /** SHA-256 of the canonical request body, to tell a replay from a different request under the same key. */
+  requestHash: string;
+  createdAt: string;
+  /** After this the claim counts as absent (and the backend's TTL may delete it). */
+  expiresAt: string;
+}
+
+export interface RequestClaimStore {
+  /**
+   * Inserts `claim` unless a claim that has not expired at `now` holds the
+   * key, atomically. Returns null when inserted, else the claim that holds it.
+   */
+  claim(claim: RequestClaim, now: string): Promise<RequestClaim | null>;
+  /** Replaces the key's claim only if it is still held for `expectedExportId`. True when replaced. */
+  replace(claim: RequestClaim, expectedExportId: string): Promise<boolean>;
+  /** Deletes the key's claim if it is held for `exportId`; otherwise a no-op. */
+  release(key: string, exportId: string): Promise<void>;
+}
+
+/* --------------------------------------------------------------- WebhookStore */
+
+export const WEBHOOK_EVENTS = ["export.ready", "export.failed"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookEndpointRecord {
+  id: string;
+  supplierId: string;
+  url: string;
+  events: WebhookEvent[];
+  /**
+   * The HMAC signing secret. Kept as is (not hashed): we need it to sign each
+   * delivery. Shown to the supplier once, at creation.
+   */
+  secret: string;
+  description: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface WebhookDeliveryRecord {
+  /** Also the `Webhook-Id` header: the receiver's deduplication key. */
+  id: string;
+  endpointId: string;
+  supplierId: string;
+  exportId: string;
+  event: WebhookEvent;
+  /** The exact JSON body sent on every attempt. */
+  payload: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastAttemptAt: string | null;
+  lastStatusCode: number | null;
+  /** A transport error or a short excerpt of the response (never the whole body). */
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+export type WebhookAttemptPatch = Pick<WebhookDeliveryRecord, "status" | "attempts" | "lastAttemptAt" | "lastStatusCode" | "lastError" | "nextAttemptAt">;
+
+/** Webhook endpoints and their delivery log. */
+export interface WebhookStore {
+  createEndpoint(endpoint: WebhookEndpointRecord): Promise<void>;
+  getEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
+  /** A supplier's endpoints, newest first. */
+  listEndpoints(supplierId: string): Promise<WebhookEndpointRecord[]>;
+  /** Deletes the supplier's endpoint; false when there is none with that id for that supplier. */
+  deleteEndpoint(id: string, supplierId: string): Promise<boolean>;
+  /** Inserts a delivery unless one with its id exists. True when inserted (so a redelivered worker step enqueues once). */
+  createDelivery(delivery: WebhookDeliveryRecord): Promise<boolean>;
+  getDelivery(id: string): Promise<WebhookDeliveryRecord | null>;
+  /**
+   * Compare-and-set on the attempt count: applies `patch` only if the delivery
+   * still has `expectedAttempts` attempts. Returns false when another worker recorded it first.
+   */
+  recordAttempt(id: string, expectedAttempts: number, patch: WebhookAttemptPatch): Promise<boolean>;
+  /** An endpoint's deliveries, newest first, at most `limit`. */
+  listDeliveries(endpointId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
 }
