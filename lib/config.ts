@@ -15,6 +15,14 @@ import { openSqlite } from "./adapters/local/sqlite";
 import { SqliteJobStore } from "./adapters/local/sqlite-job-store";
 import { SqliteQueue } from "./adapters/local/sqlite-queue";
 import { SqliteUserStore } from "./adapters/local/sqlite-user-store";
+import { SqliteApiTokenStore } from "./adapters/local/sqlite-api-token-store";
+import { SqliteRequestClaimStore } from "./adapters/local/sqlite-request-claim-store";
+import { SqliteWebhookStore } from "./adapters/local/sqlite-webhook-store";
+import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
+import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
+import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
+import { RateLimiter } from "./api/rate-limit";
+import type { WebhookSettings } from "./webhooks/settings";
 import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
 import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
@@ -25,7 +33,17 @@ import { resolveAwsSettings } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
-import type { UserStore, Warehouse } from "./ports";
+import type { ApiTokenStore, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+
+/** Limits of the partner API. */
+export interface PartnerApiSettings {
+  /** Exports one supplier may have queued or running at once. */
+  maxActiveExportsPerSupplier: number;
+  /** Requests per minute per supplier session or API token. */
+  requestsPerMinute: number;
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyTtlSeconds: number;
+}
 
 /** Empty strings count as unset, so `FOO=` in a shell or .env does not defeat a default. */
 const opt = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
@@ -51,6 +69,18 @@ export const ZEnv = z
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
+
+    // partner API (issue 5)
+    /** Exports one supplier may have queued or running at once; one more gets 429. */
+    MAX_ACTIVE_EXPORTS_PER_SUPPLIER: int(5, 1, 1000),
+    /** API requests per minute per supplier (session) or per token; a token bucket in each web process. */
+    API_RATE_LIMIT_PER_MINUTE: int(120, 1, 100_000),
+    IDEMPOTENCY_TTL_HOURS: int(24, 1, 24 * 7),
+    /** http://localhost endpoints for webhooks; default: allowed with the local backend only. */
+    WEBHOOK_ALLOW_HTTP_LOCALHOST: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
+    WEBHOOK_TIMEOUT_MS: int(10_000, 100, 30_000),
+    WEBHOOK_RETRY_BASE_SECONDS: int(30, 0, 900),
+    WEBHOOK_MAX_AGE_HOURS: int(24, 1, 72),
 
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
@@ -95,6 +125,8 @@ export interface AppConfig {
   dataDir: string;
   authSecret: string;
   settings: ExportSettings;
+  api: PartnerApiSettings;
+  webhooks: WebhookSettings;
 }
 
 /** Parses the environment; throws one readable error listing every bad variable. */
@@ -124,6 +156,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
     },
+    api: {
+      maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER,
+      requestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600,
+    },
+    webhooks: {
+      allowHttpLocalhost: env.WEBHOOK_ALLOW_HTTP_LOCALHOST ?? env.EXPORT_BACKEND === "local",
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+      maxAgeSeconds: env.WEBHOOK_MAX_AGE_HOURS * 3600,
+    },
   };
 }
 
@@ -151,6 +194,11 @@ function localSecret(dataDir: string): string {
 export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
+  tokens: ApiTokenStore;
+  claims: RequestClaimStore;
+  webhooks: { store: WebhookStore; settings: WebhookSettings };
+  /** Per-process request rate limiter of the API (see lib/api/rate-limit.ts). */
+  rateLimiter: RateLimiter;
   close(): Promise<void>;
 }
 
@@ -182,6 +230,10 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         config,
         jobs: new SqliteJobStore(db),
         users: new SqliteUserStore(db),
+        tokens: new SqliteApiTokenStore(db),
+        claims: new SqliteRequestClaimStore(db),
+        webhooks: { store: new SqliteWebhookStore(db), settings: config.webhooks },
+        rateLimiter: new RateLimiter({ perMinute: config.api.requestsPerMinute }),
         queue: new SqliteQueue({ db, name: "exports", deadLetter: { name: "exports-dlq", maxReceives: settings.maxReceives } }),
         deadLetterQueue: new SqliteQueue({ db, name: "exports-dlq" }),
         warehouse: lazyWarehouse,
@@ -205,6 +257,11 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         users: new DynamoUserStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        tokens: new DynamoApiTokenStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        claims: new DynamoRequestClaimStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        webhooks: { store: new DynamoWebhookStore({ client: clients.dynamo, tableName: aws.jobsTable }), settings: config.webhooks },
+        // In memory: each Lambda/web instance limits on its own (see lib/api/rate-limit.ts).
+        rateLimiter: new RateLimiter({ perMinute: config.api.requestsPerMinute }),
         // The main queue's redrive policy (maxReceiveCount = settings.maxReceives) is set by sst.config.ts.
         queue: new SqsQueue({ client: clients.sqs, queueUrl: aws.queueUrl }),
         deadLetterQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deadLetterQueueUrl }),

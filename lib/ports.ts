@@ -295,7 +295,7 @@ export interface ApiTokenStore {
    * Sets `lastUsedAt = at` only when it is unset or older than `staleBefore`:
    * a conditional write, so busy tokens cost one write a minute, not one per request.
    */
-  touchToken(id: string, at: string, staleBefore: string): Promise<void>;
+  touchToken(prefix: string, at: string, staleBefore: string): Promise<void>;
 }
 
 /* ---------------------------------------------------------- RequestClaimStore */

@@ -11,6 +11,7 @@ import { getActorFromRequest } from "../auth";
 import { getDeps, type AppDeps } from "../config";
 import type { Actor } from "../exports/deps";
 import { ApiError } from "../exports/errors";
+import { verifyApiToken } from "../tokens/api-tokens";
 import { toErrorResponse } from "./errors";
 
 /** What a wrapped handler receives. */
@@ -37,8 +38,8 @@ interface Access {
 }
 
 /**
- * Routes a supplier may use (admins too, across suppliers). Session or, once
- * issue 5 lands, an API token scoped to the token's supplier.
+ * Routes a supplier may use (admins too, across suppliers): a session, or an
+ * API token scoped to the token's supplier.
  */
 export function withSupplier<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
   return wrap({ roles: ["supplier", "admin"], tokens: true }, handler);
@@ -62,11 +63,15 @@ function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
     let deps: AppDeps | undefined;
     try {
       deps = getDeps();
-      const actor = await resolveActor(req, { allowTokens: access.tokens });
-      if (!actor) {
-        throw new ApiError("unauthorized", "Sign in to continue, or send an API token as \"Authorization: Bearer <token>\".");
+      const caller = await resolveCaller(req, { allowTokens: access.tokens }, deps);
+      if (!caller) {
+        throw new ApiError("unauthorized", "Sign in to continue, or send an API token as \"Authorization: Bearer <token>\".", undefined, {
+          "WWW-Authenticate": "Bearer",
+        });
       }
+      const { actor } = caller;
       if (!access.roles.includes(actor.role)) throw new ApiError("forbidden", "Only admins can do this.");
+      limitRate(deps, caller.rateKey);
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, actor, deps, params: await ctx.params });
     } catch (err) {
@@ -75,15 +80,36 @@ function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
   };
 }
 
+/** Who is calling, and the key their request rate is counted under: the token, else the supplier (or the admin user). */
+interface Caller {
+  actor: Actor;
+  rateKey: string;
+}
+
+/** The API's request rate limit (lib/api/rate-limit.ts): 429 with Retry-After beyond it. */
+function limitRate(deps: AppDeps, key: string): void {
+  const verdict = deps.rateLimiter.take(key);
+  if (!verdict.allowed) {
+    throw new ApiError(
+      "rate_limited",
+      `Too many requests: the limit is ${deps.config.api.requestsPerMinute} a minute. Try again in ${verdict.retryAfterSeconds} s.`,
+      undefined,
+      { "Retry-After": String(verdict.retryAfterSeconds) },
+    );
+  }
+}
+
 /**
  * Who is calling. An `Authorization: Bearer` header is an API token and is
  * used instead of any session cookie; other schemes (a proxy's Basic auth)
- * are not ours and are ignored.
- *
- * Issue 5 extends `resolveApiToken` below; until then no token verifies, so a
- * request carrying one gets a 401 rather than falling back to the session.
+ * are not ours and are ignored. A token that does not verify is a 401, never
+ * a fallback to the session.
  */
-export async function resolveActor(req: Request, opts: { allowTokens: boolean }): Promise<Actor | null> {
+export async function resolveActor(req: Request, opts: { allowTokens: boolean }, deps: AppDeps = getDeps()): Promise<Actor | null> {
+  return (await resolveCaller(req, opts, deps))?.actor ?? null;
+}
+
+async function resolveCaller(req: Request, opts: { allowTokens: boolean }, deps: AppDeps): Promise<Caller | null> {
   const authorization = req.headers.get("authorization");
   if (authorization && /^bearer\s/i.test(authorization.trim())) {
     if (!opts.allowTokens) {
@@ -91,17 +117,17 @@ export async function resolveActor(req: Request, opts: { allowTokens: boolean })
         "WWW-Authenticate": 'Bearer error="invalid_token"',
       });
     }
-    return resolveApiToken(authorization.trim().slice("bearer".length).trim());
+    const verified = await verifyApiToken(deps, authorization.trim().slice("bearer".length).trim());
+    if (!verified) {
+      throw new ApiError("unauthorized", "This API token is not valid or has been revoked.", undefined, {
+        "WWW-Authenticate": 'Bearer error="invalid_token"',
+      });
+    }
+    return { actor: verified.actor, rateKey: `token:${verified.token.id}` };
   }
-  return getActorFromRequest(req);
-}
-
-/** The actor an API token stands for. No token store exists yet (issue 5), so every token is unknown. */
-async function resolveApiToken(token: string): Promise<Actor> {
-  void token;
-  throw new ApiError("unauthorized", "This API token is not valid or has been revoked.", undefined, {
-    "WWW-Authenticate": 'Bearer error="invalid_token"',
-  });
+  const actor = await getActorFromRequest(req);
+  if (!actor) return null;
+  return { actor, rateKey: actor.supplierId ? `supplier:${actor.supplierId}` : `user:${actor.userId}` };
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, Warehouse } from "../ports";
+import type { JobStore, Mailer, ObjectStore, Queue, Warehouse, WebhookStore } from "../ports";
+import type { WebhookSettings } from "../webhooks/settings";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
 export interface ExportSettings {
@@ -40,6 +41,8 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
+  /** Webhook endpoints and delivery settings (issue 5); when absent, finished exports enqueue no deliveries. */
+  webhooks?: { store: WebhookStore; settings: WebhookSettings };
   log: Logger;
   now: () => Date;
   /**

@@ -3,7 +3,9 @@
  * exports. Every function takes the caller (`Actor`) separately from its
  * input: the supplier scope comes from the session, never from the request.
  */
+import { createHash } from "node:crypto";
 import { getDataset } from "../datasets/catalog";
+import type { RequestClaim, RequestClaimStore } from "../ports";
 import type { ExportDeps, Actor } from "./deps";
 import { ApiError } from "./errors";
 import { newId, ZExportIdPattern } from "./ids";
@@ -22,8 +24,16 @@ function step(now: Date, name: ExportStep["step"], detail: ExportStep["detail"] 
   return { at: now.toISOString(), step: name, detail };
 }
 
-/** Validates and records an export request, then enqueues it. Returns the queued export. */
-export async function requestExport(deps: ExportDeps, actor: Actor, input: unknown): Promise<ExportRecord> {
+/** A validated request, its scope and the new (not yet stored) record. */
+interface PreparedRequest {
+  record: ExportRecord;
+  /** SHA-256 of the canonical request (what an Idempotency-Key must match). */
+  requestHash: string;
+  /** SHA-256 of what makes two requests the same export: supplier, dataset, params, format, bom. */
+  fingerprint: string;
+}
+
+function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): PreparedRequest {
   const parsed = ZCreateExportRequest.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The export request is not valid.", zodDetails(parsed.error));
   const req = parsed.data;
@@ -79,6 +89,18 @@ export async function requestExport(deps: ExportDeps, actor: Actor, input: unkno
     errorMessage: null,
     notifiedAt: null,
   };
+  const same = { supplierId, dataset: record.dataset, params: record.params, format: record.format, bom: record.bom };
+  return { record, requestHash: sha256(canonicalJson({ ...same, notify: record.notify })), fingerprint: sha256(canonicalJson(same)) };
+}
+
+/** Validates and records an export request, then enqueues it. Returns the queued export. No deduplication or limits: see `submitExport`. */
+export async function requestExport(deps: ExportDeps, actor: Actor, input: unknown): Promise<ExportRecord> {
+  const { record } = prepareRequest(deps, actor, input);
+  return createAndEnqueue(deps, actor, record);
+}
+
+async function createAndEnqueue(deps: ExportDeps, actor: Actor, record: ExportRecord): Promise<ExportRecord> {
+  const now = new Date(record.createdAt);
   await deps.jobs.createExport(record, [step(now, "requested", { by: actor.email }), step(now, "queued")]);
   try {
     await deps.queue.send(exportMessage(record.id, "requested"));
@@ -93,6 +115,163 @@ export async function requestExport(deps: ExportDeps, actor: Actor, input: unkno
     throw new ApiError("unavailable", "The export queue is unavailable. Please try again in a minute.");
   }
   return record;
+}
+
+/* ------------------------------------------- the partner API's request path */
+
+/** What `submitExport` needs beyond the export deps: the claim store and the limits. */
+export interface RequestGuards {
+  claims: RequestClaimStore;
+  limits: {
+    /** Exports one supplier may have queued or running at once. */
+    maxActiveExportsPerSupplier: number;
+    /** How long an Idempotency-Key is remembered. */
+    idempotencyTtlSeconds: number;
+  };
+}
+
+export interface SubmitResult {
+  export: ExportRecord;
+  /** `created`: a new export (202). `replayed`: the export an earlier request with this Idempotency-Key made. `deduplicated`: an identical export already queued or running. */
+  outcome: "created" | "replayed" | "deduplicated";
+}
+
+/** Printable ASCII, 1 to 255 characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+/** An active-request fingerprint is held at most this long, whatever happens to its export. */
+const FINGERPRINT_TTL_SECONDS = 24 * 3600;
+/** A claim whose export never appeared after this long belongs to a request that died half way. */
+const ORPHAN_CLAIM_MS = 30_000;
+/** Retry-After of the concurrency limit: exports take a while; asking every second would not help. */
+const ACTIVE_LIMIT_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * The API's request path: `requestExport` plus idempotency, deduplication and
+ * the per-supplier concurrency limit.
+ *
+ * - With an `Idempotency-Key`: the key is claimed (per supplier, for
+ *   `idempotencyTtlSeconds`) with the request's hash. The same key and body
+ *   replay the first export; a different body under it is a 409.
+ * - Without one: the request's fingerprint is claimed for as long as its
+ *   export is active. A conditional insert, not a read-then-write: of 20
+ *   identical requests at once exactly one claims it and creates the export;
+ *   the others get that export back, marked deduplicated. A claim whose export
+ *   has finished is taken over (compare-and-set on its export id), so it needs
+ *   no release when the export finishes.
+ * - Claims are taken before the export is written and released if the request
+ *   then fails (a limit, an unavailable queue), so a retry is not blocked.
+ * - The concurrency limit counts the supplier's active exports in the job
+ *   store. Two requests racing for the last slot can both pass: it is a soft
+ *   limit by at most the number of concurrent requests.
+ */
+export async function submitExport(
+  deps: ExportDeps,
+  guards: RequestGuards,
+  actor: Actor,
+  input: unknown,
+  opts: { idempotencyKey?: string | null } = {},
+): Promise<SubmitResult> {
+  const prepared = prepareRequest(deps, actor, input);
+  const { record } = prepared;
+  const scope = record.supplierId ?? `admin:${actor.userId}`;
+  const now = deps.now();
+  const claimOf = (key: string, hash: string, ttlSeconds: number): RequestClaim => ({
+    key,
+    exportId: record.id,
+    requestHash: hash,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+  });
+
+  let claim: RequestClaim;
+  if (opts.idempotencyKey != null) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(opts.idempotencyKey)) {
+      throw new ApiError("validation_failed", "Idempotency-Key must be 1 to 255 printable ASCII characters.", [
+        { path: "Idempotency-Key", message: "1 to 255 printable ASCII characters." },
+      ]);
+    }
+    claim = claimOf(`idem:${scope}:${opts.idempotencyKey}`, prepared.requestHash, guards.limits.idempotencyTtlSeconds);
+    const held = await takeClaim(deps, guards, claim, (current, existing) => {
+      if (current.requestHash !== claim.requestHash) {
+        throw new ApiError("conflict", "This Idempotency-Key was already used with a different request. Use a new key for a new request.");
+      }
+      return existing ? "return" : "wait";
+    });
+    if (held) return { export: held, outcome: "replayed" };
+  } else {
+    claim = claimOf(`active:${scope}:${prepared.fingerprint}`, prepared.fingerprint, FINGERPRINT_TTL_SECONDS);
+    const held = await takeClaim(deps, guards, claim, (_current, existing) => {
+      if (!existing) return "wait";
+      return ACTIVE_STATUSES.includes(existing.status) ? "return" : "take-over";
+    });
+    if (held) return { export: held, outcome: "deduplicated" };
+  }
+
+  try {
+    if (record.supplierId !== null) {
+      const active = await deps.jobs.countActive(record.supplierId);
+      if (active >= guards.limits.maxActiveExportsPerSupplier) {
+        throw new ApiError(
+          "rate_limited",
+          `You already have ${active} exports queued or running; the limit is ${guards.limits.maxActiveExportsPerSupplier} at once. ` +
+            "Wait for one to finish (or cancel one), then try again.",
+          undefined,
+          { "Retry-After": String(ACTIVE_LIMIT_RETRY_AFTER_SECONDS) },
+        );
+      }
+    }
+    return { export: await createAndEnqueue(deps, actor, record), outcome: "created" };
+  } catch (err) {
+    await guards.claims.release(claim.key, claim.exportId).catch((e: unknown) => deps.log.warn({ err: e, key: claim.key }, "could not release request claim"));
+    throw err;
+  }
+}
+
+/**
+ * Claims `claim.key`; returns null when it is ours (go on and create the
+ * export), or the export to answer with. `decide` looks at the claim that
+ * holds the key and its export (null while the holder has not written it yet):
+ * "return" it, "wait" for it to appear, or "take-over" a finished one.
+ */
+async function takeClaim(
+  deps: ExportDeps,
+  guards: RequestGuards,
+  claim: RequestClaim,
+  decide: (current: RequestClaim, existing: ExportRecord | null) => "return" | "wait" | "take-over",
+): Promise<ExportRecord | null> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const current = await guards.claims.claim(claim, deps.now().toISOString());
+    if (!current) return null;
+    const existing = await deps.jobs.getExport(current.exportId);
+    let verdict = decide(current, existing);
+    if (verdict === "wait" && deps.now().getTime() - Date.parse(current.createdAt) > ORPHAN_CLAIM_MS) verdict = "take-over";
+    if (verdict === "return" && existing) return existing;
+    if (verdict === "take-over") {
+      if (await guards.claims.replace(claim, current.exportId)) return null;
+      continue; // someone else took it over first: look again
+    }
+    if (Date.now() > deadline) {
+      throw new ApiError("conflict", "An identical request is still being processed. Try again in a few seconds.", undefined, { "Retry-After": "2" });
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** JSON with object keys sorted at every level: equal values, equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /** True when `actor` may see `record`. Admins see everything; a supplier its own exports. */

@@ -311,6 +311,19 @@ export function testJobStore(make: MakeJobStore): void {
       });
     });
 
+    describe("countActive", () => {
+      it("counts one supplier's queued, running and archiving exports only", async () => {
+        for (const status of ["queued", "running", "archiving", "ready", "failed", "cancelled", "expired"] as const) {
+          await store.createExport(record({ status, supplierId: "sup_count" }), []);
+        }
+        await store.createExport(record({ status: "queued", supplierId: "sup_other" }), []);
+        await store.createExport(record({ status: "queued", supplierId: null }), []);
+        expect(await store.countActive("sup_count")).toBe(3);
+        expect(await store.countActive("sup_other")).toBe(1);
+        expect(await store.countActive("sup_none")).toBe(0);
+      });
+    });
+
     describe("listExpiredReady", () => {
       it("returns ready exports past expiry, oldest expiry first, at most `limit`", async () => {
         const due1 = record({ status: "ready", expiresAt: iso(100), createdAt: iso(3) });

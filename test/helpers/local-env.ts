@@ -30,6 +30,9 @@ export async function makeLocalDeps(dbPath: string, env: Record<string, string> 
     POLL_DELAY_SECONDS: "0",
     RETRY_BASE_SECONDS: "0",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    // Integration tests make many requests as one supplier; the limit tests set their own values.
+    MAX_ACTIVE_EXPORTS_PER_SUPPLIER: "1000",
+    API_RATE_LIMIT_PER_MINUTE: "100000",
     ...env,
   });
   const deps = buildDeps(config, createLogger(config.env.LOG_LEVEL, "test"));

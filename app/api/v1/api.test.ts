@@ -5,6 +5,7 @@
  * next-auth's own `encode`), so the wrapper's session resolution runs as in
  * production; only `getDeps()` is pointed at the test's backend.
  */
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encode } from "next-auth/jwt";
@@ -112,7 +113,17 @@ async function call(route: AnyRoute, path: string, opts: Call = {}): Promise<Res
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
-const post = (route: AnyRoute, path: string, opts: Call = {}) => call(route, path, { ...opts, method: "POST" });
+/**
+ * A POST. Requests to /api/v1/exports get a fresh Idempotency-Key unless the
+ * test sends one: without a key an identical request to one still active is
+ * deduplicated (see partner-api.test.ts), and these tests want each request to be its own export.
+ */
+const post = (route: AnyRoute, path: string, opts: Call = {}) =>
+  call(route, path, {
+    ...opts,
+    method: "POST",
+    headers: path === "/api/v1/exports" ? { "idempotency-key": randomUUID(), ...opts.headers } : opts.headers,
+  });
 
 /** Requests an export through the API and returns it. */
 async function requestAs(user: UserRecord, body: Record<string, unknown>): Promise<ExportRecord> {

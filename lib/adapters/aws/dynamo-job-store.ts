@@ -287,6 +287,34 @@ export class DynamoJobStore implements JobStore {
     return out.slice(0, limit);
   }
 
+  /**
+   * Counts on the supplier's index with a status filter. It reads the
+   * supplier's whole history (keys and status only, COUNT), which stays small
+   * because TTL removes old records; strongly consistent it is not (an index),
+   * so a limit built on it is a soft one.
+   */
+  async countActive(supplierId: string): Promise<number> {
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: BY_SUPPLIER.name,
+          KeyConditionExpression: "#p = :p",
+          FilterExpression: "#status IN (:queued, :running, :archiving)",
+          ExpressionAttributeNames: { "#p": BY_SUPPLIER.partitionKey, "#status": "status" },
+          ExpressionAttributeValues: { ":p": supplierPk(supplierId), ":queued": "queued", ":running": "running", ":archiving": "archiving" },
+          Select: "COUNT",
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
   /** TTL instant for an export whose archive expires at `expiresAt`. */
   private ttlOf(expiresAt: string): number {
     const ms = Date.parse(expiresAt);

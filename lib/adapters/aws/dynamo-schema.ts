@@ -11,6 +11,10 @@
  * | export        | `EXPORT#<id>`    | `EXPORT` | supplierPk=`SUPPLIER#<id>` (absent for all-supplier exports), entityPk=`EXPORT`, createdKey=entitySk=`<createdAt>#<id>`, status, expiresAt |
  * | user          | `USER#<id>`      | `USER`   | entityPk=`USER`, entitySk=`<email>`                                |
  * | email claim   | `EMAIL#<email>`  | `EMAIL`  | none: holds `userId` and makes the email unique                    |
+ * | api token     | `APITOKEN#<prefix>` | `APITOKEN` | entityPk=`APITOKENS#<supplierId>`, entitySk=`<createdAt>#<id>`   |
+ * | request claim | `CLAIM#<key>`    | `CLAIM`  | none; TTL (`expiresAtEpoch`) removes it after it expires           |
+ * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
+ * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
  *
  * The export's step history is a list attribute of the export item, appended
  * with `list_append` in the same conditional UpdateItem as the status change,
@@ -55,6 +59,20 @@ export const USER_ATTRIBUTES = ["id", "email", "name", "role", "supplierId", "su
 
 /** Attribute DynamoDB's TTL reads (epoch seconds). See `DynamoJobStore` for when it is set. */
 export const TTL_ATTRIBUTE = "expiresAtEpoch";
+
+/**
+ * Items of the partner API (tokens, webhooks, deliveries) are listed through
+ * the `byEntity` index under their own partition values; the index projects
+ * only the export and user attributes, so listings read keys from the index
+ * and the items themselves by key (strongly consistent, and lists are short).
+ */
+export const apiTokenKey = (prefix: string) => ({ pk: `APITOKEN#${prefix}`, sk: "APITOKEN" });
+export const apiTokensEntity = (supplierId: string) => `APITOKENS#${supplierId}`;
+export const requestClaimKey = (key: string) => ({ pk: `CLAIM#${key}`, sk: "CLAIM" });
+export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: "WEBHOOK" });
+export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;
+export const deliveryKey = (id: string) => ({ pk: `WHDELIVERY#${id}`, sk: "WHDELIVERY" });
+export const deliveriesEntity = (endpointId: string) => `WHDELIVERIES#${endpointId}`;
 
 export interface IndexDefinition {
   name: string;

@@ -224,6 +224,13 @@ export class SqliteJobStore implements JobStore {
     return rows.map(fromRow);
   }
 
+  async countActive(supplierId: string): Promise<number> {
+    const { n } = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM ${EXPORTS} WHERE supplier_id = ? AND status IN ('queued', 'running', 'archiving')`)
+      .get(supplierId) as { n: number };
+    return n;
+  }
+
   /** Appends after the export's last step; callers hold the write lock, so seq cannot collide. */
   private insertSteps(id: string, steps: readonly ExportStep[]): void {
     if (steps.length === 0) return;

@@ -1,11 +1,23 @@
 // POST /api/v1/exports – request an export; GET /api/v1/exports – the caller's export history
 import { json, readJson, readQuery, withSupplier } from "@/lib/api/handler";
-import { listAllExports, listExports, requestExport } from "@/lib/exports/service";
+import { listAllExports, listExports, submitExport } from "@/lib/exports/service";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = withSupplier(async ({ req, actor, deps }) => json({ export: await requestExport(deps, actor, await readJson(req)) }, 202));
+// 202 for a new export; 200 for the export an earlier request made (same Idempotency-Key, or an identical one still active).
+export const POST = withSupplier(async ({ req, actor, deps }) => {
+  const guards = { claims: deps.claims, limits: deps.config.api };
+  const result = await submitExport(deps, guards, actor, await readJson(req), { idempotencyKey: req.headers.get("idempotency-key") });
+  switch (result.outcome) {
+    case "created":
+      return json({ export: result.export }, 202);
+    case "replayed":
+      return json({ export: result.export, replayed: true }, 200, { "Idempotent-Replayed": "true" });
+    case "deduplicated":
+      return json({ export: result.export, deduplicated: true }, 200, { "X-Export-Deduplicated": "true" });
+  }
+});
 
 // A supplier sees its own history; an admin, who belongs to no supplier, gets every supplier's (as /admin/exports).
 export const GET = withSupplier(async ({ req, actor, deps }) =>

@@ -1,0 +1,107 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ApiError } from "@/lib/exports/errors";
+import type { ApiTokenRecord, ApiTokenStore } from "@/lib/ports";
+import { awsErrorName } from "./aws-errors";
+import { resolveClient, type ClientSource } from "./clients";
+import { apiTokenKey, apiTokensEntity, BY_ENTITY } from "./dynamo-schema";
+
+export interface DynamoApiTokenStoreOptions {
+  client: ClientSource<DynamoDBDocumentClient>;
+  tableName: string;
+}
+
+type Item = Record<string, unknown>;
+const FIELDS = ["id", "prefix", "secretHash", "name", "userId", "supplierId", "createdAt", "lastUsedAt", "revokedAt"] as const;
+
+/**
+ * API tokens on DynamoDB, one `APITOKEN#<prefix>` item each (see
+ * `dynamo-schema.ts`): the hot path, looking a token up by the prefix it
+ * carries, is one strongly consistent GetItem. A supplier's tokens are listed
+ * through the `byEntity` index.
+ */
+export class DynamoApiTokenStore implements ApiTokenStore {
+  constructor(private readonly opts: DynamoApiTokenStoreOptions) {
+    if (!opts.tableName) throw new Error("DynamoApiTokenStore: tableName is required");
+  }
+
+  private get db(): DynamoDBDocumentClient {
+    return resolveClient(this.opts.client);
+  }
+
+  async createToken(token: ApiTokenRecord): Promise<void> {
+    const item: Item = { ...apiTokenKey(token.prefix), entityPk: apiTokensEntity(token.supplierId), entitySk: `${token.createdAt}#${token.id}` };
+    for (const f of FIELDS) if (token[f] !== null) item[f] = token[f];
+    try {
+      await this.db.send(new PutCommand({ TableName: this.opts.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+    } catch (err) {
+      if (awsErrorName(err) === "ConditionalCheckFailedException") throw new ApiError("conflict", `Token ${token.id} already exists.`);
+      throw err;
+    }
+  }
+
+  async getTokenByPrefix(prefix: string): Promise<ApiTokenRecord | null> {
+    const out = await this.db.send(new GetCommand({ TableName: this.opts.tableName, Key: apiTokenKey(prefix), ConsistentRead: true }));
+    return out.Item ? fromItem(out.Item) : null;
+  }
+
+  async listTokens(supplierId: string): Promise<ApiTokenRecord[]> {
+    const prefixes: string[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.opts.tableName,
+          IndexName: BY_ENTITY.name,
+          KeyConditionExpression: "#p = :p",
+          ExpressionAttributeNames: { "#p": BY_ENTITY.partitionKey },
+          ExpressionAttributeValues: { ":p": apiTokensEntity(supplierId) },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) prefixes.push(String(item.pk).slice("APITOKEN#".length));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    const tokens = await Promise.all(prefixes.map((p) => this.getTokenByPrefix(p)));
+    return tokens.filter((t): t is ApiTokenRecord => t !== null && t.supplierId === supplierId);
+  }
+
+  async revokeToken(id: string, supplierId: string, at: string): Promise<ApiTokenRecord | null> {
+    const token = (await this.listTokens(supplierId)).find((t) => t.id === id);
+    if (!token) return null;
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.opts.tableName,
+        Key: apiTokenKey(token.prefix),
+        // Keep the first revocation time.
+        UpdateExpression: "SET revokedAt = if_not_exists(revokedAt, :at)",
+        ConditionExpression: "supplierId = :s",
+        ExpressionAttributeValues: { ":at": at, ":s": supplierId },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return out.Attributes ? fromItem(out.Attributes) : null;
+  }
+
+  async touchToken(prefix: string, at: string, staleBefore: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.opts.tableName,
+          Key: apiTokenKey(prefix),
+          UpdateExpression: "SET lastUsedAt = :at",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :stale)",
+          ExpressionAttributeValues: { ":at": at, ":stale": staleBefore },
+        }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+}
+
+function fromItem(item: Item): ApiTokenRecord {
+  const out: Record<string, unknown> = {};
+  for (const f of FIELDS) out[f] = item[f] ?? null;
+  return out as unknown as ApiTokenRecord;
+}

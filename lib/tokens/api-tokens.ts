@@ -1,0 +1,123 @@
+/**
+ * API tokens for partner applications: create (the secret is returned once),
+ * list, revoke, and verify a presented token into the `Actor` it stands for.
+ *
+ * A token reads `pep_<prefix>_<secret>`: the prefix (12 hex chars) is public
+ * and finds the record; the secret is 32 random bytes. Only the SHA-256 of the
+ * whole token is stored. A fast hash is right here, unlike for passwords: the
+ * secret has 256 bits of entropy, so there is nothing for a slow hash to
+ * protect against (no dictionary to try), and verification runs on every API
+ * request, where scrypt would cost tens of milliseconds each.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import type { Actor } from "../exports/deps";
+import { ApiError } from "../exports/errors";
+import { newId } from "../exports/ids";
+import { zodDetails } from "../exports/validation";
+import type { ApiTokenRecord, ApiTokenStore, UserStore } from "../ports";
+
+export interface TokenDeps {
+  tokens: ApiTokenStore;
+  users: UserStore;
+  now: () => Date;
+}
+
+/** `lastUsedAt` is written at most this often per token: not a write per request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+const TOKEN_PATTERN = /^pep_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+
+export const ZCreateTokenRequest = z
+  .object({
+    /** What the token is for, e.g. "ERP nightly sync". */
+    name: z.string().trim().min(1, "Give the token a name.").max(80),
+  })
+  .strict();
+
+/** A token as the API shows it: never the hash. */
+export const ZApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string().describe("The token's public part: tokens start with `pep_<prefix>_`."),
+  createdAt: z.string(),
+  createdBy: z.string().describe("User id of who created it."),
+  lastUsedAt: z.string().nullable().describe("Updated at most once a minute."),
+  revokedAt: z.string().nullable(),
+});
+export type TApiToken = z.infer<typeof ZApiToken>;
+
+export function toPublicToken(t: ApiTokenRecord): TApiToken {
+  return { id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt, createdBy: t.userId, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+function supplierOf(actor: Actor): string {
+  if (actor.role !== "supplier" || !actor.supplierId) throw new ApiError("forbidden", "API tokens belong to a supplier; admin accounts cannot create them.");
+  return actor.supplierId;
+}
+
+/** Creates a token for the actor's supplier. The returned `secret` is the whole token, shown this once. */
+export async function createApiToken(deps: TokenDeps, actor: Actor, input: unknown): Promise<{ token: TApiToken; secret: string }> {
+  const parsed = ZCreateTokenRequest.safeParse(input);
+  if (!parsed.success) throw new ApiError("validation_failed", "The token request is not valid.", zodDetails(parsed.error));
+  const supplierId = supplierOf(actor);
+  const prefix = randomBytes(6).toString("hex");
+  const secret = `pep_${prefix}_${randomBytes(32).toString("base64url")}`;
+  const now = deps.now();
+  const record: ApiTokenRecord = {
+    id: newId("tok", now.getTime()),
+    prefix,
+    secretHash: hashToken(secret),
+    name: parsed.data.name,
+    userId: actor.userId,
+    supplierId,
+    createdAt: now.toISOString(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await deps.tokens.createToken(record);
+  return { token: toPublicToken(record), secret };
+}
+
+export async function listApiTokens(deps: TokenDeps, actor: Actor): Promise<TApiToken[]> {
+  return (await deps.tokens.listTokens(supplierOf(actor))).map(toPublicToken);
+}
+
+/** Revokes one of the actor's supplier's tokens; another supplier's token is a 404. */
+export async function revokeApiToken(deps: TokenDeps, actor: Actor, id: string): Promise<TApiToken> {
+  const revoked = /^tok_[0-9a-z]{22}$/.test(id) ? await deps.tokens.revokeToken(id, supplierOf(actor), deps.now().toISOString()) : null;
+  if (!revoked) throw new ApiError("not_found", "Token not found.");
+  return toPublicToken(revoked);
+}
+
+export interface VerifiedToken {
+  actor: Actor;
+  token: ApiTokenRecord;
+}
+
+/**
+ * The actor a presented token stands for, or null when it is malformed,
+ * unknown, revoked, or its user no longer belongs to the token's supplier.
+ * The token acts as its creator, within the token's supplier only.
+ */
+export async function verifyApiToken(deps: TokenDeps, presented: string): Promise<VerifiedToken | null> {
+  const m = TOKEN_PATTERN.exec(presented);
+  if (!m) return null;
+  const token = await deps.tokens.getTokenByPrefix(m[1]!);
+  if (!token || token.revokedAt) return null;
+  const a = Buffer.from(hashToken(presented), "hex");
+  const b = Buffer.from(token.secretHash, "hex");
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
+  const user = await deps.users.getUser(token.userId);
+  if (!user || user.role !== "supplier" || user.supplierId !== token.supplierId) return null;
+  const now = deps.now();
+  // Best effort: a failed bookkeeping write must not fail the request.
+  await deps.tokens
+    .touchToken(token.prefix, now.toISOString(), new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString())
+    .catch(() => undefined);
+  return { actor: { userId: user.id, email: user.email, role: "supplier", supplierId: token.supplierId }, token };
+}

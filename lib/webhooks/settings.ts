@@ -1,0 +1,14 @@
+/** Tunables of webhook delivery, parsed from the environment by `lib/config.ts`. */
+export interface WebhookSettings {
+  /**
+   * Whether endpoints may be `http://localhost` / `http://127.0.0.1` (any
+   * port). A setting, on by default in local mode only; everything else must be https.
+   */
+  allowHttpLocalhost: boolean;
+  /** One attempt gives up after this long (no redirects are followed). */
+  timeoutMs: number;
+  /** Delay before the second attempt; doubles each attempt, capped by the queue's 15 minutes. */
+  retryBaseSeconds: number;
+  /** No new attempt is scheduled once the delivery is this old. */
+  maxAgeSeconds: number;
+}
