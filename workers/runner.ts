@@ -7,8 +7,9 @@
  * then are released for another worker.
  */
 import type { ExportDeps } from "@/lib/exports/deps";
-import { handleDeadLetter, handleExportMessage, sweepExpired } from "@/lib/exports/worker";
+import { handleDeadLetter, sweepExpired } from "@/lib/exports/worker";
 import type { Queue, ReceivedMessage } from "@/lib/ports";
+import { handleQueueMessage } from "./dispatch";
 
 export interface RunnerOptions {
   concurrency: number;
@@ -69,11 +70,11 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
         const work = (async () => {
           const stop = keepInvisible(deps.queue, msg, visibility);
           try {
-            const outcome = await handleExportMessage(deps, msg.body, { receiveCount: msg.receiveCount });
+            const outcome = await handleQueueMessage(deps, msg.body, { receiveCount: msg.receiveCount });
             if (outcome.kind === "done") await deps.queue.ack(msg.receipt);
             else await deps.queue.release(msg.receipt, outcome.delaySeconds);
           } catch (err) {
-            // handleExportMessage only throws for bugs; let the visibility timeout bring the message back.
+            // handleQueueMessage only throws for bugs; let the visibility timeout bring the message back.
             log.error({ err, messageId: msg.id }, "unexpected error handling message");
           } finally {
             stop();

@@ -1,7 +1,8 @@
 // Lambda entry points of the AWS deployment: the export queue's worker, and the daily expiry sweep (see sst.config.ts).
 import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
-import { handleExportMessage, sweepExpired } from "@/lib/exports/worker";
+import { sweepExpired } from "@/lib/exports/worker";
+import { handleQueueMessage } from "./dispatch";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 
@@ -32,7 +33,8 @@ export interface LambdaContext {
 const MIN_REMAINING_MS = 120_000;
 
 /**
- * The worker: one delivery of the export queue per record, in order (each
+ * The worker: one delivery of the export queue per record (an export step or
+ * a webhook attempt, dispatched by type), in order (each
  * may stream a large archive; running them one after another keeps memory
  * and /tmp use to one archive). Records whose outcome is "retry" have their
  * visibility set to the outcome's delay before they are reported as failed,
@@ -59,7 +61,7 @@ export async function processExportBatch(deps: ExportDeps, event: SqsEvent, cont
     }
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     try {
-      const outcome = await handleExportMessage(deps, parseBody(record.body), {
+      const outcome = await handleQueueMessage(deps, parseBody(record.body), {
         receiveCount: Number.isInteger(receiveCount) && receiveCount > 0 ? receiveCount : 1,
       });
       if (outcome.kind === "retry") {
@@ -67,7 +69,7 @@ export async function processExportBatch(deps: ExportDeps, event: SqsEvent, cont
         failures.push({ itemIdentifier: record.messageId });
       }
     } catch (err) {
-      // handleExportMessage throws only for bugs: leave the message to its visibility timeout.
+      // handleQueueMessage throws only for bugs: leave the message to its visibility timeout.
       log.error({ err }, "unexpected error handling message");
       failures.push({ itemIdentifier: record.messageId });
     }

@@ -17,6 +17,7 @@ import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { createZipArchive, type ZipEntryInput } from "./zip-writer";
+import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -116,10 +117,12 @@ async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: n
     case "ready":
       await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
       await notify(deps, rec);
+      await enqueueWebhookDeliveries(deps, rec); // idempotent: a redelivery schedules nothing twice
       return { kind: "done" };
     case "failed":
       await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
       await notify(deps, rec);
+      await enqueueWebhookDeliveries(deps, rec);
       return { kind: "done" };
     case "cancelled":
       await cleanUpCancelled(deps, rec);
@@ -291,6 +294,7 @@ export async function failExport(deps: ExportDeps, rec: ExportRecord, code: stri
   deps.log.warn({ exportId: rec.id, code, message }, "export failed");
   await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
   await notify(deps, failed);
+  await enqueueWebhookDeliveries(deps, failed);
   return failed;
 }
 

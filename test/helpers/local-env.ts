@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
-import { handleDeadLetter, handleExportMessage } from "@/lib/exports/worker";
+import { handleDeadLetter } from "@/lib/exports/worker";
+import { handleQueueMessage } from "@/workers/dispatch";
 import { SimulatedCrash, type Actor } from "@/lib/exports/deps";
 import { createLogger } from "@/lib/log";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
@@ -57,7 +58,7 @@ export async function drain(deps: AppDeps, exportId: string, opts: { deadlineMs?
     const [msg] = await deps.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 30 });
     if (msg) {
       try {
-        const outcome = await handleExportMessage(deps, msg.body, { receiveCount: msg.receiveCount });
+        const outcome = await handleQueueMessage(deps, msg.body, { receiveCount: msg.receiveCount });
         if (outcome.kind === "done") await deps.queue.ack(msg.receipt);
         else await deps.queue.release(msg.receipt, outcome.delaySeconds);
       } catch (err) {

@@ -1,0 +1,200 @@
+/**
+ * Webhook deliveries: scheduled by the worker when an export becomes ready or
+ * failed, then sent one attempt per queue message, never inline in a request
+ * or in the export's own step.
+ *
+ * - Scheduling is idempotent: a delivery's id is derived from (export,
+ *   endpoint, event) and created with a conditional insert, so a redelivered
+ *   worker step schedules nothing twice.
+ * - Each attempt is recorded with a compare-and-set on the attempt count; a
+ *   duplicate message for an attempt already recorded is dropped. A crash
+ *   between the POST and the record sends that attempt again: delivery is at
+ *   least once, and receivers deduplicate on `Webhook-Id`.
+ * - Retries back off exponentially (`retryBaseSeconds` doubling) until the
+ *   delivery is `maxAgeSeconds` old (24 h). Delays beyond the queue's 15
+ *   minutes are covered in hops (`notBefore`).
+ * - Guards: `timeoutMs` per attempt, redirects are not followed (a 3xx is a
+ *   failure), and only a short excerpt of the response is read and kept.
+ */
+import type { Logger } from "pino";
+import type { ExportRecord } from "../exports/model";
+import { webhookDeliverMessage, type TWebhookDeliverMessage } from "../exports/messages";
+import type { Queue, WebhookAttemptPatch, WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent, WebhookStore } from "../ports";
+import { buildPayload, signPayload } from "./payload";
+import type { WebhookSettings } from "./settings";
+
+export interface DeliveryDeps {
+  webhooks?: { store: WebhookStore; settings: WebhookSettings };
+  queue: Queue;
+  log: Logger;
+  now: () => Date;
+}
+
+/** Longest single queue delay (SQS's limit). */
+const MAX_QUEUE_DELAY_SECONDS = 900;
+/** Longest gap between two attempts. */
+const MAX_BACKOFF_SECONDS = 4 * 3600;
+/** Characters of a response body kept in the log. */
+const EXCERPT_CHARS = 200;
+
+export function deliveryIdOf(exportId: string, endpointId: string, event: WebhookEvent): string {
+  return `whd_${exportId.replace(/^exp_/, "")}_${endpointId.replace(/^whe_/, "")}_${event === "export.ready" ? "r" : "f"}`;
+}
+
+/** Seconds to wait after failed attempt number `attempt` (1-based). */
+export function backoffSeconds(settings: WebhookSettings, attempt: number): number {
+  return Math.min(MAX_BACKOFF_SECONDS, settings.retryBaseSeconds * 2 ** (attempt - 1));
+}
+
+/**
+ * Schedules one delivery per endpoint of the export's supplier subscribed to
+ * its outcome (`export.ready` / `export.failed`). Called by the worker each
+ * time it sees the export ready or failed; idempotent.
+ */
+export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord): Promise<number> {
+  if (!deps.webhooks || rec.supplierId === null) return 0;
+  if (rec.status !== "ready" && rec.status !== "failed") return 0;
+  const event: WebhookEvent = rec.status === "ready" ? "export.ready" : "export.failed";
+  const { store } = deps.webhooks;
+  const endpoints = (await store.listEndpoints(rec.supplierId)).filter((e) => e.events.includes(event));
+  let sent = 0;
+  for (const endpoint of endpoints) {
+    const id = deliveryIdOf(rec.id, endpoint.id, event);
+    const createdAt = deps.now().toISOString();
+    const delivery: WebhookDeliveryRecord = {
+      id,
+      endpointId: endpoint.id,
+      supplierId: rec.supplierId,
+      exportId: rec.id,
+      event,
+      payload: buildPayload(id, event, createdAt, rec),
+      status: "pending",
+      attempts: 0,
+      lastAttemptAt: null,
+      lastStatusCode: null,
+      lastError: null,
+      nextAttemptAt: createdAt,
+      createdAt,
+    };
+    const created = await store.createDelivery(delivery);
+    // Also re-send the first attempt of a delivery created by a step that died before sending it.
+    const existing = created ? delivery : await store.getDelivery(id);
+    if (existing && existing.status === "pending" && existing.attempts === 0) {
+      await deps.queue.send(webhookDeliverMessage(id, 1));
+      sent++;
+    }
+  }
+  if (sent > 0) deps.log.info({ exportId: rec.id, event, deliveries: sent }, "webhook deliveries scheduled");
+  return sent;
+}
+
+export interface AttemptResult {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** One signed POST. Never throws: every failure is a result. */
+export async function postWebhook(endpoint: WebhookEndpointRecord, delivery: WebhookDeliveryRecord, settings: WebhookSettings, now: Date): Promise<AttemptResult> {
+  const timestamp = Math.floor(now.getTime() / 1000);
+  try {
+    const res = await fetch(endpoint.url, {
+      method: "POST",
+      redirect: "manual",
+      signal: AbortSignal.timeout(settings.timeoutMs),
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": "AcmeFlowers-Webhooks/1",
+        "Webhook-Id": delivery.id,
+        "Webhook-Timestamp": String(timestamp),
+        "Webhook-Signature": signPayload(endpoint.secret, timestamp, delivery.payload),
+      },
+      body: delivery.payload,
+    });
+    const excerpt = await readExcerpt(res);
+    if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status, error: null };
+    const why = res.status >= 300 && res.status < 400 ? "redirects are not followed" : excerpt;
+    return { ok: false, statusCode: res.status, error: `HTTP ${res.status}${why ? `: ${why}` : ""}` };
+  } catch (err) {
+    const name = err instanceof Error ? err.name : "";
+    const error = name === "TimeoutError" || name === "AbortError" ? `no answer within ${settings.timeoutMs / 1000} s` : err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    return { ok: false, statusCode: null, error: error.slice(0, EXCERPT_CHARS) };
+  }
+}
+
+/** The start of the response body, and no more: the rest is never read. */
+async function readExcerpt(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < EXCERPT_CHARS * 4) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } catch {
+    /* an excerpt is best effort */
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).toString("utf8").replace(/\s+/g, " ").trim().slice(0, EXCERPT_CHARS);
+}
+
+/** Handles one `webhook.deliver` message: one attempt, recorded, and the next one scheduled if it failed. */
+export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeliverMessage): Promise<void> {
+  if (!deps.webhooks) {
+    deps.log.warn({ deliveryId: msg.deliveryId }, "webhook message but no webhook store; dropping it");
+    return;
+  }
+  const { store, settings } = deps.webhooks;
+  const log = deps.log.child({ deliveryId: msg.deliveryId, attempt: msg.attempt });
+  const now = deps.now();
+
+  if (msg.notBefore && Date.parse(msg.notBefore) > now.getTime()) {
+    // Not due yet: another hop.
+    const wait = Math.ceil((Date.parse(msg.notBefore) - now.getTime()) / 1000);
+    await deps.queue.send(msg, { delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, wait) });
+    return;
+  }
+
+  const delivery = await store.getDelivery(msg.deliveryId);
+  if (!delivery || delivery.status !== "pending" || delivery.attempts !== msg.attempt - 1) {
+    log.debug("stale or duplicate webhook message; dropping it");
+    return;
+  }
+  const endpoint = await store.getEndpoint(delivery.endpointId);
+  const result: AttemptResult = endpoint
+    ? await postWebhook(endpoint, delivery, settings, now)
+    : { ok: false, statusCode: null, error: "The endpoint was removed." };
+
+  const at = deps.now();
+  let patch: WebhookAttemptPatch;
+  if (result.ok) {
+    patch = { status: "delivered", attempts: msg.attempt, lastAttemptAt: at.toISOString(), lastStatusCode: result.statusCode, lastError: null, nextAttemptAt: null };
+  } else {
+    const next = new Date(at.getTime() + backoffSeconds(settings, msg.attempt) * 1000);
+    const giveUp = !endpoint || next.getTime() - Date.parse(delivery.createdAt) > settings.maxAgeSeconds * 1000;
+    patch = {
+      status: giveUp ? "failed" : "pending",
+      attempts: msg.attempt,
+      lastAttemptAt: at.toISOString(),
+      lastStatusCode: result.statusCode,
+      lastError: result.error,
+      nextAttemptAt: giveUp ? null : next.toISOString(),
+    };
+  }
+  if (!(await store.recordAttempt(delivery.id, msg.attempt - 1, patch))) {
+    log.debug("attempt already recorded by another worker");
+    return;
+  }
+  log.info({ status: patch.status, statusCode: result.statusCode, error: result.error, nextAttemptAt: patch.nextAttemptAt }, "webhook attempt");
+  if (patch.status === "pending" && patch.nextAttemptAt) {
+    const wait = Math.max(0, Math.ceil((Date.parse(patch.nextAttemptAt) - at.getTime()) / 1000));
+    await deps.queue.send(webhookDeliverMessage(delivery.id, msg.attempt + 1, wait > MAX_QUEUE_DELAY_SECONDS ? patch.nextAttemptAt : undefined), {
+      delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, wait),
+    });
+  }
+}
