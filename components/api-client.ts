@@ -29,7 +29,7 @@ function toIssues(details: unknown): FieldIssue[] {
   );
 }
 
-export async function apiFetch<T>(url: string, init: { method?: "GET" | "POST"; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function apiFetch<T>(url: string, init: { method?: "GET" | "POST" | "DELETE"; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -44,7 +44,7 @@ export async function apiFetch<T>(url: string, init: { method?: "GET" | "POST"; 
     if (err instanceof DOMException && err.name === "AbortError") throw err;
     throw new ApiClientError(0, "network", "The portal could not be reached. Check your connection and try again.");
   }
-  const body: unknown = await res.json().catch(() => null);
+  const body: unknown = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const e = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
     throw new ApiClientError(

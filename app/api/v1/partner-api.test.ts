@@ -21,6 +21,9 @@ import * as exportRoute from "./exports/[id]/route";
 import * as exportsRoute from "./exports/route";
 import * as tokenRoute from "./tokens/[id]/route";
 import * as tokensRoute from "./tokens/route";
+import * as webhookRoute from "./webhooks/[id]/route";
+import * as webhookDeliveriesRoute from "./webhooks/[id]/deliveries/route";
+import * as webhooksRoute from "./webhooks/route";
 
 const state = vi.hoisted(() => ({ deps: undefined as AppDeps | undefined }));
 
@@ -196,6 +199,27 @@ describe("API tokens", () => {
     expect((await call(exportsRoute.GET, "/api/v1/exports", { token: secret })).status).toBe(200);
     await env.deps.users.updateUser({ ...mover, supplierId: "sup_tulip", supplierName: "Tulip" });
     expectError(await call(exportsRoute.GET, "/api/v1/exports", { token: secret }), 401, "unauthorized");
+  });
+});
+
+describe("webhook endpoints API", () => {
+  it("registers (secret once), lists, hides from other suppliers and removes endpoints, with a token too", async () => {
+    const env = await useEnv();
+    const { secret: token } = await createToken(env.rose);
+    const created = await call(webhooksRoute.POST, "/api/v1/webhooks", { method: "POST", token, body: { url: "https://erp.example.com/hooks", events: ["export.ready"] } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_/);
+    const id = created.body.endpoint.id as string;
+    const listed = await call(webhooksRoute.GET, "/api/v1/webhooks", { as: env.rose });
+    expect(listed.body.endpoints).toEqual([expect.objectContaining({ id, url: "https://erp.example.com/hooks", events: ["export.ready"] })]);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+    expect((await call(webhooksRoute.GET, "/api/v1/webhooks", { as: env.tulip })).body.endpoints).toEqual([]);
+    expectError(await call(webhookDeliveriesRoute.GET, "/x", { as: env.tulip, params: { id } }), 404, "not_found");
+    expectError(await call(webhookRoute.DELETE, "/x", { method: "DELETE", as: env.tulip, params: { id } }), 404, "not_found");
+    expect((await call(webhookDeliveriesRoute.GET, "/x", { as: env.rose, params: { id } })).body).toEqual({ deliveries: [] });
+    expectError(await call(webhooksRoute.POST, "/api/v1/webhooks", { method: "POST", as: env.rose, body: { url: "http://erp.example.com/hooks" } }), 400, "validation_failed");
+    expect((await call(webhookRoute.DELETE, "/x", { method: "DELETE", as: env.rose, params: { id } })).status).toBe(204);
+    expect((await call(webhooksRoute.GET, "/api/v1/webhooks", { as: env.rose })).body.endpoints).toEqual([]);
   });
 });
 
