@@ -85,7 +85,13 @@ export const ZEnv = z
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
     DUCKDB_PATH: opt(z.string().optional()),
-    DUCKDB_MEMORY_LIMIT: opt(z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i).default("1GB")),
+    /**
+     * DuckDB's memory_limit. Exports stream (COPY without a sort needs ~30 MB whatever the size),
+     * but DuckDB keeps table blocks it read up to this limit, so it is what the worker's memory
+     * grows by with the export's size. 128MB still leaves room for the small datasets' ORDER BY
+     * (product_detail at 10M inventory rows needs ~96MB; 64MB fails there).
+     */
+    DUCKDB_MEMORY_LIMIT: opt(z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i).default("128MB")),
     DUCKDB_THREADS: int(2, 1, 64),
     UNLOAD_MAX_FILE_MB: int(256, 1, 6200),
 

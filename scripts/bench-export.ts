@@ -1,37 +1,56 @@
-// `npm run bench:export -- --rows N [--supplier sup_x] [--level 1]` – end-to-end export time against the shell baseline.
+// `npm run bench:export -- --rows N [--supplier sup_lily] [--level 1] [--no-api] [--build]` – export speed, memory and API latency under load.
 //
 // Ours: request -> SQLite queue -> worker process (DuckDB COPY to parts, parts
 // zipped into the archive store) -> ready, measured from the request to the
-// ready state, with the worker's peak RSS read from /proc.
+// ready state, with the worker's peak RSS read from /proc (VmHWM).
 // Baseline, in the same run: DuckDB COPY of the same query to one CSV, then `zip -1`.
-// Prints figures and the ratio; it never fails on absolute timings.
-import { execFileSync, spawn } from "node:child_process";
+// Then a supplier-filtered export (`--supplier`, default sup_lily: 2% of the rows), end to end.
+// Then, unless --no-api: `next start` on a free port against the bench's DATA_DIR (run
+// `next build` first, or pass --build), 50 connections x 10 s of GET /api/v1/exports/{id}
+// with autocannon, idle and while the worker runs whole-table exports back to back
+// (at the worker's default priority and at `nice -n 10`).
+// Prints figures and ratios; it never fails on absolute timings.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { buildDeps, loadConfig } from "@/lib/config";
+import autocannon from "autocannon";
+import { encode } from "next-auth/jwt";
+import { buildDeps, loadConfig, type AppConfig } from "@/lib/config";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
+import { claimsFor, SESSION_MAX_AGE_SECONDS } from "@/lib/auth";
 import { getDataset } from "@/lib/datasets/catalog";
-import type { Actor } from "@/lib/exports/deps";
+import type { Actor, ExportDeps } from "@/lib/exports/deps";
+import type { ExportRecord } from "@/lib/exports/model";
 import { requestExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
+import { createUser } from "@/lib/users/users";
 
 const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
-    supplier: { type: "string" },
+    supplier: { type: "string", default: "sup_lily" },
     level: { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
+    "no-api": { type: "boolean", default: false },
+    build: { type: "boolean", default: false },
+    "api-seconds": { type: "string", default: "10" },
+    connections: { type: "string", default: "50" },
   },
 });
 const rows = Number(values.rows);
 if (!Number.isInteger(rows) || rows <= 0) throw new Error("--rows must be a positive integer");
+const apiSeconds = Number(values["api-seconds"]);
+const connections = Number(values.connections);
 
 const benchDir = path.resolve(".bench");
 const dbPath = path.join(benchDir, `warehouse-${rows}.duckdb`);
+const workerLog = path.join(benchDir, "worker.log");
 const admin: Actor = { userId: "usr_bench", email: "bench@acmeflowers.test", role: "admin", supplierId: null };
+const AUTH_SECRET = "bench-secret-bench-secret-bench-secret-00";
 
 function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
@@ -47,6 +66,11 @@ function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
 async function ensureWarehouse(): Promise<void> {
   fs.mkdirSync(benchDir, { recursive: true });
   if (fs.existsSync(dbPath)) return;
@@ -55,59 +79,110 @@ async function ensureWarehouse(): Promise<void> {
   console.log(`${r.seconds.toFixed(1)} s`);
 }
 
-async function runOurs(): Promise<{ seconds: number; rows: number; inputBytes: number; archiveBytes: number; files: number; peakRss: number }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-"));
-  const env = {
+/** One data folder shared by the worker, the web process and this script (SQLite job store and queue). */
+function benchEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     DATA_DIR: dataDir,
     DUCKDB_PATH: dbPath,
     ZIP_LEVEL: values.level!,
     LOG_LEVEL: "info",
-    AUTH_SECRET: "bench-secret-bench-secret-bench-secret-00",
+    AUTH_SECRET,
     POLL_DELAY_SECONDS: "1",
+    ...extra,
   };
-  const worker = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], { env, stdio: ["ignore", "pipe", "inherit"] });
-  let started = false;
-  worker.stdout.on("data", (c: Buffer) => {
-    if (c.toString().includes("worker started")) started = true;
-  });
-  for (let i = 0; !started; i++) {
-    if (i > 600) throw new Error("worker did not start");
-    await sleep(50);
-  }
-  const config = loadConfig(env);
-  const deps = buildDeps(config, createLogger("warn", "bench"));
-  const params = {};
-  const t0 = performance.now();
-  const rec = await requestExport(deps, values.supplier ? { ...admin } : admin, {
-    dataset: "product_inventory",
-    params,
-    notify: false,
-    ...(values.supplier ? { supplierId: values.supplier } : {}),
-  });
-  let done = rec;
-  for (;;) {
-    done = (await deps.jobs.getExport(rec.id))!;
-    if (["ready", "failed", "cancelled"].includes(done.status)) break;
-    await sleep(10);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  if (done.status !== "ready") throw new Error(`export ${done.status}: ${done.errorMessage}`);
-  const peakRss = peakRssMb(worker.pid!);
-  const steps = await deps.jobs.listSteps(rec.id);
-  const finished = steps.find((s) => s.step === "query_finished")!;
-  worker.kill("SIGTERM");
-  await new Promise((r) => worker.on("exit", r));
-  await deps.close();
-  if (!values.keep) fs.rmSync(dataDir, { recursive: true, force: true });
-  return { seconds, rows: done.rowCount!, inputBytes: Number(finished.detail.bytes), archiveBytes: done.archiveBytes!, files: done.fileCount!, peakRss };
 }
 
-async function runBaseline(): Promise<{ seconds: number; copySeconds: number; zipSeconds: number; inputBytes: number; archiveBytes: number }> {
+interface WorkerHandle {
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `workers/main.ts` (optionally under `nice`), its log appended to .bench/worker.log. */
+async function startWorker(env: NodeJS.ProcessEnv, niceness = 0): Promise<WorkerHandle> {
+  const node = [process.execPath, "--import", "tsx", "workers/main.ts"];
+  const [cmd, ...args] = niceness ? ["nice", "-n", String(niceness), ...node] : node;
+  const proc = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "inherit"] });
+  const log = fs.createWriteStream(workerLog, { flags: "a" });
+  let started = false;
+  proc.stdout!.on("data", (c: Buffer) => {
+    log.write(c);
+    if (c.toString().includes("worker started")) started = true;
+  });
+  const exited = new Promise((r) => proc.once("exit", r));
+  for (let i = 0; !started; i++) {
+    if (i > 600 || proc.exitCode !== null) throw new Error("worker did not start");
+    await sleep(50);
+  }
+  return {
+    proc,
+    async stop() {
+      proc.kill("SIGTERM");
+      await exited;
+      log.end();
+    },
+  };
+}
+
+async function waitForExport(deps: ExportDeps, id: string): Promise<ExportRecord> {
+  for (;;) {
+    const rec = (await deps.jobs.getExport(id))!;
+    if (["ready", "failed", "cancelled"].includes(rec.status)) return rec;
+    await sleep(10);
+  }
+}
+
+async function requestInventory(deps: ExportDeps, supplierId: string | null): Promise<ExportRecord> {
+  return requestExport(deps, admin, { dataset: "product_inventory", params: {}, notify: false, ...(supplierId ? { supplierId } : {}) });
+}
+
+interface OursResult {
+  seconds: number;
+  rows: number;
+  inputBytes: number;
+  archiveBytes: number;
+  files: number;
+  peakRss: number;
+  /** Seconds from the request to query_finished (the warehouse's part). */
+  querySeconds: number;
+}
+
+/** One export in a fresh worker process, request to ready. */
+async function runOurs(supplierId: string | null): Promise<OursResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-"));
+  const env = benchEnv(dataDir);
+  const worker = await startWorker(env);
+  const deps = buildDeps(loadConfig(env), createLogger("warn", "bench"));
+  try {
+    const t0 = performance.now();
+    const rec = await requestInventory(deps, supplierId);
+    const done = await waitForExport(deps, rec.id);
+    const seconds = (performance.now() - t0) / 1000;
+    if (done.status !== "ready") throw new Error(`export ${done.status}: ${done.errorMessage}`);
+    const peakRss = peakRssMb(worker.proc.pid!);
+    const steps = await deps.jobs.listSteps(rec.id);
+    const finished = steps.find((s) => s.step === "query_finished")!;
+    return {
+      seconds,
+      rows: done.rowCount!,
+      inputBytes: Number(finished.detail.bytes),
+      archiveBytes: done.archiveBytes!,
+      files: done.fileCount!,
+      peakRss,
+      querySeconds: (Date.parse(finished.at) - Date.parse(done.createdAt)) / 1000,
+    };
+  } finally {
+    await worker.stop();
+    await deps.close();
+    if (!values.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function runBaseline(supplierId: string | null): Promise<{ seconds: number; copySeconds: number; zipSeconds: number; inputBytes: number; archiveBytes: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-baseline-"));
   const csv = path.join(dir, "product_inventory.csv");
   const dataset = getDataset("product_inventory")!;
-  const sql = dataset.buildQuery(dataset.paramsSchema.parse({}), values.supplier ? { kind: "supplier", supplierId: values.supplier } : { kind: "all" });
+  const sql = dataset.buildQuery(dataset.paramsSchema.parse({}), supplierId ? { kind: "supplier", supplierId } : { kind: "all" });
   const t0 = performance.now();
   const db = await DuckDBInstance.create(dbPath, { access_mode: "READ_ONLY" });
   const con = await db.connect();
@@ -128,22 +203,161 @@ async function runBaseline(): Promise<{ seconds: number; copySeconds: number; zi
   return result;
 }
 
+/* ------------------------------------------------------------------ API load */
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function ensureNextBuild(): void {
+  if (!values.build && fs.existsSync(path.resolve(".next", "BUILD_ID"))) return;
+  console.log("building the app (next build) ...");
+  execFileSync("npx", ["next", "build"], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+async function startWeb(env: NodeJS.ProcessEnv, port: number): Promise<{ stop(): Promise<void> }> {
+  const proc = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+    // The per-caller request limit (120 a minute) would answer most of the load with 429s: lift it
+    // to measure the route itself.
+    env: { ...env, NODE_ENV: "production", PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn", API_RATE_LIMIT_PER_MINUTE: "100000" },
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true, // its own process group: npx, next and its children stop together
+  });
+  const exited = new Promise((r) => proc.once("exit", r));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error("next start exited");
+    const ok = await fetch(`http://127.0.0.1:${port}/api/v1/datasets`).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error("next start did not answer within 60 s");
+    await sleep(200);
+  }
+  return {
+    async stop() {
+      process.kill(-proc.pid!, "SIGTERM");
+      await exited;
+    },
+  };
+}
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, cookie: string): Promise<LoadResult> {
+  const r = await autocannon({ url, connections, duration: apiSeconds, headers: { cookie } });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
+/** Whole-table exports one after another until `stop` resolves; returns how many finished. */
+async function exportsBackToBack(deps: ExportDeps, stop: Promise<unknown>): Promise<number> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  let finished = 0;
+  while (!stopped) {
+    const rec = await requestInventory(deps, null);
+    const done = await waitForExport(deps, rec.id);
+    if (done.status !== "ready") throw new Error(`export ${done.status}: ${done.errorMessage}`);
+    finished++;
+  }
+  return finished;
+}
+
+async function runApiLoad(): Promise<{ idle: LoadResult; busy: { niceness: number; load: LoadResult; exports: number }[] }> {
+  ensureNextBuild();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-api-"));
+  const port = await freePort();
+  const env = benchEnv(dataDir);
+  const config: AppConfig = loadConfig(env);
+  const deps = buildDeps(config, createLogger("warn", "bench"));
+  const web = await startWeb(env, port);
+  try {
+    const user = await createUser(deps.users, { email: "bench-admin@acmeflowers.test", password: "bench-password-123", role: "admin" });
+    const token = await encode({ token: claimsFor(user, Math.floor(Date.now() / 1000)), secret: config.authSecret, maxAge: SESSION_MAX_AGE_SECONDS });
+    const cookie = `next-auth.session-token=${token}`;
+    const target = await requestInventory(deps, values.supplier!);
+    const url = `http://127.0.0.1:${port}/api/v1/exports/${target.id}`;
+    const probe = await fetch(url, { headers: { cookie } });
+    if (probe.status !== 200) throw new Error(`GET ${url} answered ${probe.status}: ${await probe.text()}`);
+    await load(url, cookie); // warm-up: route compilation caches, JIT
+    const idle = await load(url, cookie);
+    const busy = [];
+    for (const niceness of [0, 10]) {
+      const worker = await startWorker(env, niceness);
+      try {
+        const running = load(url, cookie);
+        const exports = exportsBackToBack(deps, running);
+        const [result, count] = await Promise.all([running, exports]);
+        busy.push({ niceness, load: result, exports: count });
+      } finally {
+        await worker.stop();
+      }
+    }
+    return { idle, busy };
+  } finally {
+    await web.stop();
+    await deps.close();
+    if (!values.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/* ---------------------------------------------------------------------- main */
+
 async function main(): Promise<void> {
   await ensureWarehouse();
-  const scope = values.supplier ? `supplier ${values.supplier}` : "all suppliers (admin)";
-  console.log(`bench:export rows=${rows.toLocaleString("en-US")} scope=${scope} zip level=${values.level} cores=${os.cpus().length}`);
-  const base = await runBaseline();
-  const ours = await runOurs();
+  fs.writeFileSync(workerLog, "");
+  const [load1] = os.loadavg();
+  console.log(
+    `bench:export rows=${rows.toLocaleString("en-US")} zip level=${values.level} cores=${os.cpus().length} node=${process.version} load average=${load1.toFixed(2)}`,
+  );
   const line = (name: string, s: number, r: number, input: number, out: number, extra: string) =>
     console.log(
       `${name.padEnd(9)} ${s.toFixed(2).padStart(7)} s  ${Math.round(r / s).toLocaleString("en-US").padStart(11)} rows/s  ${(input / 1e6 / s).toFixed(1).padStart(7)} MB/s in  ${mb(input).padStart(8)} MB csv  ${mb(out).padStart(7)} MB zip  ${extra}`,
     );
-  line("ours", ours.seconds, ours.rows, ours.inputBytes, ours.archiveBytes, `worker peak RSS ${ours.peakRss.toFixed(0)} MB, ${ours.files} part(s)`);
+
+  console.log(`\nwhole table (admin, all suppliers)`);
+  const base = await runBaseline(null);
+  const ours = await runOurs(null);
+  line("ours", ours.seconds, ours.rows, ours.inputBytes, ours.archiveBytes, `worker peak RSS ${ours.peakRss.toFixed(0)} MB, ${ours.files} part(s), query finished at ${ours.querySeconds.toFixed(2)} s`);
   line("baseline", base.seconds, ours.rows, base.inputBytes, base.archiveBytes, `COPY ${base.copySeconds.toFixed(2)} s + zip -1 ${base.zipSeconds.toFixed(2)} s`);
   console.log(`ratio ours/baseline: ${(ours.seconds / base.seconds).toFixed(2)}`);
+
+  console.log(`\nsupplier ${values.supplier} (one supplier's rows)`);
+  const supplierRuns: OursResult[] = [];
+  for (let i = 0; i < 3; i++) supplierRuns.push(await runOurs(values.supplier!));
+  const sup = supplierRuns.find((r) => r.seconds === median(supplierRuns.map((x) => x.seconds)))!;
+  const supBase = await runBaseline(values.supplier!);
+  line("ours", sup.seconds, sup.rows, sup.inputBytes, sup.archiveBytes, `median of 3 (${supplierRuns.map((r) => r.seconds.toFixed(2)).join(", ")} s), ${((100 * sup.rows) / ours.rows).toFixed(1)}% of rows, worker peak RSS ${sup.peakRss.toFixed(0)} MB`);
+  line("baseline", supBase.seconds, sup.rows, supBase.inputBytes, supBase.archiveBytes, `COPY ${supBase.copySeconds.toFixed(2)} s + zip -1 ${supBase.zipSeconds.toFixed(2)} s`);
+
+  if (!values["no-api"]) {
+    console.log(`\nAPI: GET /api/v1/exports/{id}, ${connections} connections x ${apiSeconds} s (autocannon, next start)`);
+    const api = await runApiLoad();
+    const show = (name: string, r: LoadResult) =>
+      console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
+    show("idle", api.idle);
+    for (const b of api.busy) show(`during exports (worker nice ${b.niceness}, ${b.exports} done)`, b.load);
+  }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

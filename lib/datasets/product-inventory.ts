@@ -71,6 +71,8 @@ export const productInventory = defineDataset<TProductInventoryParams>({
     if (p.warehouse !== undefined) where.push(`warehouse = ${quoteLiteral(p.warehouse)}`);
     if (p.lowStockOnly) where.push("qty_on_hand <= reorder_point");
     if (p.updatedSince !== undefined) where.push(lowerBoundCondition("updated_at", p.updatedSince));
-    return renderSelect({ table: "rsdataapi.product_inventory", columns, scope, where, orderBy: ["sku", "warehouse"] });
+    // No ORDER BY: the table is stored in (supplier_id, sku, warehouse) order, and sorting
+    // millions of rows would cost more than the rest of the export (see renderSelect).
+    return renderSelect({ table: "rsdataapi.product_inventory", columns, scope, where });
   },
 });

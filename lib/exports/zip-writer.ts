@@ -1,8 +1,10 @@
 // Streaming zip writer: part files in, one archive out, deflated on both cores with flat memory.
 import { createHash } from "node:crypto";
 import { type FileHandle, mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { Readable, type Writable } from "node:stream";
+import { Worker } from "node:worker_threads";
 import zlib from "node:zlib";
 
 export interface ZipEntryInput {
@@ -69,11 +71,14 @@ export interface ZipResult {
  * compressed straight into the output; up to `concurrency - 1` entries behind it are compressed
  * at the same time into spool files and copied when their turn comes (an entry whose spool file
  * is still being written when it reaches the head is copied once it is complete; meanwhile the
- * window has moved on, so both cores stay busy). zlib's async streams run deflate on libuv's
- * thread pool, so two deflate streams use two cores while the main thread only moves buffers,
- * runs `zlib.crc32` (~5 GB/s) and hashes the (compressed) output. The window never runs ahead of
- * the head by more than `concurrency - 1` entries, so a slow consumer stalls the head, then the
- * window, then every read.
+ * window has moved on). Within an entry, deflate itself is parallel, as pigz does it: the input
+ * is cut into 1 MiB blocks, each block is deflated on one of a few shared worker threads (primed
+ * with the previous block's last 32 KiB, so the ratio matches one stream's), every block but the
+ * last ends with a sync flush, and the outputs are written in order; so even a one-part export
+ * uses every core. The main thread only moves buffers, runs `zlib.crc32` (~5 GB/s) and hashes the
+ * (compressed) output. At most a few blocks per entry are in flight and the window never runs
+ * ahead of the head by more than `concurrency - 1` entries, so memory stays flat and a slow
+ * consumer stalls the head, then the window, then every read.
  */
 
 const SIG_LOCAL = 0x04034b50;
@@ -103,7 +108,12 @@ const EXTRA_TIMESTAMP = 0x5455;
 
 /** Bytes the output stream holds before the writer waits for its consumer. */
 const OUTPUT_HIGH_WATER_MARK = 512 * 1024;
-const DEFLATE_CHUNK = 64 * 1024;
+/** Input bytes per deflate job. */
+const DEFLATE_BLOCK = 1024 * 1024;
+/** Deflate jobs of one entry queued at once: enough to keep libuv's 4 pool threads (and 2 cores) busy. */
+const DEFLATE_IN_FLIGHT = 4;
+/** Deflate's window: how far back a match may reach, so how much of the previous block primes the next. */
+const DEFLATE_WINDOW = 32 * 1024;
 const SPOOL_READ_CHUNK = 256 * 1024;
 const CENTRAL_BATCH = 64 * 1024;
 
@@ -364,35 +374,44 @@ class ZipArchiveRun {
         for await (const chunk of input) await write(measure(toBuffer(chunk)));
         return { ...measured, compressedSize: measured.size };
       }
-      const deflate = this.adopt(zlib.createDeflateRaw({ level: this.opts.level, chunkSize: DEFLATE_CHUNK }));
+      // Deflate in fixed-size blocks, several at once on libuv's thread pool (see the file comment).
+      const inFlight: Promise<Buffer>[] = [];
       let compressedSize = 0;
-      const feed = async () => {
-        try {
-          if (prefix.length > 0 && !deflate.write(measure(prefix))) await drained(deflate);
-          for await (const chunk of input) {
-            if (!deflate.write(measure(toBuffer(chunk)))) await drained(deflate);
-          }
-          deflate.end();
-        } catch (error) {
-          deflate.destroy();
-          throw error;
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      let dictionary: Buffer | null = null;
+      const submit = (block: Buffer, last: boolean) => {
+        const job = deflateBlock(block, this.opts.level, dictionary, last);
+        job.catch(ignore); // awaited in order below; an abort may leave it unawaited
+        inFlight.push(job);
+        // The next block is primed with this one's last 32 KiB, so blocks compress as well as one stream.
+        dictionary = tailOf(dictionary, block, DEFLATE_WINDOW);
+      };
+      const flushBlock = async (last: boolean) => {
+        const block = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        submit(block, last);
+        while (inFlight.length >= (last ? 1 : DEFLATE_IN_FLIGHT)) {
+          const out = await inFlight.shift()!;
+          this.abort.signal.throwIfAborted();
+          compressedSize += out.length;
+          if (out.length > 0) await write(out);
         }
       };
-      const collect = async () => {
-        try {
-          for await (const chunk of deflate) {
-            compressedSize += (chunk as Buffer).length;
-            await write(chunk as Buffer);
-          }
-        } catch (error) {
-          input.destroy();
-          throw error;
+      const take = async (chunk: Buffer) => {
+        measure(chunk);
+        for (let at = 0; at < chunk.length; ) {
+          const n = Math.min(chunk.length - at, DEFLATE_BLOCK - pendingBytes);
+          pending.push(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));
+          pendingBytes += n;
+          at += n;
+          if (pendingBytes === DEFLATE_BLOCK) await flushBlock(false);
         }
       };
-      // Both loops must be over before the caller moves on (or closes the spool file).
-      const [fed, collected] = await Promise.allSettled([feed(), collect()]);
-      if (fed.status === "rejected") throw fed.reason;
-      if (collected.status === "rejected") throw collected.reason;
+      if (prefix.length > 0) await take(prefix);
+      for await (const chunk of input) await take(toBuffer(chunk));
+      await flushBlock(true);
       return { ...measured, compressedSize };
     } catch (error) {
       // After an abort the loops end with "premature close"; report the reason instead.
@@ -600,20 +619,106 @@ function toDosDateTime(mtime: Date): { time: number; date: number } {
   };
 }
 
-/** Resolves on 'drain'; rejects if the stream errors or closes first. */
-function drained(stream: Writable): Promise<void> {
-  if (stream.destroyed) return Promise.reject(stream.errored ?? new Error("stream closed before it drained"));
-  return new Promise((resolve, reject) => {
-    const settle = (error?: Error) => {
-      stream.off("drain", onDrain).off("error", onError).off("close", onClose);
-      if (error) reject(error);
-      else resolve();
+/**
+ * Raw deflate of one block on the shared deflate threads. Every block but the last ends with a
+ * sync flush (an empty stored block, byte-aligned and not final), so the blocks' outputs
+ * concatenated are one valid deflate stream, as pigz writes it; the last one ends the stream.
+ */
+function deflateBlock(block: Buffer, level: number, dictionary: Buffer | null, last: boolean): Promise<Buffer> {
+  return deflatePool().run(block, level, dictionary, last);
+}
+
+/**
+ * Deflate runs on worker threads of its own rather than on libuv's pool: with 64 KiB reads, pool
+ * threads busy deflating made every file read wait its turn, and the archive crawled at one
+ * core's speed. Plain JavaScript in a string (`eval: true`), as bundlers cannot transform it.
+ */
+const DEFLATE_WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const zlib = require("node:zlib");
+parentPort.on("message", ({ id, block, level, dictionary, last }) => {
+  try {
+    const out = zlib.deflateRawSync(block, {
+      level,
+      finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+      ...(dictionary ? { dictionary } : {}),
+    });
+    const copy = new Uint8Array(out.length);
+    copy.set(out);
+    parentPort.postMessage({ id, out: copy }, [copy.buffer]);
+  } catch (err) {
+    parentPort.postMessage({ id, error: String((err && err.message) || err) });
+  }
+});
+`;
+
+interface DeflateJob {
+  resolve: (out: Buffer) => void;
+  reject: (error: Error) => void;
+}
+
+/** A few deflate threads shared by every archive of the process; unref'd, so they never keep it alive. */
+class DeflatePool {
+  private readonly workers: { worker: Worker; jobs: Map<number, DeflateJob> }[] = [];
+  private nextId = 0;
+  private turn = 0;
+
+  constructor(private readonly size: number) {}
+
+  run(block: Buffer, level: number, dictionary: Buffer | null, last: boolean): Promise<Buffer> {
+    const slot = this.slot(this.turn++ % this.size);
+    const id = this.nextId++;
+    // Sent as fresh copies: structured clone copies a view's whole backing buffer, and a transfer
+    // would detach memory the caller (or Buffer's shared pool) still uses.
+    const owned = new Uint8Array(block.length);
+    owned.set(block);
+    const dict = dictionary ? new Uint8Array(dictionary) : null;
+    return new Promise<Buffer>((resolve, reject) => {
+      slot.jobs.set(id, { resolve, reject });
+      if (slot.jobs.size === 1) slot.worker.ref();
+      slot.worker.postMessage({ id, block: owned, level, dictionary: dict, last }, [owned.buffer]);
+    });
+  }
+
+  private slot(index: number): { worker: Worker; jobs: Map<number, DeflateJob> } {
+    const existing = this.workers[index];
+    if (existing) return existing;
+    const worker = new Worker(DEFLATE_WORKER_SOURCE, { eval: true });
+    const slot = { worker, jobs: new Map<number, DeflateJob>() };
+    worker.unref();
+    worker.on("message", (m: { id: number; out?: Uint8Array; error?: string }) => {
+      const job = slot.jobs.get(m.id);
+      if (!job) return;
+      slot.jobs.delete(m.id);
+      if (slot.jobs.size === 0) worker.unref();
+      if (m.error !== undefined) job.reject(new Error(`deflate failed: ${m.error}`));
+      else job.resolve(Buffer.from(m.out!.buffer, m.out!.byteOffset, m.out!.byteLength));
+    });
+    const retire = (error: Error) => {
+      // A dead thread takes its jobs with it: fail them, and start a fresh thread next time.
+      if (this.workers[index] === slot) delete this.workers[index];
+      for (const job of slot.jobs.values()) job.reject(error);
+      slot.jobs.clear();
     };
-    const onDrain = () => settle();
-    const onError = (error: Error) => settle(error);
-    const onClose = () => settle(stream.errored ?? new Error("stream closed before it drained"));
-    stream.on("drain", onDrain).on("error", onError).on("close", onClose);
-  });
+    worker.on("error", retire);
+    worker.on("exit", (code) => retire(new Error(`deflate thread exited (code ${code})`)));
+    this.workers[index] = slot;
+    return slot;
+  }
+}
+
+let sharedDeflatePool: DeflatePool | null = null;
+
+function deflatePool(): DeflatePool {
+  sharedDeflatePool ??= new DeflatePool(Math.max(1, Math.min(4, os.availableParallelism())));
+  return sharedDeflatePool;
+}
+
+/** The last `size` bytes of `previous` followed by `block` (a view when `block` alone is long enough). */
+function tailOf(previous: Buffer | null, block: Buffer, size: number): Buffer {
+  if (block.length >= size || !previous) return block.subarray(Math.max(0, block.length - size));
+  const joined = Buffer.concat([previous, block]);
+  return joined.subarray(Math.max(0, joined.length - size));
 }
 
 async function writeFully(handle: FileHandle, chunk: Buffer): Promise<void> {

@@ -15,7 +15,7 @@
  *     .staging-<token>/              where COPY writes, before the parts are moved in
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -426,10 +426,17 @@ export class DuckDbWarehouse implements Warehouse {
       format === "csv"
         ? `FORMAT csv, HEADER true, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_FILES true`
         : `FORMAT parquet, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_STATS true`;
-    const result = await con.runAndReadAll(`COPY (\n${body}\n) TO ${quoteLiteral(ref.stagingDir)} (${options})`);
+    // CSV parts are counted while COPY writes the next ones, so only the last waits for COPY to end.
+    const counter = format === "csv" ? new PartCounter(ref.stagingDir) : null;
+    let result;
+    try {
+      result = await con.runAndReadAll(`COPY (\n${body}\n) TO ${quoteLiteral(ref.stagingDir)} (${options})`);
+    } finally {
+      await counter?.stop();
+    }
     checkStop();
 
-    const written = await partsOf(format, result.getRowsJS() as unknown[][], this.threads ?? os.availableParallelism());
+    const written = await partsOf(format, result.getRowsJS() as unknown[][], this.threads ?? os.availableParallelism(), counter?.counts);
     checkStop();
 
     // Parts keep their names when moved in; a rename is atomic, so a reader never sees half a part.
@@ -495,7 +502,12 @@ function failureOf(err: unknown): Outcome {
 }
 
 /** The parts COPY wrote, with their row counts, in part order. */
-async function partsOf(format: UnloadFormat, rows: unknown[][], parallelism: number): Promise<{ file: string; rows: number }[]> {
+async function partsOf(
+  format: UnloadFormat,
+  rows: unknown[][],
+  parallelism: number,
+  counted: ReadonlyMap<string, { size: number; rows: number }> = new Map(),
+): Promise<{ file: string; rows: number }[]> {
   let parts: { file: string; rows: number }[];
   if (format === "parquet") {
     // RETURN_STATS: one row per file (filename, count, file_size_bytes, ...).
@@ -507,13 +519,72 @@ async function partsOf(format: UnloadFormat, rows: unknown[][], parallelism: num
     const total = Number(count);
     if (files.length === 1) parts = [{ file: files[0], rows: total }];
     else {
-      const counts = await countCsvRecords(files, parallelism);
+      // Counts taken during COPY stand if the part has not grown since; the others are counted now.
+      const counts = new Array<number>(files.length);
+      const missing: number[] = [];
+      for (const [i, file] of files.entries()) {
+        const early = counted.get(path.basename(file));
+        if (early && (await stat(file)).size === early.size) counts[i] = early.rows;
+        else missing.push(i);
+      }
+      const late = await countCsvRecords(
+        missing.map((i) => files[i]),
+        parallelism,
+      );
+      missing.forEach((i, k) => (counts[i] = late[k]));
       const sum = counts.reduce((a, b) => a + b, 0);
       if (sum !== total) throw new Error(`Internal Error: part row counts add up to ${sum}, COPY wrote ${total}`);
       parts = files.map((file, i) => ({ file, rows: counts[i] }));
     }
   }
   return parts.sort((a, b) => partIndex(a.file) - partIndex(b.file));
+}
+
+/**
+ * Counts CSV parts while COPY is still running, on one thread: a part counts as complete once
+ * a part with a higher number exists (DuckDB closes a part before it starts the next). That is
+ * an observation, not a promise of DuckDB's, so `partsOf` keeps a count only if the part's size
+ * did not change after it was taken, and the sum is checked against COPY's own total.
+ */
+class PartCounter {
+  /** Counts by part file name, with the size each was counted at. */
+  readonly counts = new Map<string, { size: number; rows: number }>();
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly dir: string,
+    private readonly everyMs = 50,
+  ) {
+    this.loop = this.run().catch(() => undefined); // a failed early count only means a later one
+  }
+
+  /** Stops looking for parts; resolves once a count in progress has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let worker: Worker | null = null;
+    try {
+      while (!this.stopped) {
+        const names = (await readdir(this.dir).catch(() => [] as string[])).filter((n) => /^part_\d+\.csv$/.test(n));
+        const last = Math.max(-1, ...names.map(partIndex));
+        for (const name of names.sort((a, b) => partIndex(a) - partIndex(b))) {
+          if (this.stopped || partIndex(name) >= last) break;
+          if (this.counts.has(name)) continue;
+          const file = path.join(this.dir, name);
+          const { size } = await stat(file);
+          worker ??= new Worker(CSV_COUNTER_SOURCE, { eval: true });
+          this.counts.set(name, { size, rows: await countOn(worker, file) });
+        }
+        if (!this.stopped) await sleep(this.everyMs);
+      }
+    } finally {
+      await worker?.terminate();
+    }
+  }
 }
 
 function partIndex(file: string): number {
