@@ -77,6 +77,14 @@ function supplier(name: string): typeof rose {
 }
 
 describe("webhook deliveries", () => {
+  it("sends nothing to an address that is not public, whatever DNS says at registration", async () => {
+    const delivery = { id: "whd_x", endpointId: "whe_x", supplierId: "sup_rose", exportId: "exp_x", event: "export.ready" as const, payload: "{}", status: "pending" as const, attempts: 0, lastAttemptAt: null, lastStatusCode: null, lastError: null, nextAttemptAt: null, createdAt: new Date().toISOString() };
+    const endpoint = { id: "whe_x", supplierId: "sup_rose", url: "http://localhost:9/hook", events: ["export.ready" as const], secret: "s", description: "", createdBy: "u", createdAt: "" };
+    const strict = { ...deps.webhooks.settings, allowHttpLocalhost: false };
+    const res = await postWebhook(endpoint, delivery, strict, new Date());
+    expect(res).toMatchObject({ ok: false, statusCode: null, error: expect.stringMatching(/^Not sent: .* is not a public address\.$/) });
+  });
+
   it("sends export.ready to the supplier's endpoint through the queue, signed as documented", async () => {
     const receiver = await startReceiver([200]);
     try {
@@ -201,6 +209,10 @@ describe("webhook deliveries", () => {
       ["http://erp.example.com/hook", local],
       ["ftp://erp.example.com/", local],
       ["https://user:pw@erp.example.com/", local],
+      ["https://10.0.0.5/hook", local],
+      ["https://169.254.169.254/latest/meta-data", local],
+      ["https://[::ffff:192.168.1.1]/", local],
+      ["https://127.0.0.1/hook", strict],
       ["not a url", local],
     ] as const) {
       expect(() => checkEndpointUrl(url, settings), url).toThrow(ApiError);

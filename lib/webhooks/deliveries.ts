@@ -13,8 +13,9 @@
  * - Retries back off exponentially (`retryBaseSeconds` doubling) until the
  *   delivery is `maxAgeSeconds` old (24 h). Delays beyond the queue's 15
  *   minutes are covered in hops (`notBefore`).
- * - Guards: `timeoutMs` per attempt, redirects are not followed (a 3xx is a
- *   failure), and only a short excerpt of the response is read and kept.
+ * - Guards: public addresses only (`target.ts`), `timeoutMs` per attempt,
+ *   redirects are not followed (a 3xx is a failure), and only a short
+ *   excerpt of the response is read and kept.
  */
 import type { Logger } from "pino";
 import type { ExportRecord } from "../exports/model";
@@ -22,6 +23,7 @@ import { webhookDeliverMessage, type TWebhookDeliverMessage } from "../exports/m
 import type { Queue, WebhookAttemptPatch, WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent, WebhookStore } from "../ports";
 import { buildPayload, signPayload } from "./payload";
 import type { WebhookSettings } from "./settings";
+import { checkDeliveryTarget } from "./target";
 
 export interface DeliveryDeps {
   webhooks?: { store: WebhookStore; settings: WebhookSettings };
@@ -97,6 +99,8 @@ export interface AttemptResult {
 /** One signed POST. Never throws: every failure is a result. */
 export async function postWebhook(endpoint: WebhookEndpointRecord, delivery: WebhookDeliveryRecord, settings: WebhookSettings, now: Date): Promise<AttemptResult> {
   const timestamp = Math.floor(now.getTime() / 1000);
+  const refused = await checkDeliveryTarget(endpoint.url, settings);
+  if (refused) return { ok: false, statusCode: null, error: `Not sent: ${refused}.`.slice(0, EXCERPT_CHARS) };
   try {
     const res = await fetch(endpoint.url, {
       method: "POST",

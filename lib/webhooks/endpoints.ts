@@ -3,6 +3,7 @@
  * returned once), list, remove, and read an endpoint's delivery log.
  */
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 import type { z } from "zod";
 import type { Actor } from "../exports/deps";
 import { ApiError } from "../exports/errors";
@@ -11,6 +12,7 @@ import { zodDetails } from "../exports/validation";
 import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookStore } from "../ports";
 import { ZCreateWebhookRequest, type ZWebhookDelivery, type ZWebhookEndpoint } from "./schemas";
 import type { WebhookSettings } from "./settings";
+import { refuseAddress } from "./target";
 
 export interface EndpointDeps {
   webhooks: { store: WebhookStore; settings: WebhookSettings };
@@ -46,6 +48,11 @@ export function checkEndpointUrl(raw: string, settings: WebhookSettings): string
   if (!ok) {
     const message = settings.allowHttpLocalhost ? "Use an https:// URL (or http://localhost)." : "Use an https:// URL.";
     throw new ApiError("validation_failed", message, [{ path: "url", message }]);
+  }
+  const literal = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(literal)) {
+    const why = refuseAddress(literal, settings);
+    if (why) throw new ApiError("validation_failed", `Use a public address: ${why}.`, [{ path: "url", message: "Not a public address." }]);
   }
   if (url.username || url.password) {
     throw new ApiError("validation_failed", "Leave credentials out of the URL; verify deliveries with the signature instead.", [{ path: "url", message: "No credentials in the URL." }]);
