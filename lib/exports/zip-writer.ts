@@ -410,7 +410,7 @@ class ZipArchiveRun {
         }
       };
       if (prefix.length > 0) await take(prefix);
-      for await (const chunk of input) await take(toBuffer(chunk));
+      for await (const chunk of readInBlocks(input, DEFLATE_BLOCK)) await take(toBuffer(chunk));
       await flushBlock(true);
       return { ...measured, compressedSize };
     } catch (error) {
@@ -719,6 +719,49 @@ function tailOf(previous: Buffer | null, block: Buffer, size: number): Buffer {
   if (block.length >= size || !previous) return block.subarray(Math.max(0, block.length - size));
   const joined = Buffer.concat([previous, block]);
   return joined.subarray(Math.max(0, joined.length - size));
+}
+
+/**
+ * Reads `input` with `read(size)`. Asking for more than the stream's highWaterMark raises it
+ * (Readable's own rule), so a file stream opened with the default 64 KiB reads 1 MiB per system
+ * call: 16x fewer round trips through the main thread, which was the archive's bottleneck once
+ * deflate ran on other threads. Object-mode streams still give one chunk per read.
+ */
+async function* readInBlocks(input: Readable, size: number): AsyncGenerator<unknown> {
+  // Listeners stay attached for the whole read: taking 'readable' off and on between reads
+  // lets the stream leave paused mode on a later tick, and the wake-up never comes.
+  let wake: ((error?: Error | null) => void) | null = null;
+  let ended = false;
+  const notify = (error?: Error | null) => {
+    const waiting = wake;
+    wake = null;
+    waiting?.(error);
+  };
+  const onReadable = () => notify();
+  const onEnd = () => {
+    ended = true;
+    notify();
+  };
+  const onError = (error: Error) => notify(error);
+  const onClose = () => notify(ended ? null : (input.errored ?? new Error("premature close")));
+  input.on("readable", onReadable).on("end", onEnd).on("error", onError).on("close", onClose);
+  try {
+    for (;;) {
+      const chunk: unknown = input.read(size);
+      if (chunk !== null) {
+        yield chunk;
+        continue;
+      }
+      if (ended || input.readableEnded) return;
+      if (input.errored) throw input.errored;
+      if (input.destroyed) throw new Error("premature close");
+      await new Promise<void>((resolve, reject) => {
+        wake = (error) => (error ? reject(error) : resolve());
+      });
+    }
+  } finally {
+    input.off("readable", onReadable).off("end", onEnd).off("error", onError).off("close", onClose);
+  }
 }
 
 async function writeFully(handle: FileHandle, chunk: Buffer): Promise<void> {
