@@ -115,9 +115,12 @@ export async function verifyApiToken(deps: TokenDeps, presented: string): Promis
   const user = await deps.users.getUser(token.userId);
   if (!user || user.role !== "supplier" || user.supplierId !== token.supplierId) return null;
   const now = deps.now();
-  // Best effort: a failed bookkeeping write must not fail the request.
-  await deps.tokens
-    .touchToken(token.prefix, now.toISOString(), new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString())
-    .catch(() => undefined);
+  const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+  // Skip the write when the record we just read is fresh (a refused conditional write still costs
+  // one on DynamoDB); the condition in the store settles races between processes. Best effort:
+  // failed bookkeeping must not fail the request.
+  if (token.lastUsedAt === null || token.lastUsedAt < staleBefore) {
+    await deps.tokens.touchToken(token.prefix, now.toISOString(), staleBefore).catch(() => undefined);
+  }
   return { actor: { userId: user.id, email: user.email, role: "supplier", supplierId: token.supplierId }, token };
 }
