@@ -71,7 +71,8 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: "Exports",
     access: "supplier",
     summary: "List your exports, newest first",
-    query: ZListExportsQuery.omit({ supplierId: true }),
+    description: "A supplier sees its own exports; `supplierId` is an admin filter (an admin gets every supplier's exports here).",
+    query: ZListExportsQuery,
     responses: { 200: { description: "One page; pass `nextCursor` back as `cursor`.", schema: ZExportPage } },
   },
   {
