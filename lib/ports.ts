@@ -340,8 +340,9 @@ export interface WebhookEndpointRecord {
   url: string;
   events: WebhookEvent[];
   /**
-   * The HMAC signing secret. Kept as is (not hashed): we need it to sign each
-   * delivery. Shown to the supplier once, at creation.
+   * The HMAC signing secret, sealed (AES-256-GCM, lib/webhooks/secrets.ts):
+   * it cannot be hashed, since each delivery is signed with it. Stores keep it
+   * as an opaque string. Shown to the supplier once, at creation.
    */
   secret: string;
   description: string;

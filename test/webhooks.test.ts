@@ -16,6 +16,7 @@ import { requestExport } from "@/lib/exports/service";
 import { checkEndpointUrl, createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";
 import { handleWebhookMessage, postWebhook } from "@/lib/webhooks/deliveries";
 import { webhookDeliverMessage } from "@/lib/exports/messages";
+import { openSecret } from "@/lib/webhooks/secrets";
 import { drain, makeLocalDeps, rose, seededWarehouse, tulip } from "./helpers/local-env";
 
 interface Received {
@@ -89,6 +90,12 @@ describe("webhook deliveries", () => {
     const receiver = await startReceiver([200]);
     try {
       const { endpoint, secret } = await createWebhookEndpoint(deps, rose, { url: receiver.url, events: ["export.ready"] });
+      // The store holds the secret sealed, not as shown.
+      const stored = (await deps.webhooks.store.getEndpoint(endpoint.id))!.secret;
+      expect(stored).toMatch(/^enc:v1:/);
+      expect(stored).not.toContain(secret.slice(6));
+      expect(openSecret(deps.webhooks.settings.secretKey, stored)).toBe(secret);
+      expect(() => openSecret("11".repeat(32), stored)).toThrow();
       const other = await startReceiver([200]);
       await createWebhookEndpoint(deps, tulip, { url: other.url });
       const failedOnly = await startReceiver([200]);
@@ -199,7 +206,7 @@ describe("webhook deliveries", () => {
   });
 
   it("accepts https, and http only on localhost where the setting allows it", () => {
-    const local = { allowHttpLocalhost: true, timeoutMs: 1000, retryBaseSeconds: 1, maxAgeSeconds: 60 };
+    const local = { allowHttpLocalhost: true, timeoutMs: 1000, retryBaseSeconds: 1, maxAgeSeconds: 60, secretKey: "00".repeat(32) };
     const strict = { ...local, allowHttpLocalhost: false };
     expect(checkEndpointUrl("https://erp.example.com/hook", strict)).toBe("https://erp.example.com/hook");
     expect(checkEndpointUrl("http://127.0.0.1:8080/hook", local)).toBe("http://127.0.0.1:8080/hook");

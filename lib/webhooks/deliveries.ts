@@ -23,6 +23,7 @@ import { webhookDeliverMessage, type TWebhookDeliverMessage } from "../exports/m
 import type { Queue, WebhookAttemptPatch, WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent, WebhookStore } from "../ports";
 import { buildPayload, signPayload } from "./payload";
 import type { WebhookSettings } from "./settings";
+import { openSecret } from "./secrets";
 import { checkDeliveryTarget } from "./target";
 
 export interface DeliveryDeps {
@@ -96,7 +97,7 @@ export interface AttemptResult {
   error: string | null;
 }
 
-/** One signed POST. Never throws: every failure is a result. */
+/** One signed POST, with the endpoint's plain secret. Never throws: every failure is a result. */
 export async function postWebhook(endpoint: WebhookEndpointRecord, delivery: WebhookDeliveryRecord, settings: WebhookSettings, now: Date): Promise<AttemptResult> {
   const timestamp = Math.floor(now.getTime() / 1000);
   const refused = await checkDeliveryTarget(endpoint.url, settings);
@@ -171,7 +172,7 @@ export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeli
   }
   const endpoint = await store.getEndpoint(delivery.endpointId);
   const result: AttemptResult = endpoint
-    ? await postWebhook(endpoint, delivery, settings, now)
+    ? await postWebhook({ ...endpoint, secret: openSecret(settings.secretKey, endpoint.secret) }, delivery, settings, now)
     : { ok: false, statusCode: null, error: "The endpoint was removed." };
 
   const at = deps.now();

@@ -12,6 +12,7 @@ import { zodDetails } from "../exports/validation";
 import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookStore } from "../ports";
 import { ZCreateWebhookRequest, type ZWebhookDelivery, type ZWebhookEndpoint } from "./schemas";
 import type { WebhookSettings } from "./settings";
+import { sealSecret } from "./secrets";
 import { refuseAddress } from "./target";
 
 export interface EndpointDeps {
@@ -89,18 +90,19 @@ export async function createWebhookEndpoint(deps: EndpointDeps, actor: Actor, in
     throw new ApiError("conflict", `You can register up to ${MAX_ENDPOINTS} webhook endpoints; remove one first.`);
   }
   const now = deps.now();
+  const secret = `whsec_${randomBytes(32).toString("base64url")}`;
   const record: WebhookEndpointRecord = {
     id: newId("whe", now.getTime()),
     supplierId,
     url,
     events: [...new Set(parsed.data.events)],
-    secret: `whsec_${randomBytes(32).toString("base64url")}`,
+    secret: sealSecret(deps.webhooks.settings.secretKey, secret),
     description: parsed.data.description,
     createdBy: actor.userId,
     createdAt: now.toISOString(),
   };
   await deps.webhooks.store.createEndpoint(record);
-  return { endpoint: toPublicEndpoint(record), secret: record.secret };
+  return { endpoint: toPublicEndpoint(record), secret };
 }
 
 export async function listWebhookEndpoints(deps: EndpointDeps, actor: Actor): Promise<TWebhookEndpoint[]> {

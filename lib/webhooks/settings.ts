@@ -11,4 +11,6 @@ export interface WebhookSettings {
   retryBaseSeconds: number;
   /** No new attempt is scheduled once the delivery is this old. */
   maxAgeSeconds: number;
+  /** Hex AES-256 key that seals endpoint signing secrets at rest (see secrets.ts); derived from AUTH_SECRET. */
+  secretKey: string;
 }
