@@ -216,10 +216,27 @@ function freePort(): Promise<number> {
   });
 }
 
-function ensureNextBuild(): void {
-  if (!values.build && fs.existsSync(path.resolve(".next", "BUILD_ID"))) return;
+/**
+ * Makes sure a production build exists. Other people may be building .next at the same time (next
+ * refuses a second build): then wait for theirs, up to 5 minutes. False when there is none.
+ */
+async function ensureNextBuild(): Promise<boolean> {
+  const buildId = path.resolve(".next", "BUILD_ID");
+  if (!values.build && fs.existsSync(buildId)) return true;
   console.log("building the app (next build) ...");
-  execFileSync("npx", ["next", "build"], { stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    execFileSync("npx", ["next", "build"], { stdio: ["ignore", "ignore", "pipe"] });
+    return true;
+  } catch {
+    console.log("next build failed (another build running?); waiting up to 5 min for .next/BUILD_ID ...");
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline; await sleep(2000)) {
+      if (fs.existsSync(buildId)) {
+        await sleep(5000); // let the other build finish writing
+        return true;
+      }
+    }
+    return false;
+  }
 }
 
 async function startWeb(env: NodeJS.ProcessEnv, port: number): Promise<{ stop(): Promise<void> }> {
@@ -277,8 +294,8 @@ async function exportsBackToBack(deps: ExportDeps, stop: Promise<unknown>): Prom
   return finished;
 }
 
-async function runApiLoad(): Promise<{ idle: LoadResult; busy: { niceness: number; load: LoadResult; exports: number }[] }> {
-  ensureNextBuild();
+async function runApiLoad(): Promise<{ idle: LoadResult; busy: { niceness: number; load: LoadResult; exports: number }[] } | null> {
+  if (!(await ensureNextBuild())) return null;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-api-"));
   const port = await freePort();
   const env = benchEnv(dataDir);
@@ -347,6 +364,10 @@ async function main(): Promise<void> {
   if (!values["no-api"]) {
     console.log(`\nAPI: GET /api/v1/exports/{id}, ${connections} connections x ${apiSeconds} s (autocannon, next start)`);
     const api = await runApiLoad();
+    if (!api) {
+      console.log("no .next build: API load skipped (run `npx next build`, or pass --build)");
+      return;
+    }
     const show = (name: string, r: LoadResult) =>
       console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
     show("idle", api.idle);
