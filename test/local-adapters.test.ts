@@ -14,7 +14,7 @@ import { SqliteQueue } from "@/lib/adapters/local/sqlite-queue";
 import { DiskObjectStore } from "@/lib/adapters/local/disk-object-store";
 import { OutboxMailer } from "@/lib/adapters/local/outbox-mailer";
 import { InvalidKeyError } from "@/lib/exports/errors";
-import type { ExportRecord } from "@/lib/exports/model";
+import { newExportRecord } from "@/lib/exports/model";
 import type { ReceivedMessage } from "@/lib/ports";
 import { testJobStore } from "./contracts/job-store.contract";
 import { testQueue } from "./contracts/queue.contract";
@@ -45,7 +45,7 @@ describe("SqliteJobStore", () => {
     const { dir, remove } = await tempDir();
     try {
       const file = path.join(dir, "nested", "state.db");
-      const record: ExportRecord = {
+      const record = newExportRecord({
         id: "exp_01jqabcdefghjkmnpqrstv",
         supplierId: "sup_a",
         requestedBy: "usr_1",
@@ -55,23 +55,8 @@ describe("SqliteJobStore", () => {
         format: "csv",
         bom: true,
         notify: true,
-        status: "queued",
         createdAt: "2025-03-01T10:00:00.000Z",
-        updatedAt: "2025-03-01T10:00:00.000Z",
-        startedAt: null,
-        finishedAt: null,
-        attempts: 0,
-        statementId: null,
-        rowCount: null,
-        fileCount: null,
-        archiveBytes: null,
-        sha256: null,
-        archiveKey: null,
-        expiresAt: null,
-        errorCode: null,
-        errorMessage: null,
-        notifiedAt: null,
-      };
+      });
       const first = openSqlite(file);
       const store = new SqliteJobStore(first);
       await store.createExport(record, [{ at: record.createdAt, step: "requested", detail: {} }]);

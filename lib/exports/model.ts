@@ -109,3 +109,32 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
   }
   return null;
 }
+
+/** What a caller decides about a new export; everything else starts empty. */
+export type NewExportFields = Pick<
+  ExportRecord,
+  "id" | "supplierId" | "requestedBy" | "requesterEmail" | "dataset" | "params" | "format" | "bom" | "notify" | "createdAt"
+>;
+
+/** A new queued export: every field the worker fills in later starts null. `overrides` is for tests that need a later state. */
+export function newExportRecord(fields: NewExportFields, overrides: Partial<ExportRecord> = {}): ExportRecord {
+  return {
+    ...fields,
+    status: "queued",
+    updatedAt: fields.createdAt,
+    startedAt: null,
+    finishedAt: null,
+    attempts: 0,
+    statementId: null,
+    rowCount: null,
+    fileCount: null,
+    archiveBytes: null,
+    sha256: null,
+    archiveKey: null,
+    expiresAt: null,
+    errorCode: null,
+    errorMessage: null,
+    notifiedAt: null,
+    ...overrides,
+  };
+}

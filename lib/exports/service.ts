@@ -10,7 +10,7 @@ import type { ExportDeps, Actor } from "./deps";
 import { ApiError } from "./errors";
 import { newId, ZExportIdPattern } from "./ids";
 import { exportMessage } from "./messages";
-import { ACTIVE_STATUSES, type ExportRecord, type ExportStep, type Page } from "./model";
+import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type Page } from "./model";
 import { ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
 import { zodDetails } from "./validation";
@@ -62,7 +62,7 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): Prepare
 
   const now = deps.now();
   const at = now.toISOString();
-  const record: ExportRecord = {
+  const record = newExportRecord({
     id: newId("exp", now.getTime()),
     supplierId,
     requestedBy: actor.userId,
@@ -72,23 +72,8 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): Prepare
     format: req.format,
     bom: req.bom,
     notify: req.notify,
-    status: "queued",
     createdAt: at,
-    updatedAt: at,
-    startedAt: null,
-    finishedAt: null,
-    attempts: 0,
-    statementId: null,
-    rowCount: null,
-    fileCount: null,
-    archiveBytes: null,
-    sha256: null,
-    archiveKey: null,
-    expiresAt: null,
-    errorCode: null,
-    errorMessage: null,
-    notifiedAt: null,
-  };
+  });
   const same = { supplierId, dataset: record.dataset, params: record.params, format: record.format, bom: record.bom };
   return { record, requestHash: sha256(canonicalJson({ ...same, notify: record.notify })), fingerprint: sha256(canonicalJson(same)) };
 }

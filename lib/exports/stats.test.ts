@@ -6,40 +6,28 @@ import type { JobStore } from "../ports";
 import type { Actor } from "./deps";
 import { ApiError } from "./errors";
 import { newId } from "./ids";
-import type { ExportRecord } from "./model";
+import { newExportRecord, type ExportRecord } from "./model";
 import { STATS_SCAN_LIMIT, getExportStats, percentile, summarizeExports } from "./stats";
 
 const admin: Actor = { userId: "usr_admin", email: "admin@acmeflowers.test", role: "admin", supplierId: null };
 const rose: Actor = { userId: "usr_rose", email: "rose@suppliers.test", role: "supplier", supplierId: "sup_rose" };
 
 function rec(overrides: Partial<ExportRecord> & { createdAt: string }): ExportRecord {
-  return {
-    id: newId("exp", Date.parse(overrides.createdAt)),
-    supplierId: "sup_rose",
-    requestedBy: "usr_rose",
-    requesterEmail: "rose@suppliers.test",
-    dataset: "product_inventory",
-    params: {},
-    format: "csv",
-    bom: false,
-    notify: false,
-    status: "queued",
-    updatedAt: overrides.createdAt,
-    startedAt: null,
-    finishedAt: null,
-    attempts: 0,
-    statementId: null,
-    rowCount: null,
-    fileCount: null,
-    archiveBytes: null,
-    sha256: null,
-    archiveKey: null,
-    expiresAt: null,
-    errorCode: null,
-    errorMessage: null,
-    notifiedAt: null,
-    ...overrides,
-  };
+  return newExportRecord(
+    {
+      id: newId("exp", Date.parse(overrides.createdAt)),
+      supplierId: "sup_rose",
+      requestedBy: "usr_rose",
+      requesterEmail: "rose@suppliers.test",
+      dataset: "product_inventory",
+      params: {},
+      format: "csv",
+      bom: false,
+      notify: false,
+      createdAt: overrides.createdAt,
+    },
+    overrides,
+  );
 }
 
 /** A finished export created at `createdAt` that ran for `seconds`. */

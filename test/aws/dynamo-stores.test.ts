@@ -10,7 +10,7 @@ import { DynamoUserStore } from "@/lib/adapters/aws/dynamo-user-store";
 import { TTL_ATTRIBUTE } from "@/lib/adapters/aws/dynamo-schema";
 import { ApiError } from "@/lib/exports/errors";
 import { newId } from "@/lib/exports/ids";
-import { encodeCursor, type ExportRecord } from "@/lib/exports/model";
+import { encodeCursor, newExportRecord, type ExportRecord } from "@/lib/exports/model";
 import { testJobStore } from "../contracts/job-store.contract";
 import { testUserStore } from "../contracts/user-store.contract";
 import { createJobsTable, startDynamo } from "./emulators";
@@ -40,34 +40,21 @@ describe("DynamoUserStore", () => {
 
 function record(overrides: Partial<ExportRecord> = {}): ExportRecord {
   const createdAt = overrides.createdAt ?? "2025-03-01T10:00:00.000Z";
-  return {
-    id: newId("exp", Date.parse(createdAt)),
-    supplierId: "sup_a",
-    requestedBy: "usr_1",
-    requesterEmail: "buyer@example.com",
-    dataset: "product_inventory",
-    params: { skus: ["A1", "B2"], lowStockOnly: true, big: 2 ** 40, text: "Rosé ' \" $$ -- ;" },
-    format: "csv",
-    bom: false,
-    notify: true,
-    status: "archiving",
-    createdAt,
-    updatedAt: createdAt,
-    startedAt: createdAt,
-    finishedAt: null,
-    attempts: 1,
-    statementId: "st-1",
-    rowCount: 10,
-    fileCount: 1,
-    archiveBytes: null,
-    sha256: null,
-    archiveKey: null,
-    expiresAt: null,
-    errorCode: null,
-    errorMessage: null,
-    notifiedAt: null,
-    ...overrides,
-  };
+  return newExportRecord(
+    {
+      id: newId("exp", Date.parse(createdAt)),
+      supplierId: "sup_a",
+      requestedBy: "usr_1",
+      requesterEmail: "buyer@example.com",
+      dataset: "product_inventory",
+      params: { skus: ["A1", "B2"], lowStockOnly: true, big: 2 ** 40, text: "Rosé ' \" $$ -- ;" },
+      format: "csv",
+      bom: false,
+      notify: true,
+      createdAt,
+    },
+    { status: "archiving", startedAt: createdAt, attempts: 1, statementId: "st-1", rowCount: 10, fileCount: 1, ...overrides },
+  );
 }
 
 describe("DynamoJobStore item layout", () => {

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobStore } from "@/lib/ports";
-import type { ExportRecord, ExportStep } from "@/lib/exports/model";
+import { newExportRecord, type ExportRecord, type ExportStep } from "@/lib/exports/model";
 import { ApiError } from "@/lib/exports/errors";
 import { newId } from "@/lib/exports/ids";
 
@@ -15,34 +15,21 @@ const iso = (offsetSeconds: number) => new Date(T0 + offsetSeconds * 1000).toISO
 
 function record(overrides: Partial<ExportRecord> = {}): ExportRecord {
   const createdAt = overrides.createdAt ?? iso(0);
-  return {
-    id: newId("exp", Date.parse(createdAt)),
-    supplierId: "sup_a",
-    requestedBy: "usr_1",
-    requesterEmail: "buyer@example.com",
-    dataset: "inventory",
-    params: { from: "2025-01-01", warehouses: ["ams", "rtm"], minStock: 0 },
-    format: "csv",
-    bom: true,
-    notify: false,
-    status: "queued",
-    createdAt,
-    updatedAt: createdAt,
-    startedAt: null,
-    finishedAt: null,
-    attempts: 0,
-    statementId: null,
-    rowCount: null,
-    fileCount: null,
-    archiveBytes: null,
-    sha256: null,
-    archiveKey: null,
-    expiresAt: null,
-    errorCode: null,
-    errorMessage: null,
-    notifiedAt: null,
-    ...overrides,
-  };
+  return newExportRecord(
+    {
+      id: newId("exp", Date.parse(createdAt)),
+      supplierId: "sup_a",
+      requestedBy: "usr_1",
+      requesterEmail: "buyer@example.com",
+      dataset: "inventory",
+      params: { from: "2025-01-01", warehouses: ["ams", "rtm"], minStock: 0 },
+      format: "csv",
+      bom: true,
+      notify: false,
+      createdAt,
+    },
+    overrides,
+  );
 }
 
 const step = (name: ExportStep["step"], at: string, detail: ExportStep["detail"] = {}): ExportStep => ({
