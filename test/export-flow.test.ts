@@ -227,8 +227,16 @@ describe("a whole export through the local backends", () => {
     inst.closeSync();
     const d = await makeLocalDeps(bad);
     opened.push(d);
+    // Count sends, not outbox entries: the outbox deduplicates, SES would not.
+    let sends = 0;
+    const send = d.mailer.send.bind(d.mailer);
+    d.mailer.send = (m) => {
+      sends++;
+      return send(m);
+    };
     const rec = await requestExport(d, rose, { dataset: "customer_reviews", params: {} });
     const done = await drain(d, rec.id);
+    expect(sends).toBe(1);
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("query_failed");
     expect(done.errorMessage).toMatch(/customer_reviews/);

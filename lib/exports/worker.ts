@@ -65,7 +65,8 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
     if (err instanceof BackendError && !err.retryable) {
       log.error({ err, code: err.code }, "export failed");
       const current = await deps.jobs.getExport(exportId);
-      if (current) await failExport(deps, current, err.code, message);
+      const failed = current ? await failExport(deps, current, err.code, message) : null;
+      if (failed) await announce(deps, failed);
       return { kind: "done" };
     }
     const delaySeconds = Math.min(900, deps.settings.retryBaseSeconds * 2 ** (delivery.receiveCount - 1));
@@ -115,14 +116,9 @@ async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: n
   }
   switch (rec.status) {
     case "ready":
-      await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
-      await notify(deps, rec);
-      await enqueueWebhookDeliveries(deps, rec); // idempotent: a redelivery schedules nothing twice
-      return { kind: "done" };
     case "failed":
       await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
-      await notify(deps, rec);
-      await enqueueWebhookDeliveries(deps, rec);
+      await announce(deps, rec);
       return { kind: "done" };
     case "cancelled":
       await cleanUpCancelled(deps, rec);
@@ -284,7 +280,10 @@ async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<Expor
   return ready;
 }
 
-/** Marks an active export failed with the reason. Returns null when it was no longer active. */
+/**
+ * Marks an active export failed with the reason and drops its parts. Returns
+ * null when it was no longer active. The caller announces it (`announce`).
+ */
 export async function failExport(deps: ExportDeps, rec: ExportRecord, code: string, message: string): Promise<ExportRecord | null> {
   const now = deps.now().toISOString();
   const failed = await moveExport(deps.jobs, rec.id, ACTIVE_STATUSES, "failed", { errorCode: code, errorMessage: message, finishedAt: now, updatedAt: now }, [
@@ -293,9 +292,19 @@ export async function failExport(deps: ExportDeps, rec: ExportRecord, code: stri
   if (!failed) return null;
   deps.log.warn({ exportId: rec.id, code, message }, "export failed");
   await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
-  await notify(deps, failed);
-  await enqueueWebhookDeliveries(deps, failed);
   return failed;
+}
+
+/**
+ * Tells the requester (email) and the supplier's systems (webhooks) that a
+ * ready or failed export is finished. Called once per delivery, with the
+ * record as it stands after the last transition: both halves are idempotent
+ * across redeliveries, but calling it twice with the same stale record would
+ * send the email twice where the mailer cannot deduplicate (SES).
+ */
+async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
+  await notify(deps, rec);
+  await enqueueWebhookDeliveries(deps, rec); // idempotent: a redelivery schedules nothing twice
 }
 
 /**
@@ -336,12 +345,13 @@ export async function handleDeadLetter(deps: ExportDeps, body: unknown): Promise
   const steps = await deps.jobs.listSteps(rec.id);
   const lastFault = [...steps].reverse().find((s) => s.step === "retrying")?.detail.message;
   if (rec.statementId) await deps.warehouse.cancel(rec.statementId).catch(() => undefined);
-  await failExport(
+  const failed = await failExport(
     deps,
     rec,
     "gave_up",
     `Gave up after ${deps.settings.maxReceives} attempts. Last error: ${typeof lastFault === "string" ? lastFault : "the worker stopped without reporting one"}`,
   );
+  if (failed) await announce(deps, failed);
 }
 
 /** Marks ready exports past their retention as expired and deletes their archives. Returns how many. */
