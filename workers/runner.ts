@@ -47,6 +47,12 @@ function keepInvisible(queue: Queue, msg: ReceivedMessage, visibilitySeconds: nu
   return () => clearInterval(timer);
 }
 
+/** The ids a message is about, so every log line about it can be found by export (or delivery) id. */
+function aboutMessage(msg: ReceivedMessage): Record<string, unknown> {
+  const body = (typeof msg.body === "object" && msg.body !== null ? msg.body : {}) as Record<string, unknown>;
+  return { messageId: msg.id, exportId: body.exportId, deliveryId: body.deliveryId };
+}
+
 export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<void> {
   const { signal } = opts;
   const waitSeconds = opts.waitSeconds ?? 20;
@@ -75,7 +81,7 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
             else await deps.queue.release(msg.receipt, outcome.delaySeconds);
           } catch (err) {
             // handleQueueMessage only throws for bugs; let the visibility timeout bring the message back.
-            log.error({ err, messageId: msg.id }, "unexpected error handling message");
+            log.error({ err, ...aboutMessage(msg) }, "unexpected error handling message");
           } finally {
             stop();
           }
@@ -92,7 +98,7 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
       try {
         const messages = await deps.deadLetterQueue.receive({ max: 10, waitSeconds, visibilitySeconds: visibility, signal });
         for (const msg of messages) {
-          log.warn({ messageId: msg.id, body: msg.body }, "dead letter");
+          log.warn({ ...aboutMessage(msg), body: msg.body }, "dead letter");
           await handleDeadLetter(deps, msg.body);
           await deps.deadLetterQueue.ack(msg.receipt);
         }
@@ -132,7 +138,7 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
   if (outcome === "timeout") {
     for (const { queue, msg } of inFlight.values()) {
       await queue.release(msg.receipt, 0).catch(() => undefined);
-      log.warn({ messageId: msg.id }, "released unfinished message for another worker");
+      log.warn(aboutMessage(msg), "released unfinished message for another worker");
     }
   }
   log.info("worker stopped");
