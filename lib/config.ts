@@ -94,10 +94,10 @@ export const ZEnv = z
     /**
      * DuckDB's memory_limit. Exports stream (COPY without a sort needs ~30 MB whatever the size),
      * but DuckDB keeps table blocks it read up to this limit, so it is what the worker's memory
-     * grows by with the export's size. 128MB still leaves room for the small datasets' ORDER BY
-     * (product_detail at 10M inventory rows needs ~96MB; 64MB fails there).
+     * grows by with the export's size. No dataset sorts (see lib/datasets/types.ts), so every
+     * export fits 48MB; the smallest that still writes 10M-row Parquet (32MB does not).
      */
-    DUCKDB_MEMORY_LIMIT: opt(z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i).default("128MB")),
+    DUCKDB_MEMORY_LIMIT: opt(z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i).default("48MB")),
     DUCKDB_THREADS: int(2, 1, 64),
     UNLOAD_MAX_FILE_MB: int(256, 1, 6200),
 

@@ -65,7 +65,6 @@ export const customerReviews = defineDataset<TCustomerReviewsParams>({
     if (p.ratingMin !== undefined) where.push(`rating >= ${sqlNumber(p.ratingMin)}`);
     if (p.ratingMax !== undefined) where.push(`rating <= ${sqlNumber(p.ratingMax)}`);
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);
-    // review_id breaks ties between reviews written in the same second.
-    return renderSelect({ table: "rsdataapi.customer_reviews", columns, scope, where, orderBy: ["created_at", "review_id"] });
+    return renderSelect({ table: "rsdataapi.customer_reviews", columns, scope, where });
   },
 });

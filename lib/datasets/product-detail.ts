@@ -30,6 +30,6 @@ export const productDetail = defineDataset<TProductDetailParams>({
   buildQuery(p, scope) {
     const where: string[] = [];
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);
-    return renderSelect({ table: "rsdataapi.product_detail", columns, scope, where, orderBy: ["sku"] });
+    return renderSelect({ table: "rsdataapi.product_detail", columns, scope, where });
   },
 });

@@ -66,38 +66,34 @@ export function scopeCondition(scope: SupplierScope): string | null {
 const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 
 /**
- * Renders `SELECT <columns> FROM <table> WHERE <scope> AND ... [ORDER BY ...]`.
+ * Renders `SELECT <columns> FROM <table> WHERE <scope> AND ...`.
  * The scope condition is always the first one: a dataset cannot forget it.
- * `where` entries must already be rendered with `sql.ts`; table, column and
- * order names are constants of the dataset and are checked to be plain identifiers.
+ * `where` entries must already be rendered with `sql.ts`; table and column
+ * names are constants of the dataset and are checked to be plain identifiers.
  *
- * ORDER BY is optional, and a dataset should leave it out when its table is
- * big and already stored in a useful order. Why:
+ * No dataset sorts: rows come out in the table's stored order. Why:
  * - Redshift's `UNLOAD ... PARALLEL ON` writes one file per slice; an ORDER BY
  *   there sorts rows within the files, not across them, so it never promised a
  *   global order to begin with.
- * - The tables behind big exports are stored in (supplier_id, sku) order (the
- *   Redshift sort key; the local seed inserts rows in that order). Without an
- *   ORDER BY, DuckDB (`preserve_insertion_order`, on by default) writes rows in
- *   that stored order, so a supplier's export still comes out sorted by SKU and
- *   the same export gives the same bytes.
- * - The sort is the dearest part of a whole-table export: measured on 10M
- *   product_inventory rows (2 cores), `ORDER BY sku, warehouse` took COPY from
- *   1.9 s to 3.1 s and DuckDB's peak memory from 310 MB to 1.1 GB.
- * Small datasets (product details, reviews) keep theirs: a sort of a few
- * hundred thousand rows is cheap, and their stored order is not the one people want.
+ * - Every table is stored in its sort-key order — (supplier_id, sku) for
+ *   inventory and products, (supplier_id, created_at) for reviews; the local
+ *   seed inserts rows in that order. Without an ORDER BY, DuckDB
+ *   (`preserve_insertion_order`, on by default) writes rows in that order, so a
+ *   supplier's export still comes out sorted and the same export gives the same bytes.
+ * - A sort is the dearest part of an export and the one thing that needs
+ *   memory: on 10M inventory rows (2 cores) `ORDER BY sku, warehouse` took COPY
+ *   from 1.9 s to 3.1 s and DuckDB's peak memory from 310 MB to 1.1 GB. Without
+ *   sorts every dataset streams within a 48MB DuckDB memory limit, which keeps
+ *   the worker's memory flat from 1M to 10M rows.
  */
 export function renderSelect(q: {
   table: string;
   columns: readonly DatasetColumn[];
   scope: SupplierScope;
   where: readonly string[];
-  /** Omit (or leave empty) to keep the table's stored order; see above. */
-  orderBy?: readonly string[];
 }): string {
   const names = q.columns.map((c) => c.name);
-  const orderBy = q.orderBy ?? [];
-  for (const name of [q.table, ...names, ...orderBy]) {
+  for (const name of [q.table, ...names]) {
     if (!IDENTIFIER.test(name)) throw new Error(`not a plain identifier: ${JSON.stringify(name)}`);
   }
   if (names.includes("supplier_id")) throw new Error("datasets never export supplier_id");
@@ -107,7 +103,6 @@ export function renderSelect(q: {
     `SELECT ${names.join(", ")}`,
     `FROM ${q.table}`,
     ...(conditions.length ? [`WHERE ${conditions.join("\n  AND ")}`] : []),
-    ...(orderBy.length ? [`ORDER BY ${orderBy.join(", ")}`] : []),
   ].join("\n");
 }
 

@@ -127,7 +127,8 @@ SELECT
   sp.supplier_id
 FROM range(${reviews}) t(r)
 JOIN seed_products sp ON sp.p = (hash(r, 'product') % ${products})::BIGINT
-ORDER BY sp.supplier_id, review_id;
+-- Stored chronologically per supplier (the sort key a Redshift table would have), so exports need no sort.
+ORDER BY sp.supplier_id, created_at, review_id;
 
 DROP TABLE seed_products;
 `;
