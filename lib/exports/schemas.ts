@@ -40,3 +40,14 @@ export const ZListExportsQuery = z
   })
   .strict();
 export type TListExportsQuery = z.input<typeof ZListExportsQuery>;
+
+/**
+ * The list filters' dates as the job store compares them: ISO timestamps, with
+ * a bare date as `to` meaning the whole of that day (people read "to 27 Nov" as inclusive).
+ */
+export function createdAtRange(q: { from?: string; to?: string }): { from?: string; to?: string } {
+  return {
+    from: q.from ? new Date(q.from).toISOString() : undefined,
+    to: q.to ? new Date(q.to.length === 10 ? Date.parse(q.to) + 86_400_000 : Date.parse(q.to)).toISOString() : undefined,
+  };
+}

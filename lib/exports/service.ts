@@ -11,7 +11,7 @@ import { ApiError } from "./errors";
 import { newId, ZExportIdPattern } from "./ids";
 import { exportMessage } from "./messages";
 import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type Page } from "./model";
-import { ZCreateExportRequest, ZListExportsQuery } from "./schemas";
+import { createdAtRange, ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
 import { zodDetails } from "./validation";
 
@@ -284,12 +284,7 @@ function parseListQuery(input: unknown) {
   const parsed = ZListExportsQuery.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The list filters are not valid.", zodDetails(parsed.error));
   const q = parsed.data;
-  return {
-    ...q,
-    // A date without a time means the whole day: `to` is inclusive for people.
-    from: q.from ? new Date(q.from).toISOString() : undefined,
-    to: q.to ? (q.to.length === 10 ? new Date(Date.parse(q.to) + 86_400_000) : new Date(q.to)).toISOString() : undefined,
-  };
+  return { ...q, ...createdAtRange(q) };
 }
 
 /** One supplier's export history, newest first. `input` is the raw query (strings). */

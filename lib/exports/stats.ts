@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Actor, ExportDeps } from "./deps";
 import { ApiError } from "./errors";
 import { EXPORT_STATUSES, type ExportRecord, type ExportStatus } from "./model";
-import { ZListExportsQuery } from "./schemas";
+import { createdAtRange, ZListExportsQuery } from "./schemas";
 import { zodDetails } from "./validation";
 
 /** At most this many exports are read for one answer; `truncated` says when there were more. */
@@ -48,9 +48,7 @@ export async function getExportStats(deps: Pick<ExportDeps, "jobs">, actor: Acto
     supplierId: q.supplierId,
     status: q.status,
     dataset: q.dataset,
-    // Same rule as the list (service.ts): a bare date as `to` includes that whole day.
-    from: q.from ? new Date(q.from).toISOString() : undefined,
-    to: q.to ? new Date(q.to.length === 10 ? Date.parse(q.to) + 86_400_000 : Date.parse(q.to)).toISOString() : undefined,
+    ...createdAtRange(q),
   };
 
   const records: ExportRecord[] = [];
