@@ -25,3 +25,15 @@ export function CopyButton({ value, label }: { value: string; label: string }) {
     </button>
   );
 }
+
+/** A secret shown once (API token, webhook signing secret): the value in full, with a copy button. */
+export function SecretValue({ value, label, testId }: { value: string; label: string; testId?: string }) {
+  return (
+    <div className="mt-2 flex items-center gap-2">
+      <code className="block min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs text-gray-900" data-testid={testId}>
+        {value}
+      </code>
+      <CopyButton value={value} label={label} />
+    </div>
+  );
+}

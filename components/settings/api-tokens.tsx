@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch, ApiClientError } from "../api-client";
-import { CopyButton } from "../copy-button";
+import { SecretValue } from "../copy-button";
 import { RelativeTime } from "../relative-time";
 import { buttonClass, Card, helpClass, inputClass, labelClass, Notice } from "../ui";
 
@@ -84,12 +84,7 @@ export function ApiTokens() {
         <div className="mt-4" data-testid="new-token">
           <Notice tone="success" title={`Token "${created.name}" created`} role="status">
             <p>Copy it now: it is shown only this once. We keep only a fingerprint of it.</p>
-            <div className="mt-2 flex items-center gap-2">
-              <code className="block min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs text-gray-900" data-testid="token-secret">
-                {created.secret}
-              </code>
-              <CopyButton value={created.secret} label="Copy the token" />
-            </div>
+            <SecretValue value={created.secret} label="Copy the token" testId="token-secret" />
           </Notice>
         </div>
       ) : null}

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch, ApiClientError } from "../api-client";
-import { CopyButton } from "../copy-button";
+import { SecretValue } from "../copy-button";
 import { RelativeTime } from "../relative-time";
 import { buttonClass, Card, helpClass, inputClass, labelClass, Notice } from "../ui";
 
@@ -101,10 +101,7 @@ export function Webhooks() {
         <div className="mt-4">
           <Notice tone="success" title="Endpoint added" role="status">
             <p>Its signing secret is shown only this once:</p>
-            <div className="mt-2 flex items-center gap-2">
-              <code className="block min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs text-gray-900">{created.secret}</code>
-              <CopyButton value={created.secret} label="Copy the signing secret" />
-            </div>
+            <SecretValue value={created.secret} label="Copy the signing secret" />
           </Notice>
         </div>
       ) : null}
