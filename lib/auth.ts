@@ -14,7 +14,7 @@ import { getServerSession, type NextAuthOptions, type Session, type User } from 
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { JWT } from "next-auth/jwt";
 import { getDeps } from "./config";
-import type { Actor } from "./exports/deps";
+import type { Actor } from "./core/actor";
 import type { UserRecord, UserStore } from "./ports";
 import { DEFAULT_RULE, LoginThrottle, describeWait } from "./users/login-throttle";
 import { authenticate } from "./users/users";

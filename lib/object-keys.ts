@@ -2,7 +2,7 @@
  * Rules every ObjectStore adapter shares, so that a key or a download name
  * that works on one backend works on the other.
  */
-import { InvalidKeyError } from "./exports/errors";
+import { InvalidKeyError } from "./core/errors";
 
 /** S3's limit, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;

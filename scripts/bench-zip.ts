@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import { createZipArchive } from "../lib/exports/zip-writer";
+import { createZipArchive } from "../lib/zip/zip-writer";
 
 const run = promisify(execFile);
 

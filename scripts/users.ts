@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { getDeps, type AppDeps } from "@/lib/config";
-import { ApiError } from "@/lib/exports/errors";
+import { ApiError } from "@/lib/core/errors";
 import { DEMO_PASSWORD, DEMO_USERS, ensureDemoUsers } from "@/lib/users/demo-users";
 import { MIN_PASSWORD_LENGTH, createUser, setPassword } from "@/lib/users/users";
 

@@ -17,7 +17,7 @@ import { DiskObjectStore } from "@/lib/adapters/local/disk-object-store";
 import { countCsvRecords, DuckDbWarehouse, type DuckDbWarehouseOptions } from "@/lib/adapters/local/duckdb-warehouse";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import { getDataset } from "@/lib/datasets/catalog";
-import { BackendError } from "@/lib/exports/errors";
+import { BackendError } from "@/lib/core/errors";
 import type { UnloadFormat, UnloadManifest } from "@/lib/ports";
 import { testWarehouse, waitForEnd } from "./contracts/warehouse.contract";
 

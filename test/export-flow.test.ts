@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { getDataset } from "@/lib/datasets/catalog";
 import { SimulatedCrash, type WorkerCheckpoint } from "@/lib/exports/deps";
-import { ApiError, BackendError } from "@/lib/exports/errors";
+import { ApiError, BackendError } from "@/lib/core/errors";
 import { exportMessage } from "@/lib/exports/messages";
 import { cancelExport, getDownloadUrl, getExport, listExports, requestExport, retryExport } from "@/lib/exports/service";
 import { sweepExpired } from "@/lib/exports/worker";

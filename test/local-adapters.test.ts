@@ -13,7 +13,7 @@ import { SqliteJobStore } from "@/lib/adapters/local/sqlite-job-store";
 import { SqliteQueue } from "@/lib/adapters/local/sqlite-queue";
 import { DiskObjectStore } from "@/lib/adapters/local/disk-object-store";
 import { OutboxMailer } from "@/lib/adapters/local/outbox-mailer";
-import { InvalidKeyError } from "@/lib/exports/errors";
+import { InvalidKeyError } from "@/lib/core/errors";
 import { newExportRecord } from "@/lib/exports/model";
 import type { ReceivedMessage } from "@/lib/ports";
 import { testJobStore } from "./contracts/job-store.contract";

@@ -11,7 +11,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
-import { ApiError } from "@/lib/exports/errors";
+import { ApiError } from "@/lib/core/errors";
 import { requestExport } from "@/lib/exports/service";
 import { checkEndpointUrl, createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";
 import { handleWebhookMessage, postWebhook } from "@/lib/webhooks/deliveries";

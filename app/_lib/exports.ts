@@ -2,8 +2,8 @@
 import { notFound } from "next/navigation";
 import { getDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
-import type { Actor } from "@/lib/exports/deps";
-import { ApiError } from "@/lib/exports/errors";
+import type { Actor } from "@/lib/core/actor";
+import { ApiError } from "@/lib/core/errors";
 import { getExport, type ExportView } from "@/lib/exports/service";
 
 export async function exportOr404(actor: Actor, id: string): Promise<{ view: ExportView; datasetTitle: string }> {

@@ -1,5 +1,5 @@
 /** Reading the list pages' query strings. */
-import { ApiError } from "@/lib/exports/errors";
+import { ApiError } from "@/lib/core/errors";
 
 export type SearchParams = Record<string, string | string[] | undefined>;
 

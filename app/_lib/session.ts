@@ -6,7 +6,7 @@ import { getServerSession, type Session } from "next-auth";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { getAuthOptions, sessionToActor } from "@/lib/auth";
-import type { Actor } from "@/lib/exports/deps";
+import type { Actor } from "@/lib/core/actor";
 
 /** One session read per request, shared by the layout and the page. */
 export const currentSession = cache(async (): Promise<{ actor: Actor; user: Session["user"] } | null> => {

@@ -6,8 +6,8 @@
  */
 import type { Logger } from "pino";
 import { ZodError } from "zod";
-import { ApiError, type ErrorCode } from "../exports/errors";
-import { zodDetails } from "../exports/validation";
+import { ApiError, type ErrorCode } from "../core/errors";
+import { zodDetails } from "../core/validation";
 
 /** The JSON body of every error response. */
 export interface ErrorBody {

@@ -9,7 +9,7 @@ import { encode } from "next-auth/jwt";
 import { z } from "zod";
 import type { AppDeps } from "@/lib/config";
 import { claimsFor, SESSION_MAX_AGE_SECONDS } from "@/lib/auth";
-import { ApiError } from "@/lib/exports/errors";
+import { ApiError } from "@/lib/core/errors";
 import type { UserRecord } from "@/lib/ports";
 import { createUser } from "@/lib/users/users";
 import { makeLocalDeps } from "@/test/helpers/local-env";

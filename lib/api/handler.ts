@@ -9,8 +9,8 @@
  */
 import { getActorFromRequest } from "../auth";
 import { getDeps, type AppDeps } from "../config";
-import type { Actor } from "../exports/deps";
-import { ApiError } from "../exports/errors";
+import type { Actor } from "../core/actor";
+import { ApiError } from "../core/errors";
 import { verifyApiToken } from "../tokens/api-tokens";
 import { toErrorResponse } from "./errors";
 

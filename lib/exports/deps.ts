@@ -55,15 +55,6 @@ export interface ExportDeps {
 
 export type WorkerCheckpoint = "claimed" | "submitted" | "query-finished" | "archive-written" | "ready" | "notified";
 
-/** Who is asking: resolved from the session or API token, never from the request body. */
-export interface Actor {
-  userId: string;
-  email: string;
-  role: "supplier" | "admin";
-  /** The supplier a supplier user belongs to; null for admins. */
-  supplierId: string | null;
-}
-
 /**
  * Thrown by a test's `checkpoint` to stand for the process dying at that
  * point: the worker lets it through untouched (no retry step, no release),

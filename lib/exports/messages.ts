@@ -4,7 +4,7 @@
  * re-validate every body and dispatch on `type`).
  */
 import { z } from "zod";
-import { ZExportIdPattern } from "./ids";
+import { ZExportIdPattern } from "../core/ids";
 
 export const ZExportMessage = z.object({
   type: z.literal("export.process"),

@@ -6,14 +6,15 @@
 import { createHash } from "node:crypto";
 import { getDataset } from "../datasets/catalog";
 import type { RequestClaim, RequestClaimStore } from "../ports";
-import type { ExportDeps, Actor } from "./deps";
-import { ApiError } from "./errors";
-import { newId, ZExportIdPattern } from "./ids";
+import type { ExportDeps } from "./deps";
+import type { Actor } from "../core/actor";
+import { ApiError } from "../core/errors";
+import { newId, ZExportIdPattern } from "../core/ids";
 import { exportMessage } from "./messages";
 import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type Page } from "./model";
 import { createdAtRange, ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
-import { zodDetails } from "./validation";
+import { zodDetails } from "../core/validation";
 
 export interface ExportView {
   export: ExportRecord;

@@ -3,9 +3,9 @@ import type { Database } from "better-sqlite3";
 import { openSqlite } from "../adapters/local/sqlite";
 import { SqliteJobStore } from "../adapters/local/sqlite-job-store";
 import type { JobStore } from "../ports";
-import type { Actor } from "./deps";
-import { ApiError } from "./errors";
-import { newId } from "./ids";
+import type { Actor } from "../core/actor";
+import { ApiError } from "../core/errors";
+import { newId } from "../core/ids";
 import { newExportRecord, type ExportRecord } from "./model";
 import { STATS_SCAN_LIMIT, getExportStats, percentile, summarizeExports } from "./stats";
 

@@ -6,11 +6,12 @@
  * DynamoDB without an aggregate query in either.
  */
 import { z } from "zod";
-import type { Actor, ExportDeps } from "./deps";
-import { ApiError } from "./errors";
+import type { ExportDeps } from "./deps";
+import type { Actor } from "../core/actor";
+import { ApiError } from "../core/errors";
 import { EXPORT_STATUSES, type ExportRecord, type ExportStatus } from "./model";
 import { createdAtRange, ZListExportsQuery } from "./schemas";
-import { zodDetails } from "./validation";
+import { zodDetails } from "../core/validation";
 
 /** At most this many exports are read for one answer; `truncated` says when there were more. */
 export const STATS_SCAN_LIMIT = 5000;

@@ -12,11 +12,11 @@ import type { SupplierScope } from "../datasets/types";
 import type { UnloadManifest, StatementState } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
-import { BackendError } from "./errors";
+import { BackendError } from "../core/errors";
 import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
-import { createZipArchive, type ZipEntryInput } from "./zip-writer";
+import { createZipArchive, type ZipEntryInput } from "../zip/zip-writer";
 import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { ObjectStore } from "@/lib/ports";
-import { ObjectNotFoundError } from "@/lib/exports/errors";
+import { ObjectNotFoundError } from "@/lib/core/errors";
 import { contentDisposition } from "@/lib/object-keys";
 import { parseRange } from "./range";
 

@@ -11,10 +11,10 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { Actor } from "../exports/deps";
-import { ApiError } from "../exports/errors";
-import { newId } from "../exports/ids";
-import { zodDetails } from "../exports/validation";
+import type { Actor } from "../core/actor";
+import { ApiError } from "../core/errors";
+import { newId } from "../core/ids";
+import { zodDetails } from "../core/validation";
 import type { ApiTokenRecord, ApiTokenStore, UserStore } from "../ports";
 
 export interface TokenDeps {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "better-sqlite3";
 import { openSqlite } from "../adapters/local/sqlite";
 import { SqliteUserStore } from "../adapters/local/sqlite-user-store";
-import { ApiError } from "../exports/errors";
+import { ApiError } from "../core/errors";
 import type { UserStore } from "../ports";
 import { DEMO_PASSWORD, DEMO_USERS, ensureDemoUsers } from "./demo-users";
 import { verifyPassword } from "./passwords";

@@ -3,9 +3,9 @@
  * Storage is the `UserStore` port; hashing is `./passwords`.
  */
 import { z } from "zod";
-import { ApiError } from "../exports/errors";
-import { newId } from "../exports/ids";
-import { zodDetails } from "../exports/validation";
+import { ApiError } from "../core/errors";
+import { newId } from "../core/ids";
+import { zodDetails } from "../core/validation";
 import type { UserRecord, UserStore } from "../ports";
 import { MAX_PASSWORD_LENGTH, hashPassword, needsRehash, verifyPassword } from "./passwords";
 

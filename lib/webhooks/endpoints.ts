@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import type { z } from "zod";
-import type { Actor } from "../exports/deps";
-import { ApiError } from "../exports/errors";
-import { newId } from "../exports/ids";
-import { zodDetails } from "../exports/validation";
+import type { Actor } from "../core/actor";
+import { ApiError } from "../core/errors";
+import { newId } from "../core/ids";
+import { zodDetails } from "../core/validation";
 import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookStore } from "../ports";
 import { ZCreateWebhookRequest, type ZWebhookDelivery, type ZWebhookEndpoint } from "./schemas";
 import type { WebhookSettings } from "./settings";

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { SimulatedCrash } from "@/lib/exports/deps";
-import { BackendError } from "@/lib/exports/errors";
+import { BackendError } from "@/lib/core/errors";
 import { requestExport } from "@/lib/exports/service";
 import type { ReceivedMessage } from "@/lib/ports";
 import { processDeadLetterBatch } from "@/workers/sqs-dlq";

@@ -14,7 +14,7 @@ import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import { RedshiftWarehouse } from "@/lib/adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "@/lib/adapters/aws/s3-object-store";
 import { getDataset } from "@/lib/datasets/catalog";
-import { BackendError } from "@/lib/exports/errors";
+import { BackendError } from "@/lib/core/errors";
 import type { StatementState } from "@/lib/ports";
 import { testWarehouse } from "../contracts/warehouse.contract";
 import { createBucket, FAKE_CREDENTIALS, REGION, s3ClientFor, startS3 } from "./emulators";

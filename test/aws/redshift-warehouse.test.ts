@@ -21,7 +21,7 @@ import { DiskObjectStore } from "@/lib/adapters/local/disk-object-store";
 import { parseUnloadTarget, RedshiftWarehouse, renderUnload, type RedshiftTarget } from "@/lib/adapters/aws/redshift-warehouse";
 import { getDataset } from "@/lib/datasets/catalog";
 import { InvalidLiteralError, quoteLiteral } from "@/lib/datasets/sql";
-import { BackendError } from "@/lib/exports/errors";
+import { BackendError } from "@/lib/core/errors";
 import { parseUnload, SqlLexError, tokenize } from "./redshift-sql";
 
 const ROLE = "arn:aws:iam::123456789012:role/RedshiftUnload";

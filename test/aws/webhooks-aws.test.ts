@@ -10,7 +10,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDeps, type AppDeps } from "@/lib/config";
-import type { Actor } from "@/lib/exports/deps";
+import type { Actor } from "@/lib/core/actor";
 import type { ExportStatus } from "@/lib/exports/model";
 import { submitExport } from "@/lib/exports/service";
 import { createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";

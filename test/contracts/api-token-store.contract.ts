@@ -4,8 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import type { ApiTokenRecord, ApiTokenStore } from "@/lib/ports";
-import { ApiError } from "@/lib/exports/errors";
-import { newId } from "@/lib/exports/ids";
+import { ApiError } from "@/lib/core/errors";
+import { newId } from "@/lib/core/ids";
 
 type MakeApiTokenStore = () => Promise<{ store: ApiTokenStore; cleanup: () => Promise<void> }>;
 

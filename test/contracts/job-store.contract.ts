@@ -5,8 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobStore } from "@/lib/ports";
 import { newExportRecord, type ExportRecord, type ExportStep } from "@/lib/exports/model";
-import { ApiError } from "@/lib/exports/errors";
-import { newId } from "@/lib/exports/ids";
+import { ApiError } from "@/lib/core/errors";
+import { newId } from "@/lib/core/ids";
 
 type MakeJobStore = () => Promise<{ store: JobStore; cleanup: () => Promise<void> }>;
 

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ObjectStore } from "@/lib/ports";
-import { InvalidKeyError, ObjectNotFoundError } from "@/lib/exports/errors";
+import { InvalidKeyError, ObjectNotFoundError } from "@/lib/core/errors";
 
 type MakeObjectStore = () => Promise<{ store: ObjectStore; cleanup: () => Promise<void> }>;
 

@@ -4,8 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { UserRecord, UserStore } from "@/lib/ports";
-import { ApiError } from "@/lib/exports/errors";
-import { newId } from "@/lib/exports/ids";
+import { ApiError } from "@/lib/core/errors";
+import { newId } from "@/lib/core/ids";
 
 type MakeUserStore = () => Promise<{ store: UserStore; cleanup: () => Promise<void> }>;
 

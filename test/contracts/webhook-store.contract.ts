@@ -3,7 +3,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookStore } from "@/lib/ports";
-import { newId } from "@/lib/exports/ids";
+import { newId } from "@/lib/core/ids";
 
 type MakeWebhookStore = () => Promise<{ store: WebhookStore; cleanup: () => Promise<void> }>;
 

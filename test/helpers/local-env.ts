@@ -10,7 +10,8 @@ import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import { handleDeadLetter } from "@/lib/exports/worker";
 import { handleQueueMessage } from "@/workers/dispatch";
-import { SimulatedCrash, type Actor } from "@/lib/exports/deps";
+import { SimulatedCrash } from "@/lib/exports/deps";
+import type { Actor } from "@/lib/core/actor";
 import { createLogger } from "@/lib/log";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
 

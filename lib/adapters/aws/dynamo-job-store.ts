@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
-import { ApiError } from "@/lib/exports/errors";
-import { ZExportIdPattern } from "@/lib/exports/ids";
+import { ApiError } from "@/lib/core/errors";
+import { ZExportIdPattern } from "@/lib/core/ids";
 import { decodeCursor, encodeCursor, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";

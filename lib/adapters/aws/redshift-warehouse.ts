@@ -7,7 +7,7 @@ import {
 import { z } from "zod";
 import type { ManifestEntry, ObjectStore, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
 import { quoteLiteral } from "@/lib/datasets/sql";
-import { BackendError, ObjectNotFoundError } from "@/lib/exports/errors";
+import { BackendError, ObjectNotFoundError } from "@/lib/core/errors";
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
 

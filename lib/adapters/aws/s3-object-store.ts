@@ -10,7 +10,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ObjectStore, SignedUrlOptions, StoredObject } from "@/lib/ports";
-import { ObjectNotFoundError } from "@/lib/exports/errors";
+import { ObjectNotFoundError } from "@/lib/core/errors";
 import { checkObjectKey, checkObjectKeyPrefix, contentDisposition } from "@/lib/object-keys";
 import { awsErrorName, awsHttpStatus } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";

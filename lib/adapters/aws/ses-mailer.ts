@@ -1,6 +1,6 @@
 import { SendEmailCommand, type SESClient } from "@aws-sdk/client-ses";
 import type { MailMessage, Mailer, SentMail } from "@/lib/ports";
-import { BackendError } from "@/lib/exports/errors";
+import { BackendError } from "@/lib/core/errors";
 import { awsErrorMessage, awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
 

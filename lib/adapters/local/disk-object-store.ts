@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ObjectStore, SignedUrlOptions, StoredObject } from "@/lib/ports";
-import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/exports/errors";
+import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/core/errors";
 import { checkObjectKey, checkObjectKeyPrefix } from "@/lib/object-keys";
 
 /** Where in-flight writes live until they are renamed into place; never a valid key, never listed. */

@@ -23,7 +23,7 @@ import { Worker } from "node:worker_threads";
 import { DuckDBInstance, StatementType, type DuckDBConnection } from "@duckdb/node-api";
 import { z } from "zod";
 import { quoteLiteral } from "@/lib/datasets/sql";
-import { BackendError } from "@/lib/exports/errors";
+import { BackendError } from "@/lib/core/errors";
 import type { ManifestEntry, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
 
 export interface DuckDbWarehouseOptions {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { link, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { MailMessage, Mailer, SentMail } from "@/lib/ports";
-import { newId } from "@/lib/exports/ids";
+import { newId } from "@/lib/core/ids";
 
 export interface OutboxMailerOptions {
   /** Directory the messages are written to (created on first send). */

@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { ApiError } from "@/lib/exports/errors";
+import { ApiError } from "@/lib/core/errors";
 import type { ApiTokenRecord, ApiTokenStore } from "@/lib/ports";
 
 const TOKENS = "api_tokens";

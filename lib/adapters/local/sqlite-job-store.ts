@@ -8,7 +8,7 @@ import {
   type ExportStep,
   type Page,
 } from "@/lib/exports/model";
-import { ApiError } from "@/lib/exports/errors";
+import { ApiError } from "@/lib/core/errors";
 
 type FieldKind = "text" | "int" | "bool" | "json";
 

@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { ApiError } from "@/lib/exports/errors";
+import { ApiError } from "@/lib/core/errors";
 import type { UserRecord, UserRole, UserStore } from "@/lib/ports";
 
 const USERS = "users";

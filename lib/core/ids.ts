@@ -3,9 +3,10 @@ import { randomBytes } from "node:crypto";
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
 
 /**
- * A time-ordered id (`exp_` + 10 chars of milliseconds + 12 random chars):
- * ids created later sort later, which keeps list ordering stable when two
- * exports share a createdAt millisecond.
+ * A time-ordered id (`<prefix>_` + 10 chars of milliseconds + 12 random chars):
+ * ids of different milliseconds sort by creation time; within one millisecond
+ * the random tail orders them arbitrarily (but stably, so lists that sort by
+ * createdAt then id never reorder between pages).
  */
 export function newId(prefix: string, now = Date.now()): string {
   let time = "";
