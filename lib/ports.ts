@@ -8,7 +8,8 @@ import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, Page } fr
 
 /* ------------------------------------------------------------------ Warehouse */
 
-export type UnloadFormat = "csv" | "parquet";
+/** What a warehouse writes itself. (XLSX is made from CSV parts by the worker.) */
+export type UnloadFormat = "csv" | "jsonl" | "parquet";
 
 export interface UnloadRequest {
   /** The export this statement belongs to; used for labelling and cancellation. */
@@ -19,6 +20,8 @@ export interface UnloadRequest {
    */
   sql: string;
   format: UnloadFormat;
+  /** CSV only: the field separator; default ",". Every part starts with a header line. */
+  delimiter?: "," | ";" | "\t";
   /**
    * Where the part files and the manifest go, as a key prefix in the unload
    * object store (ends with "/"). The warehouse writes there itself: rows
@@ -164,7 +167,9 @@ export interface TransitionCondition {
   unset?: readonly ("notifiedAt" | "statementId")[];
 }
 
-export type ExportPatch = Partial<Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "createdAt">>;
+export type ExportPatch = Partial<
+  Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "columns" | "delimiter" | "createdAt">
+>;
 
 export interface JobStore {
   /** Stores a new export with its first steps. Throws if the id exists. */

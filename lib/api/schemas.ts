@@ -4,8 +4,9 @@
  * document cannot drift from what the routes send.
  */
 import { z } from "zod";
-import { EXPORT_STATUSES, STEP_NAMES, ZExportFormat, ZExportStatus, type ExportRecord, type ExportStep } from "../exports/model";
+import { EXPORT_STATUSES, STEP_NAMES, ZCsvDelimiter, ZExportFormat, ZExportStatus, type ExportRecord, type ExportStep } from "../exports/model";
 import type { ExportStats } from "../exports/stats";
+import type { ExportSummary } from "../exports/outcome";
 import type { DatasetDescription } from "./datasets";
 
 const nullableString = z.string().nullable();
@@ -21,6 +22,8 @@ export const ZExport = z
     params: z.record(z.string(), z.unknown()),
     format: ZExportFormat,
     bom: z.boolean(),
+    columns: z.array(z.string()).nullable(),
+    delimiter: ZCsvDelimiter,
     notify: z.boolean(),
     status: ZExportStatus,
     createdAt: z.string(),
@@ -38,6 +41,7 @@ export const ZExport = z
     errorCode: nullableString,
     errorMessage: nullableString,
     notifiedAt: nullableString,
+    archiveProgress: z.object({ bytesDone: z.number().int(), bytesTotal: z.number().int() }).nullable(),
   }) satisfies z.ZodType<ExportRecord>;
 
 export const ZExportStep = z.object({
@@ -45,6 +49,13 @@ export const ZExportStep = z.object({
   step: z.enum(STEP_NAMES),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
 }) satisfies z.ZodType<ExportStep>;
+
+export const ZExportSummary = z.object({
+  phase: z.enum(["queued", "queued_long", "running", "retry_wait", "archiving", "ready", "no_rows", "failed", "cancelled", "expired"]),
+  message: z.string().describe("Where the export stands, in words for people."),
+  retry: z.object({ at: z.string(), attempt: z.number().int(), of: z.number().int() }).optional(),
+  progress: z.object({ bytesDone: z.number().int(), bytesTotal: z.number().int() }).optional(),
+}) satisfies z.ZodType<ExportSummary>;
 
 export const ZExportPage = z.object({ items: z.array(ZExport), nextCursor: nullableString });
 

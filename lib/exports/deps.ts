@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, Warehouse, WebhookStore } from "../ports";
+import type { JobStore, Mailer, ObjectStore, Queue, UserStore, Warehouse, WebhookStore } from "../ports";
 import type { WebhookSettings } from "../webhooks/settings";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
@@ -41,6 +41,8 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
+  /** Portal users, for the supplier's display name in emails; when absent, emails show the supplier id. */
+  users?: Pick<UserStore, "listUsers">;
   /** Webhook endpoints and delivery settings (issue 5); when absent, finished exports enqueue no deliveries. */
   webhooks?: { store: WebhookStore; settings: WebhookSettings };
   log: Logger;

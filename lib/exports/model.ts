@@ -13,8 +13,23 @@ export const FINISHED_STATUSES: readonly ExportStatus[] = ["ready", "expired", "
 /** Statuses in which a worker is (or will be) busy with the export. */
 export const ACTIVE_STATUSES: readonly ExportStatus[] = ["queued", "running", "archiving"];
 
-export const ZExportFormat = z.enum(["csv", "parquet"]);
+/**
+ * File formats a supplier can ask for. `jsonl` is one JSON object per line;
+ * `xlsx` is written by the worker from CSV parts (no warehouse unloads XLSX).
+ */
+export const ZExportFormat = z.enum(["csv", "jsonl", "parquet", "xlsx"]);
 export type ExportFormat = z.infer<typeof ZExportFormat>;
+
+/** CSV field separators: comma, and semicolon / tab for spreadsheets whose locale uses the comma as decimal mark. */
+export const CSV_DELIMITERS = [",", ";", "\t"] as const;
+export const ZCsvDelimiter = z.enum(CSV_DELIMITERS);
+export type CsvDelimiter = z.infer<typeof ZCsvDelimiter>;
+
+/** How far the archive step is, while an export is `archiving` (bytes of warehouse parts read so far, of all). */
+export interface ArchiveProgress {
+  bytesDone: number;
+  bytesTotal: number;
+}
 
 export interface ExportRecord {
   id: string;
@@ -30,6 +45,10 @@ export interface ExportRecord {
   format: ExportFormat;
   /** CSV only: start each file with a UTF-8 byte-order mark so Excel reads accents right. */
   bom: boolean;
+  /** Output columns in the order asked for (names from the dataset's catalog); null: all, in catalog order. */
+  columns: string[] | null;
+  /** CSV only: the field separator (`,` for every other format). */
+  delimiter: CsvDelimiter;
   notify: boolean;
   status: ExportStatus;
   createdAt: string;
@@ -49,6 +68,8 @@ export interface ExportRecord {
   errorCode: string | null;
   errorMessage: string | null;
   notifiedAt: string | null;
+  /** Set while archiving; null before and after. */
+  archiveProgress: ArchiveProgress | null;
 }
 
 export const STEP_NAMES = [
@@ -114,11 +135,14 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
 export type NewExportFields = Pick<
   ExportRecord,
   "id" | "supplierId" | "requestedBy" | "requesterEmail" | "dataset" | "params" | "format" | "bom" | "notify" | "createdAt"
->;
+> &
+  Partial<Pick<ExportRecord, "columns" | "delimiter">>;
 
 /** A new queued export: every field the worker fills in later starts null. `overrides` is for tests that need a later state. */
 export function newExportRecord(fields: NewExportFields, overrides: Partial<ExportRecord> = {}): ExportRecord {
   return {
+    columns: null,
+    delimiter: ",",
     ...fields,
     status: "queued",
     updatedAt: fields.createdAt,
@@ -135,6 +159,7 @@ export function newExportRecord(fields: NewExportFields, overrides: Partial<Expo
     errorCode: null,
     errorMessage: null,
     notifiedAt: null,
+    archiveProgress: null,
     ...overrides,
   };
 }

@@ -20,7 +20,7 @@ export interface DynamoJobStoreOptions {
 type Item = Record<string, unknown>;
 
 /** Fields fixed at creation: a patch naming one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "columns", "delimiter", "createdAt"]);
 const FIELDS = new Set<string>(EXPORT_ATTRIBUTES);
 const ENTITY_EXPORT = "EXPORT";
 /** ISO-8601 as `Date.toISOString()` writes it: the only createdAt a cursor may carry. */

@@ -35,6 +35,8 @@ export const EXPORT_ATTRIBUTES = [
   "params",
   "format",
   "bom",
+  "columns",
+  "delimiter",
   "notify",
   "status",
   "createdAt",
@@ -52,6 +54,7 @@ export const EXPORT_ATTRIBUTES = [
   "errorCode",
   "errorMessage",
   "notifiedAt",
+  "archiveProgress",
 ] as const;
 
 /** The user record's fields, as item attributes (same names as `UserRecord`). */

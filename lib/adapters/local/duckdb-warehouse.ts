@@ -153,8 +153,11 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async submit(req: UnloadRequest): Promise<{ statementId: string }> {
-    if (req.format !== "csv" && req.format !== "parquet") {
+    if (req.format !== "csv" && req.format !== "jsonl" && req.format !== "parquet") {
       throw new BackendError("invalid_unload", `Unknown unload format ${JSON.stringify(req.format)}.`, false);
+    }
+    if (req.delimiter !== undefined && (req.format !== "csv" || ![",", ";", "\t"].includes(req.delimiter))) {
+      throw new BackendError("invalid_unload", `Delimiter ${JSON.stringify(req.delimiter)} is not one of a CSV unload's.`, false);
     }
     if (typeof req.keyPrefix !== "string" || req.keyPrefix.length > MAX_KEY_PREFIX || !KEY_PREFIX.test(req.keyPrefix)) {
       throw new BackendError("invalid_unload", `Unload key prefix ${JSON.stringify(req.keyPrefix)} is not a plain folder path ending in "/".`, false);
@@ -177,7 +180,7 @@ export class DuckDbWarehouse implements Warehouse {
     const run: Run = { ref, connection: null, stop: null, done: Promise.resolve() };
     this.runs.set(token, run);
     // Not awaited: the statement runs on DuckDB's threads while callers poll describe().
-    run.done = this.execute(run, instance, req.sql, req.format).finally(() => this.runs.delete(token));
+    run.done = this.execute(run, instance, req.sql, { format: req.format, delimiter: req.delimiter ?? "," }).finally(() => this.runs.delete(token));
     return { statementId: ref.statementId };
   }
 
@@ -335,7 +338,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** Runs one statement to its end and writes down the outcome. Never throws. */
-  private async execute(run: Run, instance: DuckDBInstance, sql: string, format: UnloadFormat): Promise<void> {
+  private async execute(run: Run, instance: DuckDBInstance, sql: string, spec: UnloadSpec): Promise<void> {
     const { ref } = run;
     let poller: NodeJS.Timeout | undefined;
     let outcome: Outcome;
@@ -344,7 +347,7 @@ export class DuckDbWarehouse implements Warehouse {
       run.connection = con;
       poller = this.watch(run);
       try {
-        outcome = await this.unload(run, con, sql, format);
+        outcome = await this.unload(run, con, sql, spec);
       } finally {
         run.connection = null;
         con.closeSync();
@@ -389,7 +392,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** The statement itself: check, COPY into staging, count, move parts into place. */
-  private async unload(run: Run, con: DuckDBConnection, sql: string, format: UnloadFormat): Promise<Outcome> {
+  private async unload(run: Run, con: DuckDBConnection, sql: string, { format, delimiter }: UnloadSpec): Promise<Outcome> {
     const { ref } = run;
     const checkStop = () => {
       if (run.stop) throw new Stopped();
@@ -422,12 +425,14 @@ export class DuckDbWarehouse implements Warehouse {
     // The query on its own lines: a trailing "-- comment" must not swallow the closing parenthesis.
     // A final ";" is dropped; one followed by a comment is left to DuckDB's parser to refuse.
     const body = sql.replace(/;\s*$/, "");
-    const options =
-      format === "csv"
-        ? `FORMAT csv, HEADER true, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_FILES true`
-        : `FORMAT parquet, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_STATS true`;
-    // CSV parts are counted while COPY writes the next ones, so only the last waits for COPY to end.
-    const counter = format === "csv" ? new PartCounter(ref.stagingDir) : null;
+    // JSON lines: one object per line, as Redshift's FORMAT JSON writes them (DuckDB's default, not an array).
+    const options = {
+      csv: `FORMAT csv, HEADER true, DELIMITER ${quoteLiteral(delimiter)}, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_FILES true`,
+      jsonl: `FORMAT json, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_FILES true`,
+      parquet: `FORMAT parquet, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_STATS true`,
+    }[format];
+    // CSV and JSON parts are counted while COPY writes the next ones, so only the last waits for COPY to end.
+    const counter = format === "parquet" ? null : new PartCounter(ref.stagingDir, countKindOf(format));
     let result;
     try {
       result = await con.runAndReadAll(`COPY (\n${body}\n) TO ${quoteLiteral(ref.stagingDir)} (${options})`);
@@ -513,7 +518,7 @@ async function partsOf(
     // RETURN_STATS: one row per file (filename, count, file_size_bytes, ...).
     parts = rows.map((r) => ({ file: String(r[0]), rows: Number(r[1]) }));
   } else {
-    // RETURN_FILES: one row (count, [files]). CSV has no RETURN_STATS, so per-file counts
+    // RETURN_FILES: one row (count, [files]). CSV and JSON have no RETURN_STATS, so per-file counts
     // come from scanning the bytes DuckDB wrote; a single part needs no scan.
     const [count, files] = rows[0] as [bigint | number, string[]];
     const total = Number(count);
@@ -530,6 +535,7 @@ async function partsOf(
       const late = await countCsvRecords(
         missing.map((i) => files[i]),
         parallelism,
+        countKindOf(format),
       );
       missing.forEach((i, k) => (counts[i] = late[k]));
       const sum = counts.reduce((a, b) => a + b, 0);
@@ -554,6 +560,7 @@ class PartCounter {
 
   constructor(
     private readonly dir: string,
+    private readonly kind: CountKind,
     private readonly everyMs = 50,
   ) {
     this.loop = this.run().catch(() => undefined); // a failed early count only means a later one
@@ -569,7 +576,7 @@ class PartCounter {
     let worker: Worker | null = null;
     try {
       while (!this.stopped) {
-        const names = (await readdir(this.dir).catch(() => [] as string[])).filter((n) => /^part_\d+\.csv$/.test(n));
+        const names = (await readdir(this.dir).catch(() => [] as string[])).filter((n) => /^part_\d+\.(?:csv|json)$/.test(n));
         const last = Math.max(-1, ...names.map(partIndex));
         for (const name of names.sort((a, b) => partIndex(a) - partIndex(b))) {
           if (this.stopped || partIndex(name) >= last) break;
@@ -577,7 +584,7 @@ class PartCounter {
           const file = path.join(this.dir, name);
           const { size } = await stat(file);
           worker ??= new Worker(CSV_COUNTER_SOURCE, { eval: true });
-          this.counts.set(name, { size, rows: await countOn(worker, file) });
+          this.counts.set(name, { size, rows: await countOn(worker, file, this.kind) });
         }
         if (!this.stopped) await sleep(this.everyMs);
       }
@@ -603,6 +610,22 @@ function partIndex(file: string): number {
 const CSV_COUNTER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
+function countLines(file) {
+  const fd = fs.openSync(file, "r");
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let newlines = 0, last = -1;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      for (let i = buf.indexOf(0x0a); i !== -1 && i < n; i = buf.indexOf(0x0a, i + 1)) newlines++;
+      last = buf[n - 1];
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return newlines + (last !== -1 && last !== 0x0a ? 1 : 0);
+}
 function countRecords(file) {
   const fd = fs.openSync(file, "r");
   const buf = Buffer.allocUnsafe(1 << 20);
@@ -635,8 +658,8 @@ function countRecords(file) {
   const records = newlines + (last !== -1 && last !== 0x0a ? 1 : 0);
   return Math.max(0, records - 1);
 }
-parentPort.on("message", (file) => {
-  try { parentPort.postMessage({ file, records: countRecords(file) }); }
+parentPort.on("message", ({ file, kind }) => {
+  try { parentPort.postMessage({ file, records: kind === "lines" ? countLines(file) : countRecords(file) }); }
   catch (err) { parentPort.postMessage({ file, error: String(err && err.message || err) }); }
 });
 `;
@@ -646,7 +669,7 @@ parentPort.on("message", (file) => {
  * worker threads: DuckDB's threads are idle by then, and one core alone would
  * add about a second per GB to every large export.
  */
-export async function countCsvRecords(files: readonly string[], parallelism = os.availableParallelism()): Promise<number[]> {
+export async function countCsvRecords(files: readonly string[], parallelism = os.availableParallelism(), kind: CountKind = "csv"): Promise<number[]> {
   const counts = new Array<number>(files.length);
   let next = 0;
   const lanes = Math.max(1, Math.min(parallelism, files.length));
@@ -656,7 +679,7 @@ export async function countCsvRecords(files: readonly string[], parallelism = os
       try {
         while (next < files.length) {
           const i = next++;
-          counts[i] = await countOn(worker, files[i]);
+          counts[i] = await countOn(worker, files[i], kind);
         }
       } finally {
         await worker.terminate();
@@ -666,7 +689,20 @@ export async function countCsvRecords(files: readonly string[], parallelism = os
   return counts;
 }
 
-function countOn(worker: Worker, file: string): Promise<number> {
+/** `csv`: records after the header, newlines inside quotes not counted. `lines`: JSON lines, whose strings escape newlines. */
+type CountKind = "csv" | "lines";
+
+function countKindOf(format: UnloadFormat): CountKind {
+  return format === "jsonl" ? "lines" : "csv";
+}
+
+/** What one COPY writes. */
+interface UnloadSpec {
+  format: UnloadFormat;
+  delimiter: "," | ";" | "\t";
+}
+
+function countOn(worker: Worker, file: string, kind: CountKind): Promise<number> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: { records?: number; error?: string }) => {
       worker.off("error", onError);
@@ -679,7 +715,7 @@ function countOn(worker: Worker, file: string): Promise<number> {
     };
     worker.once("message", onMessage);
     worker.once("error", onError);
-    worker.postMessage(file);
+    worker.postMessage({ file, kind });
   });
 }
 
