@@ -183,6 +183,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     }
 
     const parquet = unload.options.includes("FORMAT PARQUET");
+    const json = unload.options.includes("FORMAT JSON");
     const dir = path.join(scratch, s.id);
     await fs.mkdir(dir);
     const con = await db.connect();
@@ -197,7 +198,9 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
         if (s.status !== "STARTED") return;
         const name = `${String(slice).padStart(4, "0")}_part_00${parquet ? ".parquet" : ""}`;
         const file = path.join(dir, name);
-        const format = parquet ? "FORMAT parquet" : "FORMAT csv, HEADER true";
+        // FORMAT JSON: one object per line, no header, as Redshift writes it.
+        const delimiter = `'${(unload.delimiter ?? ",").replaceAll("'", "''")}'`;
+        const format = parquet ? "FORMAT parquet" : json ? "FORMAT json" : `FORMAT csv, HEADER true, DELIMITER ${delimiter}`;
         await con.run(`COPY (SELECT * EXCLUDE (__slice) FROM ${table} WHERE __slice = ${slice}) TO '${file.replaceAll("'", "''")}' (${format})`);
         const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM ${table} WHERE __slice = ${slice}`)).getRows()[0]![0]);
         const body = await fs.readFile(file);
@@ -233,10 +236,16 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     if (!u.keyPrefix.endsWith("/")) return "ERROR: this fake only writes to prefixes ending in /";
     const words = u.options.flatMap((o) => o.split(" "));
     const parquet = u.options.includes("FORMAT PARQUET");
-    if (!parquet && !u.options.includes("FORMAT CSV")) return "ERROR: this fake only unloads FORMAT CSV or FORMAT PARQUET";
+    const json = u.options.includes("FORMAT JSON");
+    if (!parquet && !json && !u.options.includes("FORMAT CSV")) return "ERROR: this fake only unloads FORMAT CSV, FORMAT JSON or FORMAT PARQUET";
     if (parquet && words.some((w) => ["HEADER", "DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "GZIP", "BZIP2", "ZSTD", "FIXEDWIDTH"].includes(w))) {
       return "ERROR: UNLOAD PARQUET does not support HEADER, DELIMITER, ADDQUOTES, ESCAPE, NULL AS, FIXEDWIDTH or compression options.";
     }
+    // Redshift: "HEADER, DELIMITER, FIXEDWIDTH, ADDQUOTES, ESCAPE and NULL AS are not supported with FORMAT JSON".
+    if (json && words.some((w) => ["HEADER", "DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "FIXEDWIDTH"].includes(w))) {
+      return "ERROR: UNLOAD JSON does not support HEADER, DELIMITER, ADDQUOTES, ESCAPE, NULL AS or FIXEDWIDTH.";
+    }
+    if (u.delimiter !== undefined && u.delimiter.length !== 1) return "ERROR: DELIMITER must be a single ASCII character";
     if (!u.options.includes("MANIFEST VERBOSE")) return "ERROR: this fake only writes MANIFEST VERBOSE manifests";
     const size = u.options.find((o) => o.startsWith("MAXFILESIZE"));
     const m = size ? /^MAXFILESIZE (\d+) MB$/.exec(size) : null;

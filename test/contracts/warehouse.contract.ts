@@ -5,7 +5,8 @@
  * unload object store, so it never knows which backend it talks to.
  */
 import { randomUUID } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
+import { readCsvRecords } from "@/lib/formats/csv-records";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObjectStore, StatementState, UnloadFormat, UnloadManifest, Warehouse } from "@/lib/ports";
 
@@ -72,9 +73,9 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       await f.cleanup();
     });
 
-    async function submit(sql: string, format: UnloadFormat = "csv") {
+    async function submit(sql: string, format: UnloadFormat = "csv", delimiter?: "," | ";" | "\t") {
       const keyPrefix = `contract/${randomUUID()}/`;
-      const { statementId } = await f.warehouse.submitUnload({ exportId: `exp_contract_${submitted.length}`, sql, format, keyPrefix });
+      const { statementId } = await f.warehouse.submitUnload({ exportId: `exp_contract_${submitted.length}`, sql, format, keyPrefix, ...(delimiter ? { delimiter } : {}) });
       submitted.push(statementId);
       return { statementId, keyPrefix };
     }
@@ -122,6 +123,51 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       });
       expect(headers.size).toBe(1);
       expect([...headers][0].length).toBeGreaterThan(0);
+    });
+
+    for (const delimiter of [";", "\t"] as const) {
+      it(`unloads CSV parts separated by ${JSON.stringify(delimiter)}, with the same header and rows as commas`, async () => {
+        const comma = await submit(f.queries.ok, "csv");
+        const other = await submit(f.queries.ok, "csv", delimiter);
+        const records = async (s: { statementId: string; keyPrefix: string }, sep: string) => {
+          const manifest = finished(await waitForEnd(f.warehouse, s.statementId));
+          const out: { header: string; rows: string[]; total: number } = { header: "", rows: [], total: manifest.rows };
+          for (const body of await partsOf(manifest, s.keyPrefix)) {
+            let first = true;
+            for await (const r of readCsvRecords(Readable.from([body]), sep)) {
+              if (first) out.header = JSON.stringify(r);
+              else out.rows.push(JSON.stringify(r));
+              first = false;
+            }
+          }
+          out.rows.sort();
+          return out;
+        };
+        const a = await records(comma, ",");
+        const b = await records(other, delimiter);
+        expect(b.total).toBe(f.queries.okRows);
+        expect(b.rows).toHaveLength(f.queries.okRows);
+        // Read with their own separators, both hold the same header and the same rows.
+        expect(b.header).toBe(a.header);
+        expect(b.rows).toEqual(a.rows);
+      });
+    }
+
+    it("unloads JSON lines: one object per row and line, no header, keys in the query's column order", async () => {
+      const csv = await submit(f.queries.ok, "csv");
+      const { statementId, keyPrefix } = await submit(f.queries.ok, "jsonl");
+      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      expect(manifest.rows).toBe(f.queries.okRows);
+      const header = (await partsOf(finished(await waitForEnd(f.warehouse, csv.statementId)), csv.keyPrefix))[0].toString("utf8").split("\n")[0];
+      const bodies = await partsOf(manifest, keyPrefix);
+      let rows = 0;
+      bodies.forEach((body, i) => {
+        const lines = body.toString("utf8").split("\n").filter((l) => l !== "");
+        expect(lines.length).toBe(manifest.entries[i].rows);
+        for (const line of lines) expect(Object.keys(JSON.parse(line) as object).join(",")).toBe(header);
+        rows += lines.length;
+      });
+      expect(rows).toBe(f.queries.okRows);
     });
 
     it("unloads Parquet parts", async () => {
