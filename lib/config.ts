@@ -228,6 +228,7 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
       // The web process never runs queries; open DuckDB only where one is submitted.
       const lazyWarehouse: Warehouse = {
         submitUnload: (req) => getWarehouse().submitUnload(req),
+        preview: (req) => getWarehouse().preview(req),
         describe: (id) => getWarehouse().describe(id),
         cancel: (id) => getWarehouse().cancel(id),
         close: async () => warehouse?.close(),

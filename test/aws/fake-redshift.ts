@@ -2,9 +2,11 @@
  * TEST ONLY: a fake Redshift Data API over DuckDB, served over HTTP on
  * 127.0.0.1 so the real `@aws-sdk/client-redshift-data` client (and so the
  * real RedshiftWarehouse) talks to it unchanged. It speaks the service's
- * JSON protocol for ExecuteStatement, DescribeStatement and CancelStatement.
+ * JSON protocol for ExecuteStatement, DescribeStatement, GetStatementResult
+ * and CancelStatement.
  *
- * ExecuteStatement accepts only an UNLOAD as RedshiftWarehouse renders it
+ * ExecuteStatement accepts a plain SELECT (run at once, its result kept for
+ * GetStatementResult: the export form's preview) or an UNLOAD as RedshiftWarehouse renders it
  * (parsed with the same lexer the rendering tests use), checks the target,
  * database, credentials and IAM role the way Redshift would refuse them, and
  * answers with a statement id at once. In the background it runs the inner
@@ -22,7 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { parseUnload, type ParsedUnload } from "./redshift-sql";
+import { parseUnload, tokenize, type ParsedUnload } from "./redshift-sql";
 
 export type FakeStatus = "SUBMITTED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
 
@@ -34,6 +36,8 @@ export interface FakeStatement {
   createdAt: number;
   updatedAt: number;
   resultRows?: number;
+  /** A plain SELECT's result, for GetStatementResult. */
+  result?: { columns: { name: string; typeName: string }[]; records: Record<string, unknown>[][] };
   input: Record<string, unknown>;
   connection?: DuckDBConnection;
   done: Promise<void>;
@@ -108,10 +112,19 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
         CreatedAt: s.createdAt,
         UpdatedAt: s.updatedAt,
         Duration: Math.round((s.updatedAt - s.createdAt) * 1e9),
-        HasResultSet: false,
+        HasResultSet: s.result !== undefined,
         ResultRows: s.resultRows ?? -1,
         Database: s.input.Database,
         ...pickTarget(s.input),
+      };
+    },
+    GetStatementResult: async (input) => {
+      const s = find(input.Id);
+      if (s.status !== "FINISHED" || !s.result) throw new ApiFault("ValidationException", `Query does not have result. Please check query status with DescribeStatement.`);
+      return {
+        ColumnMetadata: s.result.columns.map((c) => ({ name: c.name, label: c.name, typeName: c.typeName })),
+        Records: s.result.records,
+        TotalNumRows: s.result.records.length,
       };
     },
     CancelStatement: async (input) => {
@@ -169,6 +182,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     if (s.status !== "SUBMITTED") return;
     s.status = "STARTED";
     s.updatedAt = Date.now() / 1000;
+    if (/^\s*(?:SELECT|WITH)\b/i.test(s.sql)) return runSelect(s);
     let unload: ParsedUnload;
     try {
       unload = parseUnload(s.sql);
@@ -226,6 +240,42 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
       con.closeSync();
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * A plain SELECT (the export form's preview): one statement, run on DuckDB,
+   * its result kept for GetStatementResult with the Data API's typed fields
+   * (integers as longValue; decimals, dates and text as stringValue).
+   */
+  async function runSelect(s: FakeStatement): Promise<void> {
+    const outside = tokenize(s.sql).filter((t) => t.kind === "comment" || (t.kind === "punct" && t.text === ";"));
+    if (outside.length > 0) return settle(s, "FAILED", "ERROR: the Data API runs one statement per ExecuteStatement");
+    const con = await db.connect();
+    s.connection = con;
+    try {
+      await con.run("USE wh");
+      const reader = await con.runAndReadAll(s.sql);
+      const columns = reader.columnNames().map((name, i) => ({ name, typeName: redshiftType(reader.columnTypes()[i]!.toString()) }));
+      // DuckDB's own text for each value (decimals keep their scale, timestamps read "2025-01-31 08:00:00"), as Redshift sends them.
+      const records = reader.getRows().map((row) =>
+        row.map((v, i): Record<string, unknown> => {
+          if (v === null || v === undefined) return { isNull: true };
+          const t = columns[i]!.typeName;
+          if (t === "int4" || t === "int8" || t === "int2") return { longValue: Number(v) };
+          if (t === "bool") return { booleanValue: Boolean(v) };
+          if (t === "float8") return { doubleValue: Number(v) };
+          return { stringValue: String(v) };
+        }),
+      );
+      s.result = { columns, records };
+      s.resultRows = records.length;
+      settle(s, "FINISHED");
+    } catch (err) {
+      settle(s, "FAILED", `ERROR: ${(err as Error).message}`);
+    } finally {
+      s.connection = undefined;
+      con.closeSync();
     }
   }
 
@@ -301,6 +351,19 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       await fs.rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** DuckDB's type name as Redshift's Data API names it in ColumnMetadata. */
+function redshiftType(duck: string): string {
+  const t = duck.toUpperCase();
+  if (t === "INTEGER") return "int4";
+  if (t === "BIGINT" || t === "HUGEINT") return "int8";
+  if (t === "SMALLINT") return "int2";
+  if (t === "BOOLEAN") return "bool";
+  if (t === "DOUBLE" || t === "FLOAT") return "float8";
+  if (t.startsWith("DECIMAL")) return "numeric";
+  if (t.startsWith("TIMESTAMP")) return "timestamp";
+  return "varchar";
 }
 
 function pickTarget(input: Record<string, unknown>): Record<string, unknown> {

@@ -25,6 +25,8 @@ export interface WarehouseFixture {
     badMessage?: RegExp;
     /** A query that runs far longer than the suite waits (it is always cancelled). */
     slow: string;
+    /** A query whose first rows come at once but whose row count takes far longer than the suite waits. */
+    longCount: string;
   };
   /** Closes the warehouse and removes whatever `make` created. */
   cleanup: () => Promise<void>;
@@ -168,6 +170,41 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
         rows += lines.length;
       });
       expect(rows).toBe(f.queries.okRows);
+    });
+
+    it("previews the first rows as text, the columns and the exact count; the rows are rows of the unload", async () => {
+      const preview = await f.warehouse.preview({ sql: f.queries.ok, limit: 5, budgetMs: 20_000 });
+      expect(preview.count).toEqual({ kind: "exact", rows: f.queries.okRows });
+      expect(preview.rows).toHaveLength(Math.min(5, f.queries.okRows));
+      const { statementId, keyPrefix } = await submit(f.queries.ok, "csv");
+      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      const unloaded = new Set<string>();
+      let header: (string | null)[] = [];
+      for (const body of await partsOf(manifest, keyPrefix)) {
+        let first = true;
+        for await (const r of readCsvRecords(Readable.from([body]))) {
+          if (first) header = r;
+          else unloaded.add(JSON.stringify(r));
+          first = false;
+        }
+      }
+      expect(preview.columns.map((c) => c.name)).toEqual(header);
+      for (const c of preview.columns) expect(c.type.length).toBeGreaterThan(0);
+      for (const row of preview.rows) expect(unloaded.has(JSON.stringify(row)), JSON.stringify(row)).toBe(true);
+    });
+
+    it("gives up on a long count within the budget: rows, and the count unknown", async () => {
+      const started = performance.now();
+      const preview = await f.warehouse.preview({ sql: f.queries.longCount, limit: 3, budgetMs: 1_500 });
+      expect(performance.now() - started).toBeLessThan(6_000);
+      expect(preview.rows).toHaveLength(3);
+      expect(preview.count).toEqual({ kind: "unknown" });
+    });
+
+    it("reports a query the warehouse refuses as an error in the warehouse's words", async () => {
+      const err = await f.warehouse.preview({ sql: f.queries.bad, limit: 3, budgetMs: 10_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      if (f.queries.badMessage) expect((err as Error).message).toMatch(f.queries.badMessage);
     });
 
     it("unloads Parquet parts", async () => {

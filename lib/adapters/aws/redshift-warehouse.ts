@@ -5,7 +5,8 @@ import {
   type RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
 import { z } from "zod";
-import type { ManifestEntry, ObjectStore, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import type { ManifestEntry, ObjectStore, QueryPreview, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import { previewOnRedshift } from "./redshift-preview";
 import { quoteLiteral } from "@/lib/datasets/sql";
 import { BackendError, ObjectNotFoundError } from "@/lib/core/errors";
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from "./aws-errors";
@@ -139,6 +140,16 @@ export class RedshiftWarehouse implements Warehouse {
     } catch (err) {
       throw submitError(err);
     }
+  }
+
+  async preview(req: { sql: string; limit: number; budgetMs: number }): Promise<QueryPreview> {
+    const t = this.opts.target;
+    const target = {
+      Database: t.database,
+      ...(t.kind === "cluster" ? { ClusterIdentifier: t.clusterIdentifier, DbUser: t.dbUser } : { WorkgroupName: t.workgroupName }),
+      SecretArn: t.secretArn,
+    };
+    return previewOnRedshift(this.client, target, req.sql, req);
   }
 
   async describe(statementId: string): Promise<StatementState> {

@@ -24,7 +24,8 @@ import { DuckDBInstance, StatementType, type DuckDBConnection } from "@duckdb/no
 import { z } from "zod";
 import { quoteLiteral } from "@/lib/datasets/sql";
 import { BackendError } from "@/lib/core/errors";
-import type { ManifestEntry, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import type { ManifestEntry, QueryPreview, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import { previewOnDuckDb } from "./duckdb-preview";
 
 export interface DuckDbWarehouseOptions {
   /** The DuckDB file, opened READ_ONLY: the seed owns writes, and many readers may share it. */
@@ -182,6 +183,16 @@ export class DuckDbWarehouse implements Warehouse {
     // Not awaited: the statement runs on DuckDB's threads while callers poll describe().
     run.done = this.execute(run, instance, req.sql, { format: req.format, delimiter: req.delimiter ?? "," }).finally(() => this.runs.delete(token));
     return { statementId: ref.statementId };
+  }
+
+  async preview(req: { sql: string; limit: number; budgetMs: number }): Promise<QueryPreview> {
+    if (this.closed) throw new BackendError("warehouse_closed", "The local warehouse is shutting down.", true);
+    const con = await (await this.instance()).connect();
+    try {
+      return await previewOnDuckDb(con, req.sql, req);
+    } finally {
+      con.closeSync();
+    }
   }
 
   async describe(statementId: string): Promise<StatementState> {
