@@ -10,7 +10,7 @@ import { ZExportStatsQuery } from "../exports/stats";
 import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
 import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
 import { ZWebhookPayload } from "../webhooks/payload";
-import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportStep, ZExportSummary, ZIdempotencyKey } from "./schemas";
+import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportPreview, ZExportStats, ZExportStep, ZExportSummary, ZIdempotencyKey, ZParamOptions } from "./schemas";
 
 type Method = "get" | "post" | "delete";
 /** Who may call: a supplier (session or API token; admins too), admins (session), any signed-in person (session only), anyone. */
@@ -63,6 +63,22 @@ export const ROUTES: readonly RouteSpec[] = [
       },
       409: { description: "The Idempotency-Key was used with a different body.", schema: ZErrorBody },
       429: { description: "Too many exports queued or running, or too many requests.", schema: ZErrorBody, headers: { "Retry-After": "Seconds to wait." } },
+    },
+  },
+  {
+    method: "post",
+    path: "/api/v1/exports/preview",
+    tag: "Exports",
+    access: "supplier",
+    summary: "Preview an export: row count, size estimate, columns and first rows",
+    description:
+      "Takes the same body as `POST /api/v1/exports` and answers, scoped exactly as that export would be, with its row count (exact when the " +
+      "warehouse counts it within 3 seconds, else `unknown`), an estimated size, its columns and its first 20 rows. Nothing is recorded or queued.",
+    body: ZCreateExportRequest,
+    responses: {
+      200: { description: "The preview.", schema: ZExportPreview },
+      400: { description: "The body is not a valid export request (unknown dataset, filters or columns).", schema: ZErrorBody },
+      503: { description: "The warehouse could not make a preview right now.", schema: ZErrorBody, headers: { "Retry-After": "Seconds to wait." } },
     },
   },
   {
@@ -123,6 +139,16 @@ export const ROUTES: readonly RouteSpec[] = [
     access: "supplier",
     summary: "The datasets you can export, their columns and the JSON Schema of their params",
     responses: { 200: { description: "The catalog.", schema: z.object({ datasets: z.array(ZDatasetDescription) }) } },
+  },
+  {
+    method: "get",
+    path: "/api/v1/datasets/{id}/options/{param}",
+    tag: "Exports",
+    access: "supplier",
+    summary: "The values a filter can take in your data (e.g. your warehouses)",
+    description: "Only for filters that list values (`warehouse` of `product_inventory`). Admins may add `?supplierId=`.",
+    pathParams: { id: "The dataset's id.", param: "The filter's name." },
+    responses: { 200: { description: "The values, sorted.", schema: ZParamOptions }, 404: { description: "No such dataset, or the filter lists no values.", schema: ZErrorBody } },
   },
   {
     method: "get",

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { EXPORT_STATUSES, STEP_NAMES, ZCsvDelimiter, ZExportFormat, ZExportStatus, type ExportRecord, type ExportStep } from "../exports/model";
 import type { ExportStats } from "../exports/stats";
 import type { ExportSummary } from "../exports/outcome";
+import type { ExportPreview } from "../exports/preview";
 import type { DatasetDescription } from "./datasets";
 
 const nullableString = z.string().nullable();
@@ -56,6 +57,17 @@ export const ZExportSummary = z.object({
   retry: z.object({ at: z.string(), attempt: z.number().int(), of: z.number().int() }).optional(),
   progress: z.object({ bytesDone: z.number().int(), bytesTotal: z.number().int() }).optional(),
 }) satisfies z.ZodType<ExportSummary>;
+
+export const ZExportPreview = z.object({
+  dataset: z.string(),
+  columns: z.array(z.object({ name: z.string(), type: z.string(), description: z.string() })),
+  rows: z.array(z.array(z.string().nullable())).describe("The first rows (up to 20) in the export's order, every value as text; null is NULL."),
+  count: z.union([z.object({ kind: z.literal("exact"), rows: z.number().int() }), z.object({ kind: z.literal("unknown") })]),
+  estimatedBytes: z.number().int().nullable().describe("Uncompressed size estimated from the first rows; null when the count is unknown."),
+  warnings: z.array(z.object({ code: z.enum(["no_rows", "large", "sheets", "count_unknown"]), message: z.string() })),
+}) satisfies z.ZodType<ExportPreview>;
+
+export const ZParamOptions = z.object({ param: z.string(), values: z.array(z.string()), truncated: z.boolean() });
 
 export const ZExportPage = z.object({ items: z.array(ZExport), nextCursor: nullableString });
 

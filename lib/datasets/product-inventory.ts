@@ -8,6 +8,7 @@ import {
   defineDataset,
   lowerBoundCondition,
   paramsObjectError,
+  renderDistinct,
   renderSelect,
   upperSkus,
   ZIsoDateOrDateTime,
@@ -63,6 +64,7 @@ export const productInventory = defineDataset<TProductInventoryParams>({
   description: "Stock on hand per SKU and warehouse, with reorder points and unit costs.",
   columns,
   paramsSchema: ZProductInventoryParams,
+  paramOptions: { warehouse: (scope) => renderDistinct("rsdataapi.product_inventory", "warehouse", scope) },
   buildQuery(p, scope, selected) {
     const where: string[] = [];
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);

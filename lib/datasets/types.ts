@@ -39,6 +39,12 @@ export interface DatasetDefinition<P = Record<string, unknown>> {
    * all); an unknown or repeated name throws `UnknownColumnsError`.
    */
   buildQuery(params: P, scope: SupplierScope, columns?: readonly string[] | null): string;
+  /**
+   * Filters whose values come from the supplier's own data (e.g. its
+   * warehouses): for each, a SELECT of one column `value`, scoped to `scope`.
+   * The form offers them as a select; the schema still validates the value.
+   */
+  paramOptions?: Readonly<Record<string, (scope: SupplierScope) => string>>;
 }
 
 /** What a dataset module declares: its `buildQuery` gets the chosen columns already checked against the catalog. */
@@ -102,6 +108,13 @@ export function scopeCondition(scope: SupplierScope): string | null {
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+
+/** `SELECT DISTINCT <column> AS value FROM <table> WHERE <scope>`: the values a filter can take for this scope. */
+export function renderDistinct(table: string, column: string, scope: SupplierScope): string {
+  for (const name of [table, column]) if (!IDENTIFIER.test(name)) throw new Error(`not a plain identifier: ${JSON.stringify(name)}`);
+  const cond = scopeCondition(scope);
+  return [`SELECT DISTINCT ${column} AS value`, `FROM ${table}`, ...(cond ? [`WHERE ${cond}`] : [])].join("\n");
+}
 
 /**
  * Renders `SELECT <columns> FROM <table> WHERE <scope> AND ...`.

@@ -29,8 +29,8 @@ function step(now: Date, name: ExportStep["step"], detail: ExportStep["detail"] 
   return { at: now.toISOString(), step: name, detail };
 }
 
-/** A validated request, its scope and the new (not yet stored) record. */
-interface PreparedRequest {
+/** A validated request, its scope and the new (not yet stored) record. Also what the preview runs. */
+export interface PreparedRequest {
   record: ExportRecord;
   /** SHA-256 of the canonical request (what an Idempotency-Key must match). */
   requestHash: string;
@@ -38,7 +38,7 @@ interface PreparedRequest {
   fingerprint: string;
 }
 
-function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): PreparedRequest {
+export function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): PreparedRequest {
   const parsed = ZCreateExportRequest.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The export request is not valid.", zodDetails(parsed.error));
   const req = parsed.data;

@@ -16,7 +16,7 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 /** Yields the records of `input` in order (the header, if any, is the first). Throws on a quote left open at the end. */
-export async function* readCsvRecords(input: AsyncIterable<Buffer | string> | Readable, delimiter = ","): AsyncGenerator<CsvRecord> {
+export async function* readCsvRecords(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string> | Readable, delimiter = ","): AsyncGenerator<CsvRecord> {
   if (delimiter.length !== 1) throw new Error("the delimiter is one character");
   const delim = delimiter.charCodeAt(0);
   const decoder = new TextDecoder("utf-8", { fatal: false });
