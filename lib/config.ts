@@ -54,8 +54,10 @@ export const ZEnv = z
     EXPORT_BACKEND: opt(z.enum(["local", "aws"]).default("local")),
     NODE_ENV: opt(z.enum(["development", "production", "test"]).default("development")),
     LOG_LEVEL: opt(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
-    /** Base URL people reach the portal at (links in emails, local signed URLs). */
-    PUBLIC_URL: opt(z.url().default("http://localhost:3000")),
+    /** Base URL people reach the portal at (links in emails, local signed URLs). Default: http://localhost:$PORT. */
+    PUBLIC_URL: opt(z.url().optional()),
+    /** The port `next dev` / `next start` listen on; PUBLIC_URL follows it unless set. */
+    PORT: int(3000, 1, 65_535),
     /** Signs sessions and (locally) download URLs. Generated and kept in DATA_DIR in local mode when unset. */
     AUTH_SECRET: opt(z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional()),
     RETENTION_DAYS: int(7, 1, 365),
@@ -156,7 +158,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir,
     authSecret,
     settings: {
-      publicUrl: env.PUBLIC_URL.replace(/\/$/, ""),
+      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
       retentionDays: env.RETENTION_DAYS,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       zipLevel: env.ZIP_LEVEL,
