@@ -12,7 +12,7 @@ import { claimsFor, SESSION_MAX_AGE_SECONDS } from "@/lib/auth";
 import { ApiError } from "@/lib/core/errors";
 import type { UserRecord } from "@/lib/ports";
 import { createUser } from "@/lib/users/users";
-import { makeLocalDeps } from "@/test/helpers/local-env";
+import { makeLocalDeps } from "@/test/support/local-env";
 import { json, publicRoute, readJson, readQuery, route } from "./handler";
 
 const state = vi.hoisted(() => ({ deps: undefined as AppDeps | undefined }));

@@ -51,7 +51,7 @@ export interface RouteSpec {
 const ZExportEnvelope = z.object({ export: ZExport });
 const id = { id: "The resource's id." };
 
-/** Every /api/v1 route. test/lib/api/openapi.test.ts checks these keys against the route files. */
+/** Every /api/v1 route. lib/api/openapi.test.ts checks these keys against the route files. */
 export const ROUTES = {
   "POST /api/v1/exports": {
     tag: "Exports",

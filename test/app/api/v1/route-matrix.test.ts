@@ -24,8 +24,8 @@ import type { UserRecord } from "@/lib/ports";
 import { createApiToken } from "@/lib/tokens/api-tokens";
 import { createUser } from "@/lib/users/users";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
-import { apiClient } from "@/test/helpers/api-client";
-import { makeLocalDeps } from "@/test/helpers/local-env";
+import { apiClient } from "@/test/support/api-client";
+import { makeLocalDeps } from "@/test/support/local-env";
 
 const state = vi.hoisted(() => ({ deps: undefined as AppDeps | undefined }));
 vi.mock("@/lib/config", async (importOriginal) => ({
