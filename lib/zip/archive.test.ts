@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createZipArchive, type ZipEntryInput, type ZipOptions, type ZipResult } from "./zip-writer";
+import { createZipArchive, type ZipEntryInput, type ZipOptions, type ZipResult } from "./index";
 
 const run = promisify(execFile);
 const MTIME = new Date("2024-05-06T07:08:09Z");
