@@ -4,7 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import { Readable as ReadableStream } from "node:stream";
 import zlib from "node:zlib";
 import { readInBlocks, toBuffer, toReadable } from "./block-reader";
-import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateBlock, tailOf } from "./deflate-pool";
+import { type CsvBlockCount, CsvRecordCounter, DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
 import {
   type CentralEntry,
   type EntryData,
@@ -27,6 +27,12 @@ export interface ZipEntryInput {
   open: () => Promise<NodeJS.ReadableStream | Readable>;
   /** Bytes written before the stream's (e.g. a UTF-8 BOM); counted in the entry's size and CRC. */
   prefix?: Buffer;
+  /**
+   * Count the stream's CSV records (newlines outside `"` quotes, plus an unterminated last line;
+   * a header counts as one; the prefix must hold neither quotes nor newlines) into the result's `csvRecords`. Counted on the deflate threads while
+   * they compress the same blocks, so it costs no extra pass over the bytes.
+   */
+  countCsvRecords?: boolean;
 }
 
 export interface ZipOptions {
@@ -38,6 +44,8 @@ export interface ZipOptions {
   spoolDir: string;
   /** One timestamp for every entry, so the same export gives the same bytes. */
   mtime: Date;
+  /** Told the size of every chunk read from an entry's stream (not its prefix), as it is read: for progress reports. */
+  onInput?: (bytes: number) => void;
 }
 
 export interface ZipResult {
@@ -45,7 +53,7 @@ export interface ZipResult {
   bytes: number;
   /** SHA-256 (hex) of the archive, computed as it was emitted. */
   sha256: string;
-  entries: { name: string; size: number; compressedSize: number; crc32: number }[];
+  entries: { name: string; size: number; compressedSize: number; crc32: number; csvRecords?: number }[];
 }
 
 /*
@@ -95,12 +103,17 @@ interface PreparedEntry {
   nameBytes: Buffer;
 }
 
-interface SpooledEntry extends EntryData {
+interface MeasuredEntry extends EntryData {
+  csvRecords?: number;
+}
+
+interface SpooledEntry extends MeasuredEntry {
   file: string;
 }
 
 interface WrittenEntry extends CentralEntry {
   name: string;
+  csvRecords?: number;
 }
 
 type ChunkWriter = (chunk: Buffer) => Promise<void>;
@@ -233,7 +246,7 @@ class ZipArchiveRun {
       const prepared = entries[head];
       const spooled = spooling.get(head);
       spooling.delete(head);
-      let data: EntryData;
+      let data: MeasuredEntry;
       let offset: number;
       if (spooled) {
         const ready = await spooled;
@@ -247,14 +260,14 @@ class ZipArchiveRun {
         data = await this.compress(prepared, emit);
       }
       await this.emit(dataDescriptor(data));
-      written.push({ crc32: data.crc32, size: data.size, compressedSize: data.compressedSize, nameBytes: prepared.nameBytes, offset, name: prepared.input.name });
+      written.push({ ...pickEntryData(data), nameBytes: prepared.nameBytes, offset, name: prepared.input.name, csvRecords: data.csvRecords });
     }
     await this.writeCentralDirectory(written);
     await this.spool.remove();
     return {
       bytes: this.bytes,
       sha256: this.hash.digest("hex"),
-      entries: written.map((w) => ({ name: w.name, size: w.size, compressedSize: w.compressedSize, crc32: w.crc32 })),
+      entries: written.map((w) => ({ name: w.name, ...pickEntryData(w), ...(w.csvRecords === undefined ? {} : { csvRecords: w.csvRecords }) })),
     };
   }
 
@@ -271,8 +284,8 @@ class ZipArchiveRun {
     return task;
   }
 
-  /** Streams one entry (prefix + input) through CRC/size accounting and deflate into `write`. */
-  private async compress(prepared: PreparedEntry, write: ChunkWriter): Promise<EntryData> {
+  /** Streams one entry (prefix + input) through CRC/size accounting, deflate and record counting into `write`. */
+  private async compress(prepared: PreparedEntry, write: ChunkWriter): Promise<MeasuredEntry> {
     const input = await this.openInput(prepared);
     const measured = { crc32: 0, size: 0 };
     const measure = (chunk: Buffer): Buffer => {
@@ -280,24 +293,35 @@ class ZipArchiveRun {
       measured.size += chunk.length;
       return chunk;
     };
+    const onInput = this.opts.onInput;
     const prefix = prepared.input.prefix ?? Buffer.alloc(0);
+    const counter = prepared.input.countCsvRecords ? new CsvRecordCounter() : null;
+    const stored = this.style.method === METHOD_STORED;
     try {
-      if (this.style.method === METHOD_STORED) {
+      if (stored && !counter) {
         if (prefix.length > 0) await write(measure(prefix));
-        for await (const chunk of input) await write(measure(toBuffer(chunk)));
+        for await (const chunk of input) {
+          const bytes = toBuffer(chunk);
+          onInput?.(bytes.length);
+          await write(measure(bytes));
+        }
         return { ...measured, compressedSize: measured.size };
       }
-      // Deflate in fixed-size blocks, several at once on the deflate threads (see the comment above).
-      const inFlight: Promise<Buffer>[] = [];
+      // Fixed-size blocks, several at once on the deflate threads (see the comment above): each
+      // is deflated (unless stored) and its CSV boundaries counted there; results come back in order.
+      const inFlight: { block: Buffer; job: Promise<{ out: Buffer | null; count: CsvBlockCount | null }> }[] = [];
       let compressedSize = 0;
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       let dictionary: Buffer | null = null;
+      const level = stored ? null : this.opts.level;
       const submit = (block: Buffer, last: boolean) => {
-        const job = deflateBlock(block, this.opts.level, dictionary, last);
+        const job = counter
+          ? deflateAndCount(block, level, dictionary, last)
+          : deflateBlock(block, level!, dictionary, last).then((out) => ({ out, count: null }));
         job.catch(ignore); // awaited in order below; an abort may leave it unawaited
-        inFlight.push(job);
-        dictionary = tailOf(dictionary, block, DEFLATE_WINDOW);
+        inFlight.push({ block, job });
+        if (!stored) dictionary = tailOf(dictionary, block, DEFLATE_WINDOW);
       };
       const flushBlock = async (last: boolean) => {
         const block = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
@@ -305,10 +329,13 @@ class ZipArchiveRun {
         pendingBytes = 0;
         submit(block, last);
         while (inFlight.length >= (last ? 1 : DEFLATE_IN_FLIGHT)) {
-          const out = await inFlight.shift()!;
+          const head = inFlight.shift()!;
+          const { out, count } = await head.job;
           this.abort.signal.throwIfAborted();
-          compressedSize += out.length;
-          if (out.length > 0) await write(out);
+          if (count) counter!.add(count, head.block);
+          const bytes = out ?? head.block;
+          compressedSize += bytes.length;
+          if (bytes.length > 0) await write(bytes);
         }
       };
       const take = async (chunk: Buffer) => {
@@ -321,10 +348,17 @@ class ZipArchiveRun {
           if (pendingBytes === DEFLATE_BLOCK) await flushBlock(false);
         }
       };
+      // A prefix (a BOM) has no quotes or newlines: it reads as the start of the first record.
       if (prefix.length > 0) await take(prefix);
-      for await (const chunk of readInBlocks(input, DEFLATE_BLOCK)) await take(toBuffer(chunk));
+      let streamBytes = 0;
+      for await (const chunk of readInBlocks(input, DEFLATE_BLOCK)) {
+        const bytes = toBuffer(chunk);
+        streamBytes += bytes.length;
+        onInput?.(bytes.length);
+        await take(bytes);
+      }
       await flushBlock(true);
-      return { ...measured, compressedSize };
+      return { ...measured, compressedSize, ...(counter ? { csvRecords: streamBytes === 0 ? 0 : counter.records } : {}) };
     } catch (error) {
       // After an abort the loops end with "premature close"; report the reason instead.
       this.abort.signal.throwIfAborted();
@@ -397,6 +431,10 @@ class ZipArchiveRun {
 }
 
 function ignore(): void {}
+
+function pickEntryData(e: EntryData): EntryData {
+  return { crc32: e.crc32, size: e.size, compressedSize: e.compressedSize };
+}
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

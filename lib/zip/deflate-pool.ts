@@ -14,7 +14,45 @@ export const DEFLATE_WINDOW = 32 * 1024;
  * `dictionary` is the previous block's last 32 KiB, so blocks compress as well as one stream.
  */
 export function deflateBlock(block: Buffer, level: number, dictionary: Buffer | null, last: boolean): Promise<Buffer> {
-  return deflatePool().run(block, level, dictionary, last);
+  return deflatePool().run({ block, level, dictionary, last, count: false }).then((r) => r.out!);
+}
+
+/**
+ * A block's CSV record boundaries, counted without knowing whether the block starts inside a
+ * quoted field: `newlinesOutside` assumes it starts outside. Every quote flips the state of both
+ * readings at once, so at each newline exactly one of them is outside quotes, and a block that
+ * starts inside quotes has `newlines - newlinesOutside` boundaries. `quotes` is odd when the
+ * block ends in the opposite state from where it started. (`""`, an escaped quote, flips twice.)
+ */
+export interface CsvBlockCount {
+  newlinesOutside: number;
+  newlines: number;
+  quotes: number;
+}
+
+/** Deflates a block (when `level` is not null) and counts its CSV boundaries, in one trip to a pool thread. */
+export function deflateAndCount(block: Buffer, level: number | null, dictionary: Buffer | null, last: boolean): Promise<{ out: Buffer | null; count: CsvBlockCount }> {
+  return deflatePool()
+    .run({ block, level, dictionary, last, count: true })
+    .then((r) => ({ out: r.out, count: r.count! }));
+}
+
+/** Chains block counts in order into the records of one CSV stream. */
+export class CsvRecordCounter {
+  private inQuotes = false;
+  private boundaries = 0;
+  private lastByte = -1;
+
+  add(count: CsvBlockCount, block: Buffer): void {
+    this.boundaries += this.inQuotes ? count.newlines - count.newlinesOutside : count.newlinesOutside;
+    if (count.quotes % 2 === 1) this.inQuotes = !this.inQuotes;
+    if (block.length > 0) this.lastByte = block[block.length - 1];
+  }
+
+  /** Records seen, header included: a last line without a newline still counts. */
+  get records(): number {
+    return this.boundaries + (this.lastByte !== -1 && this.lastByte !== 0x0a ? 1 : 0);
+  }
 }
 
 /** The last `size` bytes of `previous` followed by `block` (a view when `block` alone is long enough). */
@@ -32,24 +70,63 @@ export function tailOf(previous: Buffer | null, block: Buffer, size: number): Bu
 const DEFLATE_WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const zlib = require("node:zlib");
-parentPort.on("message", ({ id, block, level, dictionary, last }) => {
+// Newlines outside quotes assuming the block starts outside, all newlines, and quotes: jumps
+// from quote to newline with indexOf (memchr), so bytes are never looked at one by one.
+function countCsv(view) {
+  let inQuotes = false, outside = 0, quotes = 0, i = 0;
+  let quote = view.indexOf(0x22);
+  for (;;) {
+    if (inQuotes) {
+      if (quote === -1) break;
+      inQuotes = false; quotes++; i = quote + 1; quote = view.indexOf(0x22, i);
+    } else {
+      const nl = view.indexOf(0x0a, i);
+      if (nl !== -1 && (quote === -1 || nl < quote)) { outside++; i = nl + 1; }
+      else if (quote !== -1) { inQuotes = true; quotes++; i = quote + 1; quote = view.indexOf(0x22, i); }
+      else break;
+    }
+  }
+  let newlines = 0;
+  for (let at = view.indexOf(0x0a); at !== -1; at = view.indexOf(0x0a, at + 1)) newlines++;
+  return { newlinesOutside: outside, newlines, quotes };
+}
+parentPort.on("message", ({ id, block, level, dictionary, last, count }) => {
   try {
-    const out = zlib.deflateRawSync(block, {
-      level,
-      finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-      ...(dictionary ? { dictionary } : {}),
-    });
-    const copy = new Uint8Array(out.length);
-    copy.set(out);
-    parentPort.postMessage({ id, out: copy }, [copy.buffer]);
+    const view = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    const counted = count ? countCsv(view) : undefined;
+    let copy = null;
+    if (level !== null) {
+      const out = zlib.deflateRawSync(view, {
+        level,
+        finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+        ...(dictionary ? { dictionary } : {}),
+      });
+      copy = new Uint8Array(out.length);
+      copy.set(out);
+    }
+    parentPort.postMessage({ id, out: copy, count: counted }, copy ? [copy.buffer] : []);
   } catch (err) {
     parentPort.postMessage({ id, error: String((err && err.message) || err) });
   }
 });
 `;
 
+interface PoolRequest {
+  block: Buffer;
+  /** Deflate level, or null to only count. */
+  level: number | null;
+  dictionary: Buffer | null;
+  last: boolean;
+  count: boolean;
+}
+
+interface PoolReply {
+  out: Buffer | null;
+  count?: CsvBlockCount;
+}
+
 interface DeflateJob {
-  resolve: (out: Buffer) => void;
+  resolve: (reply: PoolReply) => void;
   reject: (error: Error) => void;
 }
 
@@ -61,7 +138,7 @@ class DeflatePool {
 
   constructor(private readonly size: number) {}
 
-  run(block: Buffer, level: number, dictionary: Buffer | null, last: boolean): Promise<Buffer> {
+  run({ block, level, dictionary, last, count }: PoolRequest): Promise<PoolReply> {
     const slot = this.slot(this.turn++ % this.size);
     const id = this.nextId++;
     // Sent as fresh copies: structured clone copies a view's whole backing buffer, and a transfer
@@ -69,10 +146,10 @@ class DeflatePool {
     const owned = new Uint8Array(block.length);
     owned.set(block);
     const dict = dictionary ? new Uint8Array(dictionary) : null;
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<PoolReply>((resolve, reject) => {
       slot.jobs.set(id, { resolve, reject });
       if (slot.jobs.size === 1) slot.worker.ref();
-      slot.worker.postMessage({ id, block: owned, level, dictionary: dict, last }, [owned.buffer]);
+      slot.worker.postMessage({ id, block: owned, level, dictionary: dict, last, count }, [owned.buffer]);
     });
   }
 
@@ -82,13 +159,13 @@ class DeflatePool {
     const worker = new Worker(DEFLATE_WORKER_SOURCE, { eval: true });
     const slot = { worker, jobs: new Map<number, DeflateJob>() };
     worker.unref();
-    worker.on("message", (m: { id: number; out?: Uint8Array; error?: string }) => {
+    worker.on("message", (m: { id: number; out?: Uint8Array | null; count?: CsvBlockCount; error?: string }) => {
       const job = slot.jobs.get(m.id);
       if (!job) return;
       slot.jobs.delete(m.id);
       if (slot.jobs.size === 0) worker.unref();
       if (m.error !== undefined) job.reject(new Error(`deflate failed: ${m.error}`));
-      else job.resolve(Buffer.from(m.out!.buffer, m.out!.byteOffset, m.out!.byteLength));
+      else job.resolve({ out: m.out ? Buffer.from(m.out.buffer, m.out.byteOffset, m.out.byteLength) : null, count: m.count });
     });
     const retire = (error: Error) => {
       // A dead thread takes its jobs with it: fail them, and start a fresh thread next time.
