@@ -42,7 +42,6 @@ export const ZExport = z
     errorCode: nullableString,
     errorMessage: nullableString,
     notifiedAt: nullableString,
-    archiveProgress: z.object({ bytesDone: z.number().int(), bytesTotal: z.number().int() }).nullable(),
   }) satisfies z.ZodType<ExportRecord>;
 
 export const ZExportStep = z.object({

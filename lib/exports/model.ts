@@ -25,11 +25,6 @@ export const CSV_DELIMITERS = [",", ";", "\t"] as const;
 export const ZCsvDelimiter = z.enum(CSV_DELIMITERS);
 export type CsvDelimiter = z.infer<typeof ZCsvDelimiter>;
 
-/** How far the archive step is, while an export is `archiving` (bytes of warehouse parts read so far, of all). */
-export interface ArchiveProgress {
-  bytesDone: number;
-  bytesTotal: number;
-}
 
 export interface ExportRecord {
   id: string;
@@ -68,8 +63,6 @@ export interface ExportRecord {
   errorCode: string | null;
   errorMessage: string | null;
   notifiedAt: string | null;
-  /** Set while archiving; null before and after. */
-  archiveProgress: ArchiveProgress | null;
 }
 
 export const STEP_NAMES = [
@@ -159,7 +152,6 @@ export function newExportRecord(fields: NewExportFields, overrides: Partial<Expo
     errorCode: null,
     errorMessage: null,
     notifiedAt: null,
-    archiveProgress: null,
     ...overrides,
   };
 }

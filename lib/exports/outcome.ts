@@ -44,9 +44,16 @@ export interface ExportSummary {
 
 /**
  * The export's phase and sentence at `now`. `maxAttempts` is the queue's
- * maximum receive count: "attempt k of 3".
+ * maximum receive count: "attempt k of 3". `archiveProgress`: what the
+ * archive step last reported while archiving.
  */
-export function summarizeExport(rec: ExportRecord, steps: readonly ExportStep[], now: Date, maxAttempts: number): ExportSummary {
+export function summarizeExport(
+  rec: ExportRecord,
+  steps: readonly ExportStep[],
+  now: Date,
+  maxAttempts: number,
+  archiveProgress: { bytesDone: number; bytesTotal: number } | null = null,
+): ExportSummary {
   switch (rec.status) {
     case "queued": {
       const retry = pendingRetry(rec, steps, now, maxAttempts);
@@ -65,7 +72,7 @@ export function summarizeExport(rec: ExportRecord, steps: readonly ExportStep[],
     case "archiving": {
       const retry = pendingRetry(rec, steps, now, maxAttempts);
       if (retry) return retry;
-      const p = rec.archiveProgress;
+      const p = archiveProgress;
       if (p && p.bytesTotal > 0) {
         const pct = Math.min(100, Math.floor((p.bytesDone / p.bytesTotal) * 100));
         return { phase: "archiving", message: `Packing the result files into a zip archive: ${pct}% done.`, progress: p };

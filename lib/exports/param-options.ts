@@ -14,14 +14,14 @@ import type { ExportDeps } from "./deps";
 /** More values than this is not a list a person picks from. */
 const MAX_OPTIONS = 500;
 
-const ZOptionsQuery = z.object({ supplierId: z.string().regex(/^[a-z0-9_]{1,40}$/).optional() }).strict();
+export const ZParamOptionsQuery = z.object({ supplierId: z.string().regex(/^[a-z0-9_]{1,40}$/).optional().describe("Admins only: whose values.") }).strict();
 
 export async function listParamOptions(deps: ExportDeps, actor: Actor, datasetId: string, param: string, query: unknown): Promise<{ param: string; values: string[]; truncated: boolean }> {
   const dataset = getDataset(datasetId);
   if (!dataset) throw new ApiError("not_found", `There is no dataset "${datasetId}".`);
   const build = dataset.paramOptions && Object.hasOwn(dataset.paramOptions, param) ? dataset.paramOptions[param] : undefined;
   if (!build) throw new ApiError("not_found", `The ${dataset.title} filter "${param}" has no list of values.`);
-  const q = ZOptionsQuery.safeParse(query);
+  const q = ZParamOptionsQuery.safeParse(query);
   if (!q.success) throw new ApiError("validation_failed", "Only supplierId may be given (admins only).");
   let scope: SupplierScope;
   if (actor.role === "admin") scope = q.data.supplierId ? { kind: "supplier", supplierId: q.data.supplierId } : { kind: "all" };

@@ -18,7 +18,7 @@
  * refuses to open a file with a longer cell).
  */
 import { Readable } from "node:stream";
-import { createZipArchive, type ZipEntryInput } from "../zip/zip-writer";
+import { createZipArchive, type ZipEntryInput } from "../zip";
 import { readCsvRecords, type CsvRecord } from "./csv-records";
 
 /** Rows per sheet in Excel 2007+ (ECMA-376; Excel's own limit), header row included. */

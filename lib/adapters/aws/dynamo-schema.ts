@@ -54,7 +54,6 @@ export const EXPORT_ATTRIBUTES = [
   "errorCode",
   "errorMessage",
   "notifiedAt",
-  "archiveProgress",
 ] as const;
 
 /** The user record's fields, as item attributes (same names as `UserRecord`). */

@@ -15,7 +15,7 @@ import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
 import { getDownloadUrl, requestExport } from "@/lib/exports/service";
 import type { AppDeps } from "@/lib/config";
-import { drain, makeLocalDeps, rose, seededWarehouse } from "../../helpers/local-env";
+import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 let d: AppDeps;
