@@ -3,7 +3,9 @@
  * `{error: {code, message, details?}}` body into a typed error, and the calls
  * the pages make.
  */
-import type { ExportFormat, ExportRecord, ExportStep } from "@/lib/exports/model";
+import type { CsvDelimiter, ExportFormat, ExportRecord, ExportStep } from "@/lib/exports/model";
+import type { ExportSummary } from "@/lib/exports/outcome";
+import type { ExportPreview } from "@/lib/exports/preview";
 
 export interface FieldIssue {
   path: string;
@@ -66,16 +68,33 @@ export function redirectToSignIn(): void {
 export interface ExportView {
   export: ExportRecord;
   steps: ExportStep[];
+  /** Where it stands, in words (absent in a record the form just got back: the page computes it then). */
+  summary?: ExportSummary;
+  /** While archiving, when the archive step reports it. */
+  archiveProgress?: { bytesDone: number; bytesTotal: number } | null;
 }
 
 export interface CreateExportInput {
   dataset: string;
   params: Record<string, unknown>;
   format: ExportFormat;
+  /** Output columns in order; omitted: all. */
+  columns?: string[];
+  /** CSV only. */
+  delimiter?: CsvDelimiter;
   bom: boolean;
   notify: boolean;
   /** Admins only: whose data. */
   supplierId?: string;
+}
+
+export function previewExport(input: CreateExportInput, signal?: AbortSignal): Promise<ExportPreview> {
+  return apiFetch<ExportPreview>("/api/v1/exports/preview", { method: "POST", body: input, signal });
+}
+
+export async function fetchParamOptions(dataset: string, param: string, supplierId?: string): Promise<string[]> {
+  const q = supplierId ? `?supplierId=${encodeURIComponent(supplierId)}` : "";
+  return (await apiFetch<{ values: string[] }>(`/api/v1/datasets/${encodeURIComponent(dataset)}/options/${encodeURIComponent(param)}${q}`)).values;
 }
 
 export const exportQueryKey = (id: string) => ["export", id] as const;
@@ -85,7 +104,12 @@ export function fetchExport(id: string, signal?: AbortSignal): Promise<ExportVie
 }
 
 export async function createExport(input: CreateExportInput): Promise<ExportRecord> {
-  return (await apiFetch<{ export: ExportRecord }>("/api/v1/exports", { method: "POST", body: input })).export;
+  return (await submitExport(input)).export;
+}
+
+/** `deduplicated`: an identical export of the caller's is still queued or running, and this is it. */
+export function submitExport(input: CreateExportInput): Promise<{ export: ExportRecord; deduplicated?: true }> {
+  return apiFetch<{ export: ExportRecord; deduplicated?: true }>("/api/v1/exports", { method: "POST", body: input });
 }
 
 export async function cancelExport(id: string): Promise<ExportRecord> {

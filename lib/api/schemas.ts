@@ -84,6 +84,7 @@ export const ZDatasetDescription = z.object({
   description: z.string(),
   columns: z.array(z.object({ name: z.string(), type: z.string(), description: z.string() })),
   params: z.record(z.string(), z.unknown()).describe("JSON Schema (draft 2020-12) of this dataset's `params`."),
+  paramOptions: z.array(z.string()).describe("Filters whose values GET /api/v1/datasets/{id}/options/{param} lists."),
 }) satisfies z.ZodType<DatasetDescription>;
 
 export const ZExportStats = z.object({

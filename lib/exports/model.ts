@@ -94,6 +94,8 @@ export interface ExportListQuery {
   supplierId?: string;
   status?: ExportStatus;
   dataset?: string;
+  /** Only exports requested by this address (compared in lower case; addresses are stored as typed at sign-up, lower-cased). */
+  requesterEmail?: string;
   /** createdAt >= from (ISO timestamp). */
   from?: string;
   /** createdAt < to (ISO timestamp). */

@@ -48,8 +48,15 @@ export const ZListExportsQuery = z
     cursor: z.string().max(512).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     supplierId: ZSupplierId.optional(),
+    /** Admins: an export id, a requester's email address or a supplier id. */
+    q: z.string().trim().min(1).max(200).optional().describe("Admins only: an export id (exp_...), a requester's email address, or a supplier id."),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    // A bookmarked URL with the dates swapped would silently list nothing: say so instead.
+    const { from, to } = createdAtRange(q);
+    if (from && to && from >= to) ctx.addIssue({ code: "custom", path: ["to"], message: `The end date (${q.to}) is before the start date (${q.from}).` });
+  });
 export type TListExportsQuery = z.input<typeof ZListExportsQuery>;
 
 /**
@@ -57,6 +64,7 @@ export type TListExportsQuery = z.input<typeof ZListExportsQuery>;
  * a bare date as `to` meaning the whole of that day (people read "to 27 Nov" as inclusive).
  */
 export function createdAtRange(q: { from?: string; to?: string }): { from?: string; to?: string } {
+  if ((q.from && Number.isNaN(Date.parse(q.from))) || (q.to && Number.isNaN(Date.parse(q.to)))) return {};
   return {
     from: q.from ? new Date(q.from).toISOString() : undefined,
     to: q.to ? new Date(q.to.length === 10 ? Date.parse(q.to) + 86_400_000 : Date.parse(q.to)).toISOString() : undefined,

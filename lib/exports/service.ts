@@ -322,8 +322,20 @@ export async function getExport(deps: ExportDeps, actor: Actor, id: string): Pro
 function parseListQuery(input: unknown) {
   const parsed = ZListExportsQuery.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The list filters are not valid.", zodDetails(parsed.error));
-  const q = parsed.data;
-  return { ...q, ...createdAtRange(q) };
+  const { q: search, ...q } = parsed.data;
+  if (q.dataset !== undefined && !getDataset(q.dataset)) {
+    throw new ApiError("validation_failed", "The list filters are not valid.", [{ path: "dataset", message: `There is no dataset "${q.dataset}".` }]);
+  }
+  return { ...q, ...createdAtRange(q), ...searchFilter(search) };
+}
+
+/** The admin search box: an export id, an email address, or a supplier id. */
+function searchFilter(search: string | undefined): { id?: string; requesterEmail?: string; supplierId?: string } {
+  if (search === undefined) return {};
+  if (ZExportIdPattern.test(search)) return { id: search };
+  if (search.includes("@")) return { requesterEmail: search.toLowerCase() };
+  if (/^[a-z0-9_]{1,40}$/.test(search)) return { supplierId: search };
+  throw new ApiError("validation_failed", "Search for an export id (exp_…), an email address or a supplier id.", [{ path: "q", message: "Not an export id, email or supplier id." }]);
 }
 
 /** One supplier's export history, newest first. `input` is the raw query (strings). */
@@ -331,6 +343,7 @@ export async function listExports(deps: ExportDeps, actor: Actor, input: unknown
   const q = parseListQuery(input);
   if (q.supplierId !== undefined) throw new ApiError("validation_failed", "supplierId is an admin filter.");
   if (!actor.supplierId) throw new ApiError("forbidden", "Your account is not linked to a supplier.");
+  if (q.id !== undefined || q.requesterEmail !== undefined) throw new ApiError("validation_failed", "Search is an admin filter.");
   const page = await deps.jobs.listExports({ ...q, supplierId: actor.supplierId });
   return { ...page, items: page.items.map((r) => redactForSupplier(r, []).export) };
 }
@@ -338,7 +351,14 @@ export async function listExports(deps: ExportDeps, actor: Actor, input: unknown
 /** Every supplier's exports (admins only), newest first, optionally filtered by supplier. */
 export async function listAllExports(deps: ExportDeps, actor: Actor, input: unknown): Promise<Page<ExportRecord>> {
   if (actor.role !== "admin") throw new ApiError("forbidden", "Admins only.");
-  return deps.jobs.listExports(parseListQuery(input));
+  const { id, ...q } = parseListQuery(input);
+  if (id !== undefined) {
+    // An export id names one export: the list is it (when it also meets the other filters) or nothing.
+    const rec = await deps.jobs.getExport(id);
+    const matches = rec !== null && (q.supplierId === undefined || rec.supplierId === q.supplierId) && (q.status === undefined || rec.status === q.status);
+    return { items: matches ? [rec] : [], nextCursor: null };
+  }
+  return deps.jobs.listExports(q);
 }
 
 /**

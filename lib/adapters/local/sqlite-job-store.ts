@@ -205,6 +205,10 @@ export class SqliteJobStore implements JobStore {
       where.push("dataset = ?");
       values.push(query.dataset);
     }
+    if (query.requesterEmail !== undefined) {
+      where.push("lower(requester_email) = ?");
+      values.push(query.requesterEmail.toLowerCase());
+    }
     if (query.from !== undefined) {
       where.push("created_at >= ?");
       values.push(query.from);
