@@ -51,12 +51,7 @@ export const ZListExportsQuery = z
     /** Admins: an export id, a requester's email address or a supplier id. */
     q: z.string().trim().min(1).max(200).optional().describe("Admins only: an export id (exp_...), a requester's email address, or a supplier id."),
   })
-  .strict()
-  .superRefine((q, ctx) => {
-    // A bookmarked URL with the dates swapped would silently list nothing: say so instead.
-    const { from, to } = createdAtRange(q);
-    if (from && to && from >= to) ctx.addIssue({ code: "custom", path: ["to"], message: `The end date (${q.to}) is before the start date (${q.from}).` });
-  });
+  .strict();
 export type TListExportsQuery = z.input<typeof ZListExportsQuery>;
 
 /**

@@ -323,10 +323,15 @@ function parseListQuery(input: unknown) {
   const parsed = ZListExportsQuery.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The list filters are not valid.", zodDetails(parsed.error));
   const { q: search, ...q } = parsed.data;
+  const range = createdAtRange(q);
+  // A bookmarked URL with the dates swapped, or a dataset that no longer exists, would silently list nothing: say so instead.
+  if (range.from && range.to && range.from >= range.to) {
+    throw new ApiError("validation_failed", "The list filters are not valid.", [{ path: "to", message: `The end date (${q.to}) is before the start date (${q.from}).` }]);
+  }
   if (q.dataset !== undefined && !getDataset(q.dataset)) {
     throw new ApiError("validation_failed", "The list filters are not valid.", [{ path: "dataset", message: `There is no dataset "${q.dataset}".` }]);
   }
-  return { ...q, ...createdAtRange(q), ...searchFilter(search) };
+  return { ...q, ...range, ...searchFilter(search) };
 }
 
 /** The admin search box: an export id, an email address, or a supplier id. */

@@ -41,9 +41,9 @@ describe("admin search and list filter checks", () => {
 
   it("says so when the dates are reversed or the dataset does not exist", async () => {
     const reversed = await refusal(listExports(d, rose, { from: "2026-11-27", to: "2026-11-01" }));
-    expect(JSON.stringify(reversed.details)).toMatch(/end date \(2026-11-01\) is before the start date \(2026-11-27\)/);
+    expect(reversed.details).toEqual([{ path: "to", message: "The end date (2026-11-01) is before the start date (2026-11-27)." }]);
     const unknown = await refusal(listExports(d, rose, { dataset: "no_such_dataset" }));
-    expect(JSON.stringify(unknown.details)).toMatch(/There is no dataset "no_such_dataset"/);
+    expect(unknown.details).toEqual([{ path: "dataset", message: 'There is no dataset "no_such_dataset".' }]);
     // One day is a valid range: from and to the same date.
     await expect(listExports(d, rose, { from: "2026-11-27", to: "2026-11-27" })).resolves.toBeDefined();
   });
