@@ -148,7 +148,7 @@ test("JSON Lines and XLSX exports download and read back", async ({}, testInfo) 
 
 test("an identical export still running is announced, with a link, not silently opened", async () => {
   const body = { dataset: "customer_reviews", params: { ratingMin: 1, ratingMax: 1 }, format: "csv", notify: false };
-  made.queued = await makeQueuedExport(ROSE, body);
+  made.queued = await makeQueuedExport(ROSE, body, { asApi: true });
   await rose.goto("/exports/new");
   await hydrated(rose);
   await rose.getByRole("radio", { name: /Customer reviews/ }).check();

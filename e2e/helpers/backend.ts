@@ -9,7 +9,7 @@ import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
 import type { Actor } from "@/lib/core/actor";
-import { getExport, listExports, requestExport, type ExportView } from "@/lib/exports/service";
+import { getExport, listExports, requestExport, submitExport, type ExportView } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import type { Queue } from "@/lib/ports";
 import { E2E_DATA_DIR, stackEnv } from "../stack-env";
@@ -109,7 +109,7 @@ export async function makeFailedExport(email: string, body: Record<string, unkno
  * A queued export whose queue message has not been delivered yet (here: never
  * sent), so it stays queued, with the page polling, until someone cancels it.
  */
-export async function makeQueuedExport(email: string, body: Record<string, unknown>): Promise<string> {
+export async function makeQueuedExport(email: string, body: Record<string, unknown>, opts: { asApi?: boolean } = {}): Promise<string> {
   return withDeps(async (deps) => {
     const actor = await actorOf(deps, email);
     const queue: Queue = {
@@ -119,6 +119,8 @@ export async function makeQueuedExport(email: string, body: Record<string, unkno
       release: (r, d) => deps.queue.release(r, d),
       depth: () => deps.queue.depth(),
     };
+    // `asApi`: through the API's request path, which claims the request's fingerprint (so an identical request is deduplicated).
+    if (opts.asApi) return (await submitExport({ ...deps, queue }, { claims: deps.claims, limits: deps.config.api }, actor, body)).export.id;
     return (await requestExport({ ...deps, queue }, actor, body)).id;
   });
 }
