@@ -20,9 +20,9 @@ const FORMATS: readonly (readonly [ExportFormat, string, string])[] = [
 ];
 
 const DELIMITERS: readonly (readonly [CsvDelimiter, string])[] = [
-  [",", "Comma (English-language Excel, most tools)"],
-  [";", "Semicolon (Excel in Dutch, German, French… where the comma is the decimal mark)"],
-  ["\t", "Tab (.tsv)"],
+  [",", "Comma"],
+  [";", "Semicolon (Excel in Dutch, German, French…)"],
+  ["\t", "Tab (.tsv file)"],
 ];
 
 export interface DatasetOption {
@@ -384,7 +384,7 @@ export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets:
                     ))}
                   </select>
                   <p id="delimiter-help" className={helpClass}>
-                    Excel splits a CSV by your computer&apos;s list separator: in Dutch or German settings that is the semicolon. Numbers keep a dot as decimal mark.
+                    Excel splits a CSV by your computer&apos;s list separator: a comma in English settings, a semicolon where the comma is the decimal mark (Dutch, German…). Numbers keep a dot as decimal mark.
                   </p>
                   {issues?.top.delimiter?.length ? <p className="mt-1 text-xs font-medium text-red-700">{issues.top.delimiter.join(" ")}</p> : null}
                 </div>

@@ -137,14 +137,15 @@ export function supplierFailureMessage(rec: Pick<ExportRecord, "id" | "errorCode
 /**
  * The record and steps as a supplier may see them: the failure's raw text is
  * replaced by `supplierFailureMessage`, and steps keep no warehouse or worker
- * messages. Admins get the record as stored.
+ * messages or internal codes. Admins get the record as stored.
  */
 export function redactForSupplier(rec: ExportRecord, steps: readonly ExportStep[]): { export: ExportRecord; steps: ExportStep[] } {
   return {
     export: rec.errorCode || rec.errorMessage ? { ...rec, errorMessage: supplierFailureMessage(rec) } : rec,
     steps: steps.map((s) => {
       if (s.step !== "failed" && s.step !== "retrying") return s;
-      const { message: _omitted, ...detail } = s.detail;
+      // The warehouse's or worker's words and the internal code are for logs and admins; the record's message says it plainly.
+      const { message: _message, code: _code, ...detail } = s.detail;
       return { ...s, detail };
     }),
   };
