@@ -197,8 +197,10 @@ test("failed and cancelled exports speak plainly to suppliers; admins see the ca
   await expect(admin.getByRole("columnheader", { name: "Attempts" })).toBeVisible();
   await expect(admin.getByRole("columnheader", { name: "Error" })).toBeVisible();
   await shot(admin, "builder-admin-search");
-  await admin.goto(`/admin/exports?q=${encodeURIComponent("Tulip Traders")}`);
-  await expect(admin.locator("tr[data-export-id]").first()).toContainText("Tulip Traders");
+  // A supplier's name finds its exports.
+  await admin.goto(`/admin/exports?q=${encodeURIComponent("rose supply")}`);
+  await expect(admin.locator(`tr[data-export-id="${made.ready}"]`)).toContainText("Rose Supply Co");
+  for (const row of await admin.locator("tr[data-export-id]").all()) await expect(row).toContainText("Rose Supply Co");
   await admin.goto("/admin/exports");
   await expect(admin.locator(`tr[data-export-id="${made.failed}"]`)).toContainText("enqueue_failed");
   await expect(admin.getByText("Today", { exact: true })).toBeVisible();
