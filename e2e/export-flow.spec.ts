@@ -31,7 +31,7 @@ test("the export form shows API validation messages next to the field", async ()
   await expect(inventory).toBeChecked();
   // Each dataset lists its columns with descriptions.
   await rose.getByText("8 columns", { exact: true }).click();
-  await expect(rose.getByText("Stock level at or below which the shop reorders.")).toBeVisible();
+  await expect(rose.getByRole("definition").filter({ hasText: "Stock level at or below which the shop reorders." })).toBeVisible();
   await shot(rose, "new-export");
 
   const skus = rose.getByLabel(/^SKUs/);
