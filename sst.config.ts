@@ -198,6 +198,13 @@ export default $config({
       function: { ...lambda, handler: "workers/sqs.sweepHandler", timeout: "15 minutes", memory: "512 MB" },
     });
 
+    // Exports whose queue message was lost (a crash between the DynamoDB write and the SQS send) are
+    // found and sent again (issue 12, finding 4; lib/exports/requeue.ts).
+    new sst.aws.Cron("RequeueSweep", {
+      schedule: "rate(5 minutes)",
+      function: { ...lambda, handler: "workers/sqs.requeueHandler", timeout: "5 minutes", memory: "512 MB" },
+    });
+
     /* ------------------------------------------------------------ portal */
 
     const site = new sst.aws.Nextjs("Portal", {

@@ -77,6 +77,8 @@ export const ZEnv = z
     MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
+    /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
+    REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
 
     // partner API (issue 5)
@@ -181,6 +183,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryBaseSeconds: env.RETRY_BASE_SECONDS,
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
+      requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {
       maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER,

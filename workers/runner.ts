@@ -10,6 +10,7 @@
  */
 import type { ExportDeps } from "@/lib/exports/deps";
 import { handleDeadLetter, sweepExpired } from "@/lib/exports/worker";
+import { requeueStaleExports } from "@/lib/exports/requeue";
 import type { Queue, ReceivedMessage } from "@/lib/ports";
 import type { WorkerOutcome } from "@/lib/exports/worker";
 import { handleDeliveryDeadLetter, handleDeliveryMessage } from "./delivery-dispatch";
@@ -126,6 +127,8 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
       try {
         const n = await sweepExpired(deps);
         if (n > 0) log.info({ expired: n }, "swept expired exports");
+        const requeued = await requeueStaleExports(deps);
+        if (requeued > 0) log.warn({ requeued }, "queued exports sent again");
       } catch (err) {
         log.error({ err }, "sweep failed");
       }

@@ -2,6 +2,7 @@
 import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
+import { requeueStaleExports } from "@/lib/exports/requeue";
 import { handleQueueMessage } from "./dispatch";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
@@ -95,6 +96,25 @@ export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext,
   }
   deps.log.info({ expired }, "expiry sweep done");
   return { expired };
+}
+
+/**
+ * The requeue sweep, run every few minutes by a Cron: sends the queue message
+ * again for exports queued and untouched for REQUEUE_AFTER_SECONDS (a crash
+ * between the DynamoDB write and the SQS send lost it; see lib/exports/requeue.ts).
+ */
+export const requeueHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ requeued: number }> => requeueAll(getDeps(), context);
+
+/** `requeueHandler` with its dependencies passed in. */
+export async function requeueAll(deps: ExportDeps, context?: LambdaContext, batch = 100): Promise<{ requeued: number }> {
+  let requeued = 0;
+  for (;;) {
+    const n = await requeueStaleExports(deps, batch);
+    requeued += n;
+    if (n < batch || (context && context.getRemainingTimeInMillis() < 30_000)) break;
+  }
+  if (requeued > 0) deps.log.warn({ requeued }, "requeue sweep sent queued exports again");
+  return { requeued };
 }
 
 /** Bodies are JSON; anything else is handed over as text for the message schema to refuse. */

@@ -27,6 +27,8 @@ export interface ExportSettings {
   maxReceives: number;
   /** How long a delivery stays hidden from other workers; the runner extends it while working. */
   visibilitySeconds: number;
+  /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
+  requeueAfterSeconds: number;
 }
 
 /** Everything the export domain needs from the outside world. Built once by `lib/config.ts`. */
