@@ -7,7 +7,7 @@ import { submitExport } from "@/lib/exports/service";
 export async function requestAndDieBeforeSend(d: AppDeps, who: Actor, body: unknown): Promise<string> {
   const send = d.queue.send.bind(d.queue);
   let created: string | undefined;
-  d.queue.send = () => new Promise<void>(() => undefined); // never returns: the process "died" here
+  d.queue.send = () => new Promise<never>(() => undefined); // never returns: the process "died" here
   const createExport = d.jobs.createExport.bind(d.jobs);
   d.jobs.createExport = async (rec, steps) => {
     created = rec.id;
