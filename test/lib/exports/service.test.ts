@@ -46,3 +46,17 @@ describe("listExports", () => {
     expect(before.items).toHaveLength(0);
   });
 });
+
+describe("createApiToken", () => {
+  it("caps active tokens per supplier, so the per-token rate limit cannot be multiplied at will (issue 12, finding 12)", async () => {
+    const { MAX_ACTIVE_TOKENS_PER_SUPPLIER, createApiToken, revokeApiToken } = await import("@/lib/tokens/api-tokens");
+    const minter = { ...rose, userId: "usr_minter", supplierId: "sup_minter" };
+    const made = [];
+    for (let i = 0; i < MAX_ACTIVE_TOKENS_PER_SUPPLIER; i++) made.push(await createApiToken(deps, minter, { name: `t${i}` }));
+    await expect(createApiToken(deps, minter, { name: "one too many" })).rejects.toMatchObject({ code: "conflict", status: 409 });
+    // Another supplier is not affected, and revoking one makes room.
+    await createApiToken(deps, rose, { name: "rose's" });
+    await revokeApiToken(deps, minter, made[0]!.token.id);
+    await createApiToken(deps, minter, { name: "replacement" });
+  });
+});
