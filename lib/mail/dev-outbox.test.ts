@@ -11,7 +11,7 @@ beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "pep-outbox-"));
   mailer = new OutboxMailer({ dir, from: "exports@acmeflowers.test" });
   for (const [to, n] of [["rose@suppliers.test", 2], ["tulip@suppliers.test", 3]] as const) {
-    for (let i = 0; i < n; i++) await mailer.send({ to, subject: `for ${to} ${i}`, text: "x", idempotencyKey: `${to}-${i}` });
+    for (let i = 0; i < n; i++) await mailer.send({ to, subject: `for ${to} ${i}`, text: "x", html: "<p>x</p>", idempotencyKey: `${to}-${i}` });
   }
 });
 afterEach(() => fs.rm(dir, { recursive: true, force: true }));
