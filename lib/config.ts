@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Logger } from "pino";
-import { DiskObjectStore } from "./adapters/local/disk-object-store";
+import { DiskObjectStore, TMP_DIR as DISK_STORE_TMP_DIR } from "./adapters/local/disk-object-store";
 import { DuckDbWarehouse } from "./adapters/local/duckdb-warehouse";
 import { OutboxMailer } from "./adapters/local/outbox-mailer";
 import { openSqlite } from "./adapters/local/sqlite";
@@ -65,6 +65,8 @@ export const ZEnv = z
     DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
     ZIP_LEVEL: int(1, 0, 9),
     ZIP_CONCURRENCY: int(2, 1, 16),
+    /** Spool and temp entries untouched this long belong to no live archive and are swept (a killed worker left them). */
+    TEMP_SWEEP_AGE_MINUTES: int(60, 5, 7 * 24 * 60),
     WORKER_CONCURRENCY: int(2, 1, 64),
     /**
      * How long a worker waits for its statement before handing it to a delayed poll message. A
@@ -177,6 +179,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       zipLevel: env.ZIP_LEVEL,
       zipConcurrency: env.ZIP_CONCURRENCY,
       spoolDir: path.join(dataDir, "spool"),
+      // Local mode's disk stores write objects to `<root>/.tmp` first (see DiskObjectStore).
+      tempDirs: [path.join(dataDir, "spool"), ...(env.EXPORT_BACKEND === "local" ? ["unload-store", "archive-store"].map((s) => path.join(dataDir, s, DISK_STORE_TMP_DIR)) : [])],
+      tempMaxAgeMs: env.TEMP_SWEEP_AGE_MINUTES * 60_000,
       inlineWaitMs: env.INLINE_WAIT_MS,
       pollDelaySeconds: env.POLL_DELAY_SECONDS,
       maxPollDelaySeconds: env.MAX_POLL_DELAY_SECONDS,

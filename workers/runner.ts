@@ -15,6 +15,7 @@ import type { Queue, ReceivedMessage } from "@/lib/ports";
 import type { WorkerOutcome } from "@/lib/exports/worker";
 import { handleDeliveryDeadLetter, handleDeliveryMessage } from "./delivery-dispatch";
 import { handleQueueMessage } from "./dispatch";
+import { sweepTempDirs } from "./temp-sweep";
 
 export interface RunnerOptions {
   /** Export slots. */
@@ -120,7 +121,18 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
     }
   }
 
+  async function sweepTemp(): Promise<void> {
+    try {
+      const removed = await sweepTempDirs(deps.settings.tempDirs, deps.settings.tempMaxAgeMs);
+      if (removed.length > 0) log.warn({ removed }, "swept temp and spool files no live archive owns");
+    } catch (err) {
+      log.error({ err }, "temp sweep failed");
+    }
+  }
+
   async function sweeper(): Promise<void> {
+    // At start too: a worker killed with -9 left its scratch files to whoever starts next.
+    await sweepTemp();
     const every = opts.sweepIntervalMs ?? 60_000;
     if (every <= 0) return;
     while (!signal.aborted) {
@@ -133,6 +145,7 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
         log.error({ err }, "sweep failed");
       }
       await delay(every, signal);
+      if (!signal.aborted) await sweepTemp();
     }
   }
 

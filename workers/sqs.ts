@@ -4,6 +4,7 @@ import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
 import { requeueStaleExports } from "@/lib/exports/requeue";
 import { handleQueueMessage } from "./dispatch";
+import { sweepTempDirs } from "./temp-sweep";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 
@@ -48,9 +49,18 @@ const MIN_REMAINING_MS = 120_000;
 export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> =>
   processExportBatch(getDeps(), event, context);
 
+/**
+ * Nothing in a Lambda container's /tmp can belong to a live archive once it is
+ * older than the longest invocation (15 minutes): a timed-out or killed
+ * invocation's spool would otherwise stay as long as the container (issue 12, finding 13).
+ */
+const LAMBDA_SCRATCH_MAX_AGE_MS = 16 * 60_000;
+
 /** `handler` with its dependencies passed in. */
 export async function processExportBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
+  const swept = await sweepTempDirs(deps.settings.tempDirs, Math.min(deps.settings.tempMaxAgeMs, LAMBDA_SCRATCH_MAX_AGE_MS)).catch(() => []);
+  if (swept.length > 0) deps.log.warn({ removed: swept }, "swept scratch files an earlier invocation left");
   for (const record of event.Records) {
     const log = deps.log.child({ messageId: record.messageId, requestId: context?.awsRequestId });
     if (context && context.getRemainingTimeInMillis() < MIN_REMAINING_MS) {

@@ -16,6 +16,9 @@ export interface ExportSettings {
   zipConcurrency: number;
   /** Folder for compressed parts waiting their turn in the zip. */
   spoolDir: string;
+  /** Scratch folders the worker sweeps of entries untouched for `tempMaxAgeMs` (spool, the disk stores' temp files). */
+  tempDirs: string[];
+  tempMaxAgeMs: number;
   /** How long one delivery waits for a statement before handing over to a delayed poll message. */
   inlineWaitMs: number;
   /** Delay of the first poll message; later polls wait longer, up to `maxPollDelaySeconds`. */
