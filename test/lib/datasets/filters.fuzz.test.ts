@@ -157,7 +157,7 @@ describe("every dataset's filters, fuzzed from its schema", () => {
             expect(err).toBeInstanceOf(ApiError);
             expect((err as ApiError).status).toBe(400);
             refused++;
-            const why = (err as ApiError).details?.[0]?.message ?? (err as ApiError).message;
+            const why = (err as ApiError & { details?: { message: string }[] }).details?.[0]?.message ?? (err as ApiError).message;
             refusals.set(why, (refusals.get(why) ?? 0) + 1);
             return;
           }
