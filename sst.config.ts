@@ -24,6 +24,7 @@ export default $config({
   },
   async run() {
     const schema = await import("./lib/adapters/aws/dynamo-schema");
+    const bundle = await import("./workers/lambda-bundle");
 
     const env = (name: string): string => process.env[name]?.trim() ?? "";
     const retentionDays = Number(env("RETENTION_DAYS") || "7");
@@ -131,7 +132,6 @@ export default $config({
     const environment = {
       EXPORT_BACKEND: "aws",
       NODE_ENV: "production",
-      AUTH_SECRET: authSecret.value,
       PUBLIC_URL: publicUrl,
       MAIL_FROM: mailFrom,
       RETENTION_DAYS: String(retentionDays),
@@ -142,9 +142,9 @@ export default $config({
     const lambda = {
       link,
       environment,
-      runtime: "nodejs22.x" as const,
-      // lib/config.ts imports the local adapters too; their native modules must be in the package.
-      nodejs: { install: ["@duckdb/node-api", "better-sqlite3"] },
+      runtime: bundle.LAMBDA_RUNTIME,
+      // The SDK from the runtime; the local backend's native modules neither bundled nor installed (see workers/lambda-bundle.ts).
+      nodejs: bundle.LAMBDA_NODEJS,
     };
 
     queue.subscribe(

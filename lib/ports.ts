@@ -329,6 +329,28 @@ export interface RequestClaimStore {
   release(key: string, exportId: string): Promise<void>;
 }
 
+/* ---------------------------------------------------------------- RateLimiter */
+
+export interface RateLimitVerdict {
+  allowed: boolean;
+  /** Whole seconds until the key's window ends and one more request would be allowed (0 when allowed). */
+  retryAfterSeconds: number;
+  /** Requests the key has left in this window. */
+  remaining: number;
+}
+
+/**
+ * The API's request rate limit, counted in a store every web process and
+ * Lambda instance shares (so N instances still allow the limit once, not N
+ * times): a fixed window of `windowSeconds` per key, at most `limit` requests
+ * in it. Taking is one atomic conditional write: of concurrent requests over
+ * the limit, none is allowed.
+ */
+export interface RateLimiter {
+  /** Counts one request for `key` (a token id, or a supplier for session callers) at `now`, if the key has one left. */
+  take(key: string, now?: Date): Promise<RateLimitVerdict>;
+}
+
 /* --------------------------------------------------------------- WebhookStore */
 
 export const WEBHOOK_EVENTS = ["export.ready", "export.failed"] as const;

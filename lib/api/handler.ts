@@ -62,7 +62,7 @@ function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
   return async (req, ctx) => {
     let deps: AppDeps | undefined;
     try {
-      deps = getDeps();
+      deps = await getDeps();
       const caller = await resolveCaller(req, { allowTokens: access.tokens }, deps);
       if (!caller) {
         throw new ApiError("unauthorized", "Sign in to continue, or send an API token as \"Authorization: Bearer <token>\".", undefined, {
@@ -71,7 +71,7 @@ function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
       }
       const { actor } = caller;
       if (!access.roles.includes(actor.role)) throw new ApiError("forbidden", "Only admins can do this.");
-      limitRate(deps, caller.rateKey);
+      await limitRate(deps, caller.rateKey);
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, actor, deps, params: await ctx.params });
     } catch (err) {
@@ -86,9 +86,9 @@ interface Caller {
   rateKey: string;
 }
 
-/** The API's request rate limit (lib/api/rate-limit.ts): 429 with Retry-After beyond it. */
-function limitRate(deps: AppDeps, key: string): void {
-  const verdict = deps.rateLimiter.take(key);
+/** The API's request rate limit (`RateLimiter` in lib/ports.ts, shared by every process): 429 with Retry-After beyond it. */
+async function limitRate(deps: AppDeps, key: string): Promise<void> {
+  const verdict = await deps.rateLimiter.take(key);
   if (!verdict.allowed) {
     throw new ApiError(
       "rate_limited",
@@ -105,8 +105,8 @@ function limitRate(deps: AppDeps, key: string): void {
  * are not ours and are ignored. A token that does not verify is a 401, never
  * a fallback to the session.
  */
-export async function resolveActor(req: Request, opts: { allowTokens: boolean }, deps: AppDeps = getDeps()): Promise<Actor | null> {
-  return (await resolveCaller(req, opts, deps))?.actor ?? null;
+export async function resolveActor(req: Request, opts: { allowTokens: boolean }, deps?: AppDeps): Promise<Actor | null> {
+  return (await resolveCaller(req, opts, deps ?? (await getDeps())))?.actor ?? null;
 }
 
 async function resolveCaller(req: Request, opts: { allowTokens: boolean }, deps: AppDeps): Promise<Caller | null> {

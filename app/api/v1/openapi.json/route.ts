@@ -6,5 +6,5 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export async function GET(): Promise<Response> {
-  return Response.json(buildOpenApiDocument(`${getDeps().config.settings.publicUrl}`), { headers: { "Cache-Control": "public, max-age=300" } });
+  return Response.json(buildOpenApiDocument(`${(await getDeps()).config.settings.publicUrl}`), { headers: { "Cache-Control": "public, max-age=300" } });
 }
