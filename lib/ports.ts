@@ -61,8 +61,11 @@ export interface Warehouse {
   /**
    * Reports the statement's state. A statement the warehouse no longer knows
    * (e.g. the local process that ran it died) is reported as a retryable failure.
+   * `keyPrefix` is the one the statement was submitted with (`UnloadRequest.keyPrefix`):
+   * the caller chose it, so a warehouse that finds the manifest by prefix (Redshift)
+   * never has to read it back from the warehouse's record of the statement.
    */
-  describe(statementId: string): Promise<StatementState>;
+  describe(statementId: string, keyPrefix: string): Promise<StatementState>;
   /** Asks the warehouse to stop the statement. Idempotent; a finished statement is left alone. */
   cancel(statementId: string): Promise<void>;
   /** Releases connections and files. */
