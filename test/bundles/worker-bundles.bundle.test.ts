@@ -25,7 +25,7 @@ import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
 import { requestExport } from "@/lib/exports/service";
 import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
-import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../aws/aws-backend";
+import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../support/aws-backend";
 import { bundleLikeSst, folderBytes, runtimeSdkFolder, writeSstResourceFile, type BuiltBundle } from "./lambda-bundle";
 import { lambdaNode } from "./node-binary";
 

@@ -8,7 +8,7 @@
  * prove the same on the Lambda runtime's Node, with the modules absent.)
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { sstResourceEnv } from "../aws/sst-resources";
+import { sstResourceEnv } from "../support/sst-resources";
 
 const { loaded } = vi.hoisted(() => ({ loaded: [] as string[] }));
 vi.mock("better-sqlite3", () => {

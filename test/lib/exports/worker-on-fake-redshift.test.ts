@@ -17,7 +17,7 @@ import { getDataset } from "@/lib/datasets/catalog";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
 import { requestExport } from "@/lib/exports/service";
 import { processExportBatch } from "@/workers/sqs";
-import { deliverBatch, startAwsBackend, type AwsBackend } from "../../aws/aws-backend";
+import { deliverBatch, startAwsBackend, type AwsBackend } from "../../support/aws-backend";
 
 const rose: Actor = { userId: "usr_rose", email: "rose@suppliers.test", role: "supplier", supplierId: "sup_rose" };
 let backend: AwsBackend;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { DynamoJobStore } from "@/lib/adapters/aws/dynamo-job-store";
 import { TTL_ATTRIBUTE } from "@/lib/adapters/aws/dynamo-schema";
 import { testRecordRetention } from "../../../contracts/record-retention.contract";
-import { createJobsTable, startDynamo } from "../../../aws/emulators";
+import { createJobsTable, startDynamo } from "../../../support/emulators";
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 

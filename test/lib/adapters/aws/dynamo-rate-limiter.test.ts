@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoRateLimiter } from "@/lib/adapters/aws/dynamo-rate-limiter";
 import { rateWindowKey, TTL_ATTRIBUTE } from "@/lib/adapters/aws/dynamo-schema";
 import { testRateLimiter } from "../../../contracts/rate-limiter.contract";
-import { createJobsTable, FAKE_CREDENTIALS, REGION, startDynamo } from "../../../aws/emulators";
+import { createJobsTable, FAKE_CREDENTIALS, REGION, startDynamo } from "../../../support/emulators";
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 const clients: DynamoDBClient[] = [];
