@@ -11,7 +11,7 @@ import { parseBody, type LambdaContext, type SqsBatchResponse, type SqsEvent } f
  * fault) get their delay as visibility and are reported failed; after the
  * queue's maximum receives they land in the delivery dead-letter queue.
  */
-export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> => processDeliveryBatch(getDeps(), event, context);
+export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> => processDeliveryBatch(await getDeps(), event, context);
 
 export async function processDeliveryBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const results = await Promise.all(
@@ -32,7 +32,7 @@ export async function processDeliveryBatch(deps: ExportDeps, event: SqsEvent, co
 
 /** The delivery dead-letter queue's handler: logs each message (attempts are recorded per attempt, so there is nothing to mark). */
 export const deadLetterHandler = async (event: SqsEvent): Promise<SqsBatchResponse> => {
-  const deps = getDeps();
+  const deps = await getDeps();
   for (const record of event.Records) await handleDeliveryDeadLetter(deps, parseBody(record.body));
   return { batchItemFailures: [] };
 };

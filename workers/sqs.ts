@@ -47,7 +47,7 @@ const MIN_REMAINING_MS = 120_000;
  * Deps are built once per container by `getDeps()`, on the first invocation.
  */
 export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> =>
-  processExportBatch(getDeps(), event, context);
+  processExportBatch(await getDeps(), event, context);
 
 /**
  * Nothing in a Lambda container's /tmp can belong to a live archive once it is
@@ -94,7 +94,7 @@ export async function processExportBatch(deps: ExportDeps, event: SqsEvent, cont
  * left (the archive bucket's lifecycle rule is the backstop).
  */
 export const sweepHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ expired: number }> =>
-  sweepAllExpired(getDeps(), context);
+  sweepAllExpired(await getDeps(), context);
 
 /** `sweepHandler` with its dependencies passed in. */
 export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext, batch = 100): Promise<{ expired: number }> {
@@ -113,7 +113,7 @@ export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext,
  * again for exports queued and untouched for REQUEUE_AFTER_SECONDS (a crash
  * between the DynamoDB write and the SQS send lost it; see lib/exports/requeue.ts).
  */
-export const requeueHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ requeued: number }> => requeueAll(getDeps(), context);
+export const requeueHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ requeued: number }> => requeueAll(await getDeps(), context);
 
 /** `requeueHandler` with its dependencies passed in. */
 export async function requeueAll(deps: ExportDeps, context?: LambdaContext, batch = 100): Promise<{ requeued: number }> {

@@ -8,7 +8,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
-import { makeLocalDeps, seededWarehouse } from "@/test/helpers/local-env";
+import { makeLocalDeps, seededWarehouse } from "@/test/support/local-env";
 import { runWorker } from "./runner";
 import { sweepTempDirs } from "./temp-sweep";
 

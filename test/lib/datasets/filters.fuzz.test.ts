@@ -19,7 +19,7 @@ import type { AppDeps } from "@/lib/config";
 import { ApiError } from "@/lib/core/errors";
 import { getDataset, listDatasets } from "@/lib/datasets/catalog";
 import { requestExport } from "@/lib/exports/service";
-import { makeLocalDeps, rose, seededWarehouse } from "@/test/helpers/local-env";
+import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 const SEED = 20261201;
 const RUNS_PER_DATASET = 150;

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { requestExport } from "@/lib/exports/service";
-import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/helpers/local-env";
+import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 const opened: (AppDeps & { dataDir: string })[] = [];

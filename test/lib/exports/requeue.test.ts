@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { requeueStaleExports } from "@/lib/exports/requeue";
 import { submitExport } from "@/lib/exports/service";
-import { requestAndDieBeforeSend } from "@/test/helpers/crash";
-import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/helpers/local-env";
+import { requestAndDieBeforeSend } from "@/test/support/crash";
+import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 let deps: AppDeps & { dataDir: string };

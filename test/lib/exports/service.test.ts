@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { ApiError } from "@/lib/core/errors";
 import { listExports, requestExport } from "@/lib/exports/service";
-import { makeLocalDeps, rose, seededWarehouse } from "@/test/helpers/local-env";
+import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 let deps: AppDeps & { dataDir: string };

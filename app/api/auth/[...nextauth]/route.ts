@@ -13,10 +13,10 @@ async function handler(req: NextRequest, ctx: { params: Promise<{ nextauth: stri
   // A successful credentials sign-in also marks this browser as known for that email (issue 12, finding 3).
   const signingIn = req.method === "POST" && req.nextUrl.pathname.endsWith("/callback/credentials");
   const email = signingIn ? await req.clone().formData().then((f) => f.get("email"), () => null) : null;
-  const res = (await NextAuth(req, ctx, getAuthOptions())) as Response;
+  const res = (await NextAuth(req, ctx, await getAuthOptions())) as Response;
   if (!signingIn) return res;
-  const secure = getDeps().config.settings.publicUrl.startsWith("https://");
-  return withKnownDeviceCookie(res, knownDeviceKey(), typeof email === "string" ? email : null, secure);
+  const { config } = await getDeps();
+  return withKnownDeviceCookie(res, knownDeviceKey(config.authSecret), typeof email === "string" ? email : null, config.settings.publicUrl.startsWith("https://"));
 }
 
 export { handler as GET, handler as POST };
