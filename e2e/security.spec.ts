@@ -54,4 +54,11 @@ test("the portal runs under the CSP with no violation, and a tab-smuggled callba
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "History" }).click();
   await expect(page).toHaveURL(/\/exports$/);
   expect(violations).toEqual([]);
+
+  // Signed in, the sign-in page redirects to the callbackUrl at once: a newline there was a 500.
+  for (const evil of ["%2F%0A%2Fevil.test", "%2F%0D%0ASet-Cookie%3A%20x%3D1", "%2F%5Cevil.test"]) {
+    const res = await page.request.get(`/signin?callbackUrl=${evil}`, { maxRedirects: 0 });
+    expect(res.status(), evil).toBe(307);
+    expect(res.headers()["location"], evil).toBe("/exports/new");
+  }
 });
