@@ -231,6 +231,10 @@ export default $config({
 
     /* ------------------------------------------------------------ portal */
 
+    // The Nextjs component's ISR revalidation queue keeps SQS's 30 s visibility for its 30 s subscriber; give it AWS's 6x too.
+    $transform(sst.aws.Queue, (args, _opts, name) => {
+      if (name === "PortalRevalidationEvents" && args) args.visibilityTimeout = visibilityFor(0.5);
+    });
     const site = new sst.aws.Nextjs("Portal", {
       link,
       environment,

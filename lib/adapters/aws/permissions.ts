@@ -2,7 +2,7 @@
  * Every AWS SDK command the AWS adapters send, the IAM actions AWS checks for
  * it, and the resources it is sent to. sst.config.ts grants exactly these to
  * the functions that run the portal's code, and two tests hold the three
- * together: `test/iac/adapter-commands.test.ts` fails when an adapter file
+ * together: `permissions.test.ts` (beside this file) fails when an adapter file
  * imports a command that is not listed here (or a listed one is no longer
  * imported), and `test/iac/sst-config.test.ts` evaluates sst.config.ts and
  * fails when a listed action is not allowed on its resources.
