@@ -18,7 +18,7 @@ import { createApiToken, verifyApiToken } from "@/lib/tokens/api-tokens";
 import { createUser } from "@/lib/users/users";
 import { handler as deadLetterHandler } from "@/workers/sqs-dlq";
 import { handler } from "@/workers/sqs";
-import { deliverBatch, startAwsBackend, type AwsBackend } from "./aws-backend";
+import { deliverBatch, startAwsBackend, type AwsBackend } from "@/test/support/aws-backend";
 
 let backend: AwsBackend;
 let deps: AppDeps;
