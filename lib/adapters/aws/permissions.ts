@@ -57,6 +57,7 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
   "dynamo-job-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
     { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
