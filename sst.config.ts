@@ -223,6 +223,9 @@ export default $config({
       { batch: { size: 10, partialResponses: true } },
     );
 
+    // Hard bounces and complaints become suppressions the mailer checks (workers/ses-events.ts).
+    const mailEventsRecorder = mailEvents.subscribe("MailEventsRecorder", { ...lambda, handler: "workers/ses-events.handler", timeout: "30 seconds", memory: "256 MB" });
+
     const sweep = new sst.aws.CronV2("ExpirySweep", {
       schedule: "cron(15 3 * * ? *)",
       timezone: "UTC",
@@ -280,6 +283,7 @@ export default $config({
       ["ExportWorker", worker.nodes.function.name, WORKER_TIMEOUT_MINUTES * 60],
       ["ExportDeadLetterWorker", deadLetterWorker.nodes.function.name, DLQ_WORKER_TIMEOUT_MINUTES * 60],
       ["ExpirySweep", sweep.nodes.function.name, 15 * 60],
+      ["MailEventsRecorder", mailEventsRecorder.nodes.function.name, 30],
       ["PortalServer", $output(site.nodes.server).apply((server) => server!.nodes.function.name), PORTAL_TIMEOUT_SECONDS],
     ];
     for (const [name, functionName, timeoutSeconds] of monitored) {

@@ -29,6 +29,7 @@ import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
 import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
+import { DynamoMailSuppressions, type MailSuppression } from "./adapters/aws/dynamo-mail-suppressions";
 import { resolveAwsSettings } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
@@ -213,6 +214,8 @@ export interface AppDeps extends ExportDeps {
   webhooks: { store: WebhookStore; settings: WebhookSettings };
   /** Per-process request rate limiter of the API (see lib/api/rate-limit.ts). */
   rateLimiter: RateLimiter;
+  /** Addresses SES reported as bounced or complaining (AWS only: the local outbox has no bounces). */
+  mailSuppressions?: { record(s: MailSuppression): Promise<void>; get(email: string): Promise<MailSuppression | null> };
   close(): Promise<void>;
 }
 
@@ -267,6 +270,7 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
       const aws = resolveAwsSettings(env);
       const clients = createAwsClients(aws.clients);
       const unloadStore = new S3ObjectStore({ client: clients.s3, bucket: aws.unloadBucket, partSize: aws.s3PartSizeBytes });
+      const mailSuppressions = new DynamoMailSuppressions({ client: clients.dynamo, tableName: aws.jobsTable });
       return {
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
@@ -290,7 +294,8 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         }),
         unloadStore,
         archiveStore: new S3ObjectStore({ client: clients.s3, bucket: aws.archiveBucket, partSize: aws.s3PartSizeBytes }),
-        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet }),
+        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet, suppressions: mailSuppressions }),
+        mailSuppressions,
         settings,
         log,
         now: () => new Date(),

@@ -216,6 +216,7 @@ export const RULES: Record<string, Rule> = {
       [/^ExportDeadLetterQueueSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 120, memorySize: 512, storage: 512 }],
       [/^ExpirySweepHandlerFunction$/, { runtime: "nodejs22.x", timeout: 900, memorySize: 512, storage: 512 }],
       [/^PortalServer.*Function$/, { runtime: "nodejs24.x", timeout: 20, memorySize: 1024, storage: 512 }],
+      [/^MailEventsSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 30, memorySize: 256, storage: 512 }],
     ];
     const out: string[] = [];
     for (const [pattern, want] of expected) {

@@ -23,10 +23,11 @@ describe.each(["cluster", "serverless"])("sst.config.ts (%s)", (scenario) => {
       expect.stringMatching(/^ExpirySweepHandlerFunction$/),
       expect.stringMatching(/^ExportDeadLetterQueueSubscriber\w+Function$/),
       expect.stringMatching(/^ExportQueueSubscriber\w+Function$/),
+      expect.stringMatching(/^MailEventsSubscriber\w+Function$/),
       expect.stringMatching(/^PortalServer\w+Function$/),
     ]);
     expect(d.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").length).toBeGreaterThanOrEqual(2);
-    expect(d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").length).toBeGreaterThanOrEqual(4 * 3 + 2);
+    expect(d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").length).toBeGreaterThanOrEqual(5 * 3 + 2);
     expect(d.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).toHaveLength(2);
   });
 

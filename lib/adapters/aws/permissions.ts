@@ -86,6 +86,10 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
     { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
+  "dynamo-mail-suppressions.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+  ],
   "redshift-warehouse.ts": [
     { command: "ExecuteStatementCommand", actions: ["redshift-data:ExecuteStatement"], on: ["redshift"] },
     {
