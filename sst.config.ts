@@ -29,6 +29,7 @@ export default $config({
   },
   async run() {
     const schema = await import("./lib/adapters/aws/dynamo-schema");
+    const sdk = await import("./lib/adapters/aws/permissions");
 
     const env = (name: string): string => process.env[name]?.trim() ?? "";
     const retentionDays = Number(env("RETENTION_DAYS") || "7");
@@ -61,6 +62,30 @@ export default $config({
     const PORTAL_TIMEOUT_SECONDS = 20;
     /** AWS's rule for a queue feeding a Lambda function: visibility at least 6x the function's timeout (Lambda retries throttled batches within it). */
     const visibilityFor = (timeoutMinutes: number) => `${timeoutMinutes * 6} minutes` as const;
+
+    /* ------------------------------------------------------------ links */
+
+    // A linked queue, bucket or table grants the actions the adapters send (lib/adapters/aws/permissions.ts),
+    // not SST's default `sqs:*` / `s3:*` / `dynamodb:*`.
+    const adapterActions = (service: string, target: (t: string) => boolean) => [
+      ...new Set(
+        Object.values(sdk.AWS_SDK_PERMISSIONS)
+          .flat()
+          .filter((p) => p.on.some(target))
+          .flatMap((p) => p.actions)
+          .filter((a) => a.startsWith(`${service}:`)),
+      ),
+    ];
+    const grant = (actions: string[], resources: $util.Input<string>[]) => (actions.length ? [sst.aws.permission({ actions, resources })] : []);
+    sst.Linkable.wrap(sst.aws.Queue, (q) => ({ properties: { url: q.url }, include: grant(adapterActions("sqs", () => true), [q.arn]) }));
+    sst.Linkable.wrap(sst.aws.Bucket, (b) => ({
+      properties: { name: b.name },
+      include: [...grant(adapterActions("s3", (t) => !t.includes("/")), [b.arn]), ...grant(adapterActions("s3", (t) => t.endsWith("/*") && !t.includes("/index/")), [$interpolate`${b.arn}/*`])],
+    }));
+    sst.Linkable.wrap(sst.aws.Dynamo, (t) => ({
+      properties: { name: t.name },
+      include: [...grant(adapterActions("dynamodb", (x) => !x.includes("/")), [t.arn]), ...grant(adapterActions("dynamodb", (x) => x.endsWith("/index/*")), [$interpolate`${t.arn}/index/*`])],
+    }));
 
     /* ------------------------------------------------------------ secrets */
 

@@ -293,6 +293,17 @@ export const RULES: Record<string, Rule> = {
     return out;
   },
 
+  /** Least privilege on the portal's own resources: named actions only, no `service:*` (SST's default link grants). */
+  "iam-named-actions": (d) => {
+    const out: string[] = [];
+    for (const fn of d.functions) {
+      for (const s of fn.statements.filter((st) => st.Effect === "Allow")) {
+        for (const a of s.Action.filter((x) => x.includes("*"))) out.push(`${fn.resource.name}: ${a} on ${s.Resource.join(", ")}`);
+      }
+    }
+    return out;
+  },
+
   /** No secret reaches AWS in plain text: not in any function's environment, nor in any other resource's inputs. */
   "no-secret-in-env": (d) => {
     const out: string[] = [];

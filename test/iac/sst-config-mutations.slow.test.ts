@@ -36,6 +36,7 @@ const MUTATIONS: Mutation[] = [
   { what: "AUTH_SECRET back in the environment", from: '      LOG_LEVEL: "info",\n', to: '      LOG_LEVEL: "info",\n      AUTH_SECRET: authSecret.value,\n', rule: "no-secret-in-env" },
   { what: "table not linked", from: "unloadBucket, archiveBucket, jobs, mail,", to: "unloadBucket, archiveBucket, mail,", rule: "iam-commands" },
   { what: "SST's Email link (ses:Send* on *) instead of Mail", from: "unloadBucket, archiveBucket, jobs, mail,", to: "unloadBucket, archiveBucket, jobs, email,", rule: "iam-no-star" },
+  { what: "SST's default sqs:* link grant", from: "sst.Linkable.wrap(sst.aws.Queue, (q) => ({ properties: { url: q.url }, include: grant(adapterActions(\"sqs\", () => true), [q.arn]) }));", to: "", rule: "iam-named-actions" },
   { what: "ExecuteStatement on *", from: 'actions: ["redshift-data:ExecuteStatement"], resources: [redshiftArn]', to: 'actions: ["redshift-data:ExecuteStatement"], resources: ["*"]', rule: "iam-no-star" },
   { what: "kms:Decrypt without kms:ViaService", from: "                conditions: [{ test: \"StringEquals\", variable: \"kms:ViaService\", values: [$interpolate`secretsmanager.${region.name}.amazonaws.com`] }],\n", to: "", rule: "redshift-auth", env: SERVERLESS_ENV },
   { what: "unload parts kept 3 days", from: 'expiresIn: "1 day"', to: 'expiresIn: "3 days"', rule: "bucket-lifecycle" },

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AWS_SDK_PERMISSIONS } from "@/lib/adapters/aws/permissions";
+import { SST_LINKS } from "@/lib/adapters/aws/settings";
 
 const DIR = import.meta.dirname;
 
@@ -37,6 +38,12 @@ describe("AWS SDK commands and their permissions", () => {
 
   it("lists no file that is not an adapter", () => {
     expect(Object.keys(AWS_SDK_PERMISSIONS).filter((f) => !files.includes(f))).toEqual([]);
+  });
+
+  it("names only linked resources of settings.ts (SST_LINKS) as targets", () => {
+    const targets = Object.values(AWS_SDK_PERMISSIONS).flat().flatMap((p) => p.on);
+    const links = targets.filter((t) => t !== "*" && !t.startsWith("email:")).map((t) => t.split("/")[0]!);
+    expect(links.filter((l) => !(l in SST_LINKS))).toEqual([]);
   });
 
   it("gives every grant on '*' a reason", () => {

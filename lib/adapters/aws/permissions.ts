@@ -14,9 +14,8 @@
  * configuration set, `redshift` the cluster or workgroup. `*` is only for an
  * action AWS authorises on no resource at all; `why` says which.
  */
-import type { SST_LINKS } from "./settings";
-
-type Link = keyof typeof SST_LINKS;
+// No imports: sst.config.ts loads this file as is. The names are keys of `SST_LINKS` (permissions.test.ts checks).
+type Link = "queue" | "deadLetterQueue" | "unloadBucket" | "archiveBucket" | "table" | "redshift" | "redshiftSecretArn" | "email";
 export type PermissionTarget = Link | `${Link}/*` | `${Link}/index/*` | "email:identity" | "email:configurationSet" | "*";
 
 export interface CommandPermission {
