@@ -30,6 +30,7 @@ export default $config({
   async run() {
     const schema = await import("./lib/adapters/aws/dynamo-schema");
     const sdk = await import("./lib/adapters/aws/permissions");
+    const bundle = await import("./workers/lambda-bundle");
 
     const env = (name: string): string => process.env[name]?.trim() ?? "";
     const retentionDays = Number(env("RETENTION_DAYS") || "7");
@@ -222,7 +223,8 @@ export default $config({
       LOG_LEVEL: "info",
     };
     // AWS mode loads no native module (lib/config.ts imports the local adapters only in local mode): nothing to install.
-    const lambda = { link, environment, runtime: "nodejs22.x" as const, logging: { retention: LOG_RETENTION } };
+    // The SDK is left to the runtime and the local-only chunk is split off (see workers/lambda-bundle.ts).
+    const lambda = { link, environment, runtime: bundle.LAMBDA_RUNTIME, nodejs: bundle.LAMBDA_NODEJS, logging: { retention: LOG_RETENTION } };
 
     const worker = queue.subscribe(
       {

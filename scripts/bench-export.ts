@@ -163,7 +163,7 @@ async function runOurs(supplierId: string | null, zipConcurrency: number | null 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-"));
   const env = benchEnv(dataDir, zipConcurrency === null ? {} : { ZIP_CONCURRENCY: String(zipConcurrency) });
   const worker = await startWorker(env);
-  const deps = buildDeps(loadConfig(env), createLogger("warn", "bench"));
+  const deps = await buildDeps(loadConfig(env), createLogger("warn", "bench"));
   try {
     const t0 = performance.now();
     const rec = await requestInventory(deps, supplierId);
@@ -311,7 +311,7 @@ async function runApiLoad(): Promise<{ idle: LoadResult; busy: { niceness: numbe
   const port = await freePort();
   const env = benchEnv(dataDir);
   const config: AppConfig = loadConfig(env);
-  const deps = buildDeps(config, createLogger("warn", "bench"));
+  const deps = await buildDeps(config, createLogger("warn", "bench"));
   const web = await startWeb(env, port);
   try {
     const user = await createUser(deps.users, { email: "bench-admin@acmeflowers.test", password: "bench-password-123", role: "admin" });

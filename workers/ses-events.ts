@@ -26,7 +26,7 @@ interface SesMessage {
 type Suppressions = NonNullable<AppDeps["mailSuppressions"]>;
 
 export const handler = async (event: SnsEvent): Promise<{ recorded: number }> => {
-  const deps = getDeps();
+  const deps = await getDeps();
   if (!deps.mailSuppressions) throw new Error("ses-events: no suppression store (EXPORT_BACKEND is not aws)");
   return recordMailEvents(deps.mailSuppressions, event, deps.log);
 };

@@ -32,7 +32,7 @@ const MUTATIONS: Mutation[] = [
   { what: "worker memory 1024 MB", from: 'memory: "3008 MB"', to: 'memory: "1024 MB"', rule: "function-sizing" },
   { what: "worker without the 10 GB spool", from: '        storage: "10 GB",\n', to: "", rule: "function-sizing" },
   { what: "logs kept forever", from: 'const LOG_RETENTION = "1 month" as const;', to: 'const LOG_RETENTION = "forever" as const;', rule: "function-settings" },
-  { what: "Node 20 runtime", from: 'runtime: "nodejs22.x" as const', to: 'runtime: "nodejs20.x" as const', rule: "function-settings" },
+  { what: "Node 20 runtime", from: "runtime: bundle.LAMBDA_RUNTIME,", to: 'runtime: "nodejs20.x" as const,', rule: "function-settings" },
   { what: "AUTH_SECRET back in the environment", from: '      LOG_LEVEL: "info",\n', to: '      LOG_LEVEL: "info",\n      AUTH_SECRET: authSecret.value,\n', rule: "no-secret-in-env" },
   { what: "table not linked", from: "unloadBucket, archiveBucket, jobs, mail,", to: "unloadBucket, archiveBucket, mail,", rule: "iam-commands" },
   { what: "SST's Email link (ses:Send* on *) instead of Mail", from: "unloadBucket, archiveBucket, jobs, mail,", to: "unloadBucket, archiveBucket, jobs, email,", rule: "iam-no-star" },
@@ -49,7 +49,7 @@ const MUTATIONS: Mutation[] = [
   { what: "no bounce/complaint event destination", from: '      events: [{ name: "bounces-and-complaints", types: ["bounce", "complaint"], topic: mailEvents.arn }],\n', to: "", rule: "mail" },
   { what: "duration alarm at 95% of the timeout", from: "threshold: timeoutSeconds * 1000 * 0.8", to: "threshold: timeoutSeconds * 1000 * 0.95", rule: "alarms" },
   { what: "DLQ alarm on messages sent instead of depth", from: 'metricName: "ApproximateNumberOfMessagesVisible"', to: 'metricName: "NumberOfMessagesSent"', rule: "alarms" },
-  { what: "native modules installed again", from: "const lambda = { link, environment,", to: 'const lambda = { nodejs: { install: ["better-sqlite3", "@duckdb/node-api"] }, link, environment,', rule: "no-native-install" },
+  { what: "native modules installed again", from: "nodejs: bundle.LAMBDA_NODEJS,", to: 'nodejs: { ...bundle.LAMBDA_NODEJS, install: ["better-sqlite3", "@duckdb/node-api"] },', rule: "no-native-install" },
   { what: "deprecated sst.aws.Cron", from: 'const sweep = new sst.aws.CronV2("ExpirySweep", {\n      schedule: "cron(15 3 * * ? *)",\n      timezone: "UTC",\n      function:', to: 'const sweep = new sst.aws.Cron("ExpirySweep", {\n      schedule: "cron(15 3 * * ? *)",\n      function:', rule: "cron" },
 ];
 

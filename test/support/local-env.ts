@@ -37,7 +37,7 @@ export async function makeLocalDeps(dbPath: string, env: Record<string, string> 
     API_RATE_LIMIT_PER_MINUTE: "100000",
     ...env,
   });
-  const deps = buildDeps(config, createLogger(config.env.LOG_LEVEL, "test"));
+  const deps = await buildDeps(config, createLogger(config.env.LOG_LEVEL, "test"));
   return Object.assign(deps, { dataDir });
 }
 

@@ -89,6 +89,9 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
   ],
+  "dynamo-rate-limiter.ts": [
+    { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
+  ],
   "redshift-warehouse.ts": [
     { command: "ExecuteStatementCommand", actions: ["redshift-data:ExecuteStatement"], on: ["redshift"] },
     {
