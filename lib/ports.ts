@@ -4,7 +4,7 @@
  * Every adapter must pass the contract suite in `test/contracts/` for its port.
  */
 import type { Readable } from "node:stream";
-import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, Page } from "./exports/model";
+import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, ImmutableExportField, Page } from "./exports/model";
 
 /* ------------------------------------------------------------------ Warehouse */
 
@@ -164,7 +164,7 @@ export interface TransitionCondition {
   unset?: readonly ("notifiedAt" | "statementId")[];
 }
 
-export type ExportPatch = Partial<Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "createdAt">>;
+export type ExportPatch = Partial<Omit<ExportRecord, ImmutableExportField>>;
 
 export interface JobStore {
   /** Stores a new export with its first steps. Throws if the id exists. */

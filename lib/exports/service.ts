@@ -11,15 +11,10 @@ import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { newId, ZExportIdPattern } from "../core/ids";
 import { exportMessage } from "./messages";
-import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type Page } from "./model";
+import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type ExportView, type Page } from "./model";
 import { createdAtRange, ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
 import { zodDetails } from "../core/validation";
-
-export interface ExportView {
-  export: ExportRecord;
-  steps: ExportStep[];
-}
 
 function step(now: Date, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
   return { at: now.toISOString(), step: name, detail };

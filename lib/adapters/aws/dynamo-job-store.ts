@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
 import { ApiError } from "@/lib/core/errors";
 import { ZExportIdPattern } from "@/lib/core/ids";
-import { decodeCursor, encodeCursor, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
+import { decodeCursor, encodeCursor, IMMUTABLE_EXPORT_FIELDS, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
 import { BY_ENTITY, BY_STATUS_EXPIRY, BY_SUPPLIER, EXPORT_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamo-schema";
@@ -19,8 +19,7 @@ export interface DynamoJobStoreOptions {
 
 type Item = Record<string, unknown>;
 
-/** Fields fixed at creation: a patch naming one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+const IMMUTABLE = new Set<string>(IMMUTABLE_EXPORT_FIELDS);
 const FIELDS = new Set<string>(EXPORT_ATTRIBUTES);
 const ENTITY_EXPORT = "EXPORT";
 /** ISO-8601 as `Date.toISOString()` writes it: the only createdAt a cursor may carry. */
