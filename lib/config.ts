@@ -22,6 +22,7 @@ import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
 import { RateLimiter } from "./api/rate-limit";
+import { webhookOutcomeHook } from "./webhooks/deliveries";
 import type { WebhookSettings } from "./webhooks/settings";
 import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
@@ -216,8 +217,18 @@ export interface AppDeps extends ExportDeps {
   close(): Promise<void>;
 }
 
-/** Builds every adapter for the configured backend. Call once per process (see `getDeps`). */
+/**
+ * Builds every adapter for the configured backend and composes the export
+ * outcome hooks. Call once per process (see `getDeps`).
+ */
 export function buildDeps(config: AppConfig, log: Logger): AppDeps {
+  const deps: AppDeps = { ...buildBackend(config, log), outcomeHooks: [] };
+  // Subscribers to ready/failed exports, awaited in this order after the email.
+  deps.outcomeHooks = [webhookOutcomeHook(deps)];
+  return deps;
+}
+
+function buildBackend(config: AppConfig, log: Logger): Omit<AppDeps, "outcomeHooks"> {
   const { env, dataDir, settings } = config;
   switch (env.EXPORT_BACKEND) {
     case "local": {

@@ -7,15 +7,14 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { ZExport } from "../api/schemas";
-import type { ExportRecord } from "../exports/model";
+import { ZExportRecord, type ExportRecord } from "../exports/model";
 import { ZWebhookEvent } from "./schemas";
 
 export const ZWebhookPayload = z.object({
   id: z.string().describe("The delivery id (same as the Webhook-Id header)."),
   type: ZWebhookEvent,
   createdAt: z.string(),
-  data: z.object({ export: ZExport }),
+  data: z.object({ export: ZExportRecord }),
 });
 export type TWebhookPayload = z.infer<typeof ZWebhookPayload>;
 

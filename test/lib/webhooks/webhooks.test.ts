@@ -15,7 +15,7 @@ import { ApiError } from "@/lib/core/errors";
 import { requestExport } from "@/lib/exports/service";
 import { checkEndpointUrl, createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";
 import { handleWebhookMessage, postWebhook } from "@/lib/webhooks/deliveries";
-import { webhookDeliverMessage } from "@/lib/exports/messages";
+import { webhookDeliverMessage } from "@/lib/webhooks/messages";
 import { openSecret } from "@/lib/webhooks/secrets";
 import { drain, makeLocalDeps, rose, seededWarehouse, tulip } from "@/test/support/local-env";
 
