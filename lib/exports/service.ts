@@ -74,12 +74,6 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): Prepare
   return { record, requestHash: sha256(canonicalJson({ ...same, notify: record.notify })), fingerprint: sha256(canonicalJson(same)) };
 }
 
-/** Validates and records an export request, then enqueues it. Returns the queued export. No deduplication or limits: see `submitExport`. */
-export async function requestExport(deps: ExportDeps, actor: Actor, input: unknown): Promise<ExportRecord> {
-  const { record } = prepareRequest(deps, actor, input);
-  return createAndEnqueue(deps, actor, record);
-}
-
 async function createAndEnqueue(deps: ExportDeps, actor: Actor, record: ExportRecord): Promise<ExportRecord> {
   const now = new Date(record.createdAt);
   await deps.jobs.createExport(record, [step(now, "requested", { by: actor.email }), step(now, "queued")]);
@@ -127,8 +121,10 @@ const ORPHAN_CLAIM_MS = 30_000;
 const ACTIVE_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 /**
- * The API's request path: `requestExport` plus idempotency, deduplication and
- * the per-supplier concurrency limit.
+ * The one way to request an export (the API's path, used by the portal's
+ * pages and the tests alike): validates the request, applies idempotency,
+ * deduplication and the per-supplier concurrency limit, then records the
+ * export and enqueues it.
  *
  * - With an `Idempotency-Key`: the key is claimed (per supplier, for
  *   `idempotencyTtlSeconds`) with the request's hash. The same key and body
