@@ -8,4 +8,3 @@ import { ZExportMessage } from "@/lib/exports/messages";
 import { ZWebhookDeliverMessage } from "@/lib/webhooks/messages";
 
 export const ZQueueMessage = z.discriminatedUnion("type", [ZExportMessage, ZWebhookDeliverMessage]);
-export type TQueueMessage = z.infer<typeof ZQueueMessage>;

@@ -80,7 +80,6 @@ export const STEP_NAMES = [
   "retried",
   "expired",
 ] as const;
-export type StepName = (typeof STEP_NAMES)[number];
 
 /** One line of an export's append-only history. */
 export const ZExportStep = z.object({
