@@ -31,12 +31,18 @@ export interface UnloadRequest {
 export interface ManifestEntry {
   /** Key in the unload object store. */
   key: string;
-  rows: number;
+  /**
+   * Records in this part, where the warehouse's manifest gives them
+   * (Redshift's `record_count`, DuckDB's Parquet stats); absent otherwise
+   * (DuckDB CSV). Checks of a part may use it where present.
+   */
+  rows?: number;
   bytes: number;
 }
 
 export interface UnloadManifest {
   entries: ManifestEntry[];
+  /** Records in all parts: what the export reports as its row count. */
   rows: number;
   bytes: number;
 }
