@@ -67,8 +67,11 @@ export interface Warehouse {
   /**
    * Reports the statement's state. A statement the warehouse no longer knows
    * (e.g. the local process that ran it died) is reported as a retryable failure.
+   * `keyPrefix` is the one the statement was submitted with (`UnloadRequest.keyPrefix`):
+   * the caller chose it, so a warehouse that finds the manifest by prefix (Redshift)
+   * never has to read it back from the warehouse's record of the statement.
    */
-  describe(statementId: string): Promise<StatementState>;
+  describe(statementId: string, keyPrefix: string): Promise<StatementState>;
   /** Asks the warehouse to stop the statement. Idempotent; a finished statement is left alone. */
   cancel(statementId: string): Promise<void>;
   /** Releases connections and files. */
@@ -172,6 +175,23 @@ export interface TransitionCondition {
 
 export type ExportPatch = Partial<Omit<ExportRecord, ImmutableExportField>>;
 
+/**
+ * Who is archiving an export, until when, and how far it got. Kept beside the
+ * export (its own row or item, not a field of the record), written by the
+ * archive step only.
+ */
+export interface ArchiveLease {
+  exportId: string;
+  /** Random token of the delivery archiving now. */
+  owner: string;
+  /** ISO instant after which another delivery may take the lease over (its owner is presumed dead). */
+  expiresAt: string;
+  /** Bytes of the unloaded parts read into the archive so far, and in all. */
+  bytesDone: number;
+  bytesTotal: number;
+  updatedAt: string;
+}
+
 export interface JobStore {
   /** Stores a new export with its first steps. Throws if the id exists. */
   createExport(record: ExportRecord, steps: ExportStep[]): Promise<void>;
@@ -201,6 +221,18 @@ export interface JobStore {
    * per-supplier concurrency limit counts from here, so every web process agrees.
    */
   countActive(supplierId: string): Promise<number>;
+  /**
+   * Takes, renews or updates the export's archive lease as one conditional
+   * write: it applies when there is no lease, when the stored lease is
+   * `lease.owner`'s, or when the stored lease expired at or before `now`.
+   * Returns false (and writes nothing) when another owner holds a live lease:
+   * that is what keeps a duplicate delivery from archiving an export twice at once.
+   */
+  putArchiveLease(lease: ArchiveLease, now: string): Promise<boolean>;
+  /** The export's archive lease (live or expired), or null. */
+  getArchiveLease(exportId: string): Promise<ArchiveLease | null>;
+  /** Forgets the export's archive lease; a no-op when there is none. */
+  deleteArchiveLease(exportId: string): Promise<void>;
 }
 
 /* --------------------------------------------------------------------- Mailer */
@@ -333,6 +365,28 @@ export interface RequestClaimStore {
   replace(claim: RequestClaim, expectedExportId: string): Promise<boolean>;
   /** Deletes the key's claim if it is held for `exportId`; otherwise a no-op. */
   release(key: string, exportId: string): Promise<void>;
+}
+
+/* ---------------------------------------------------------------- RateLimiter */
+
+export interface RateLimitVerdict {
+  allowed: boolean;
+  /** Whole seconds until the key's window ends and one more request would be allowed (0 when allowed). */
+  retryAfterSeconds: number;
+  /** Requests the key has left in this window. */
+  remaining: number;
+}
+
+/**
+ * The API's request rate limit, counted in a store every web process and
+ * Lambda instance shares (so N instances still allow the limit once, not N
+ * times): a fixed window of `windowSeconds` per key, at most `limit` requests
+ * in it. Taking is one atomic conditional write: of concurrent requests over
+ * the limit, none is allowed.
+ */
+export interface RateLimiter {
+  /** Counts one request for `key` (a token id, or a supplier for session callers) at `now`, if the key has one left. */
+  take(key: string, now?: Date): Promise<RateLimitVerdict>;
 }
 
 /* --------------------------------------------------------------- WebhookStore */

@@ -3,13 +3,11 @@
  * DuckDB warehouse (seeded once per file and shared read-only), SQLite job
  * store and queues, disk stores and an outbox.
  */
-import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
-import { submitExport } from "@/lib/exports/service";
 import { handleDeadLetter } from "@/lib/exports/worker";
 import { handleQueueMessage } from "@/workers/dispatch";
 import { SimulatedCrash } from "@/lib/exports/deps";
@@ -39,19 +37,11 @@ export async function makeLocalDeps(dbPath: string, env: Record<string, string> 
     API_RATE_LIMIT_PER_MINUTE: "100000",
     ...env,
   });
-  const deps = buildDeps(config, createLogger(config.env.LOG_LEVEL, "test"));
+  const deps = await buildDeps(config, createLogger(config.env.LOG_LEVEL, "test"));
   return Object.assign(deps, { dataDir });
 }
 
-/**
- * Requests an export through the API's own path (`submitExport`, with its
- * limits and a fresh Idempotency-Key, so each call is a new export rather
- * than a deduplicated repeat of one still active).
- */
-export async function requestExportAs(deps: AppDeps, actor: Actor, input: unknown): Promise<ExportRecord> {
-  const guards = { claims: deps.claims, limits: deps.config.api };
-  return (await submitExport(deps, guards, actor, input, { idempotencyKey: randomUUID() })).export;
-}
+export { requestExportAs } from "./request-export";
 
 export const rose: Actor = { userId: "usr_rose", email: "rose@suppliers.test", role: "supplier", supplierId: "sup_rose" };
 export const tulip: Actor = { userId: "usr_tulip", email: "tulip@suppliers.test", role: "supplier", supplierId: "sup_tulip" };

@@ -15,6 +15,7 @@
  * | request claim | `CLAIM#<key>`    | `CLAIM`  | none; TTL (`expiresAtEpoch`) removes it after it expires           |
  * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
  * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
+ * | rate window   | `RATE#<key>`     | `<window start, epoch s>` | none; a counter (`count`), TTL one window after it ends |
  *
  * The export's step history is a list attribute of the export item, appended
  * with `list_append` in the same conditional UpdateItem as the status change,
@@ -72,6 +73,7 @@ export const TTL_ATTRIBUTE = "expiresAtEpoch";
  */
 export const apiTokenKey = (prefix: string) => ({ pk: `APITOKEN#${prefix}`, sk: "APITOKEN" });
 export const apiTokensEntity = (supplierId: string) => `APITOKENS#${supplierId}`;
+export const rateWindowKey = (key: string, windowStart: number) => ({ pk: `RATE#${key}`, sk: String(windowStart) });
 export const requestClaimKey = (key: string) => ({ pk: `CLAIM#${key}`, sk: "CLAIM" });
 export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: "WEBHOOK" });
 export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;

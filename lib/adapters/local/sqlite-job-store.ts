@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import type { ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
+import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
 import {
   decodeCursor,
   encodeCursor,
@@ -10,6 +10,7 @@ import {
   type Page,
 } from "@/lib/exports/model";
 import { ApiError } from "@/lib/core/errors";
+import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } from "../record-retention";
 
 type FieldKind = "text" | "int" | "bool" | "json";
 
@@ -60,14 +61,36 @@ type Row = Record<string, SqlValue>;
 
 const EXPORTS = "pe_exports";
 const STEPS = "pe_export_steps";
+const LEASES = "pe_archive_leases";
+
+/** Finished records deleted per write, at most: forgetting is spread over writes instead of run by a sweeper. */
+const PURGE_BATCH = 20;
+
+export interface SqliteJobStoreOptions {
+  /** How long a finished record is kept (lib/adapters/record-retention.ts); default 90 days, as on DynamoDB. */
+  recordRetentionDays?: number;
+}
 
 /**
  * Job state for local mode, in the SQLite file the web process and the worker share.
  * Every read-then-write runs in a `BEGIN IMMEDIATE` transaction, so the write lock is
  * taken before the read and the compare-and-set cannot interleave with another process.
+ *
+ * Finished records of every status are forgotten after the record retention, as
+ * DynamoDB's TTL does in aws mode: `purge_after` (epoch seconds) holds the same
+ * instant as the TTL attribute there, and each new export deletes a few records
+ * that are due, with their steps.
  */
 export class SqliteJobStore implements JobStore {
-  constructor(private readonly db: Database) {
+  private readonly retentionSeconds: number;
+
+  constructor(
+    private readonly db: Database,
+    opts: SqliteJobStoreOptions = {},
+  ) {
+    const days = opts.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS;
+    if (!Number.isFinite(days) || days < 0) throw new RangeError("recordRetentionDays must be >= 0");
+    this.retentionSeconds = Math.round(days * 86_400);
     const cols = EXPORT_COLUMNS.map(([, column, kind]) => {
       if (column === "id") return "id TEXT PRIMARY KEY";
       return `${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`;
@@ -93,19 +116,42 @@ export class SqliteJobStore implements JobStore {
       -- The step history is an audit trail: refuse edits at the storage level too.
       CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_update BEFORE UPDATE ON ${STEPS}
         BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
-      CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_delete BEFORE DELETE ON ${STEPS}
+      -- ... except that the history goes with its record once the record is forgotten (purge).
+      DROP TRIGGER IF EXISTS ${STEPS}_no_delete;
+      CREATE TRIGGER ${STEPS}_no_delete BEFORE DELETE ON ${STEPS}
+        WHEN EXISTS (SELECT 1 FROM ${EXPORTS} WHERE id = OLD.export_id)
         BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
+      -- The archive step's lease and progress: its own table, written every few seconds while archiving.
+      CREATE TABLE IF NOT EXISTS ${LEASES} (
+        export_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        bytes_done INTEGER NOT NULL,
+        bytes_total INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
     `);
+    // Files made before records expired have no purge_after column yet.
+    const columns = db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "purge_after")) {
+      db.exec(`ALTER TABLE ${EXPORTS} ADD COLUMN purge_after INTEGER`);
+      // Records already finished get their instant now, so they expire like new ones.
+      const finished = db.prepare(`SELECT * FROM ${EXPORTS}`).all() as Row[];
+      const set = db.prepare(`UPDATE ${EXPORTS} SET purge_after = ? WHERE id = ?`);
+      for (const row of finished) set.run(retentionOfRecord(fromRow(row), this.retentionSeconds), row.id);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS ${EXPORTS}_purge_after ON ${EXPORTS} (purge_after) WHERE purge_after IS NOT NULL`);
   }
 
   async createExport(record: ExportRecord, steps: ExportStep[]): Promise<void> {
-    const names = EXPORT_COLUMNS.map(([, column]) => column);
+    const names = [...EXPORT_COLUMNS.map(([, column]) => column), "purge_after"];
     const insert = this.db.prepare(
       `INSERT INTO ${EXPORTS} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`,
     );
-    const values = EXPORT_COLUMNS.map(([field, , kind]) => toSql(kind, record[field]));
+    const values = [...EXPORT_COLUMNS.map(([field, , kind]) => toSql(kind, record[field])), retentionOfRecord(record, this.retentionSeconds)];
     this.db
       .transaction(() => {
+        this.purgeDue(Math.floor(Date.parse(record.createdAt) / 1000));
         try {
           insert.run(values);
         } catch (err) {
@@ -139,6 +185,12 @@ export class SqliteJobStore implements JobStore {
       if (!col || IMMUTABLE.has(field)) throw new Error(`transition: field ${field} cannot be patched`);
       sets.push(`${col.column} = ?`);
       values.push(toSql(col.kind, value));
+    }
+    const purge = retentionChange(patch, this.retentionSeconds);
+    if (purge.kind === "remove") sets.push("purge_after = NULL");
+    if (purge.kind === "set" || purge.kind === "set-if-absent") {
+      sets.push(purge.kind === "set" ? "purge_after = ?" : "purge_after = COALESCE(purge_after, ?)");
+      values.push(purge.at);
     }
     // An empty patch still has to test the condition (and may append steps).
     if (sets.length === 0) sets.push("status = status");
@@ -228,6 +280,31 @@ export class SqliteJobStore implements JobStore {
     return rows.map(fromRow);
   }
 
+  async putArchiveLease(lease: ArchiveLease, now: string): Promise<boolean> {
+    // One statement: the upsert's WHERE is the condition, so it cannot interleave with another process's.
+    const result = this.db
+      .prepare(
+        `INSERT INTO ${LEASES} (export_id, owner, expires_at, bytes_done, bytes_total, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (export_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+           bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total, updated_at = excluded.updated_at
+         WHERE ${LEASES}.owner = excluded.owner OR ${LEASES}.expires_at <= ?`,
+      )
+      .run(lease.exportId, lease.owner, lease.expiresAt, lease.bytesDone, lease.bytesTotal, lease.updatedAt, now);
+    return result.changes === 1;
+  }
+
+  async getArchiveLease(exportId: string): Promise<ArchiveLease | null> {
+    const row = this.db
+      .prepare(`SELECT export_id, owner, expires_at, bytes_done, bytes_total, updated_at FROM ${LEASES} WHERE export_id = ?`)
+      .get(exportId) as { export_id: string; owner: string; expires_at: string; bytes_done: number; bytes_total: number; updated_at: string } | undefined;
+    if (!row) return null;
+    return { exportId: row.export_id, owner: row.owner, expiresAt: row.expires_at, bytesDone: row.bytes_done, bytesTotal: row.bytes_total, updatedAt: row.updated_at };
+  }
+
+  async deleteArchiveLease(exportId: string): Promise<void> {
+    this.db.prepare(`DELETE FROM ${LEASES} WHERE export_id = ?`).run(exportId);
+  }
+
   async countActive(supplierId: string): Promise<number> {
     const { n } = this.db
       .prepare(`SELECT COUNT(*) AS n FROM ${EXPORTS} WHERE supplier_id = ? AND status IN ('queued', 'running', 'archiving')`)
@@ -236,6 +313,19 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** Appends after the export's last step; callers hold the write lock, so seq cannot collide. */
+  /** Deletes up to PURGE_BATCH records (and their steps) whose retention ended before `nowSeconds`. Call inside a write transaction. */
+  private purgeDue(nowSeconds: number): void {
+    const due = this.db
+      .prepare(`SELECT id FROM ${EXPORTS} WHERE purge_after IS NOT NULL AND purge_after < ? ORDER BY purge_after LIMIT ?`)
+      .all(nowSeconds, PURGE_BATCH) as Array<{ id: string }>;
+    const dropRecord = this.db.prepare(`DELETE FROM ${EXPORTS} WHERE id = ?`);
+    const dropSteps = this.db.prepare(`DELETE FROM ${STEPS} WHERE export_id = ?`);
+    for (const { id } of due) {
+      dropRecord.run(id);
+      dropSteps.run(id);
+    }
+  }
+
   private insertSteps(id: string, steps: readonly ExportStep[]): void {
     if (steps.length === 0) return;
     const { last } = this.db
