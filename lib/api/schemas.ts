@@ -1,7 +1,8 @@
 /**
- * Response schemas of the API, for the OpenAPI document. Each is tied to the
- * TypeScript type the handlers return (`satisfies z.ZodType<…>`), so the
- * document cannot drift from what the routes send.
+ * Response schemas of the API, for the OpenAPI document. The export record
+ * and its steps are the model's own schemas (the types are inferred from
+ * them); the others are tied to the TypeScript type the handlers return
+ * (`satisfies z.ZodType<…>`), so the document cannot drift from what the routes send.
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors";
