@@ -1,6 +1,6 @@
 // Lambda entry points of the delivery lane (issue 12, finding 2): the delivery queue's worker and its dead-letter handler (see sst.config.ts).
 import { getDeps } from "@/lib/config";
-import type { ExportDeps } from "@/lib/exports/deps";
+import type { WorkerDeps } from "./dispatch";
 import { handleDeliveryDeadLetter, handleDeliveryMessage } from "./delivery-dispatch";
 import { parseBody, type LambdaContext, type SqsBatchResponse, type SqsEvent } from "./sqs";
 
@@ -13,7 +13,7 @@ import { parseBody, type LambdaContext, type SqsBatchResponse, type SqsEvent } f
  */
 export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> => processDeliveryBatch(await getDeps(), event, context);
 
-export async function processDeliveryBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
+export async function processDeliveryBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const results = await Promise.all(
     event.Records.map(async (record) => {
       const log = deps.log.child({ messageId: record.messageId, requestId: context?.awsRequestId });

@@ -3,7 +3,7 @@ import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
 import { requeueStaleExports } from "@/lib/exports/requeue";
-import { handleQueueMessage } from "./dispatch";
+import { handleQueueMessage, type WorkerDeps } from "./dispatch";
 import { sweepTempDirs } from "./temp-sweep";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
@@ -57,7 +57,7 @@ export const handler = async (event: SqsEvent, context?: LambdaContext): Promise
 const LAMBDA_SCRATCH_MAX_AGE_MS = 16 * 60_000;
 
 /** `handler` with its dependencies passed in. */
-export async function processExportBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
+export async function processExportBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
   const swept = await sweepTempDirs(deps.settings.tempDirs, Math.min(deps.settings.tempMaxAgeMs, LAMBDA_SCRATCH_MAX_AGE_MS)).catch(() => []);
   if (swept.length > 0) deps.log.warn({ removed: swept }, "swept scratch files an earlier invocation left");

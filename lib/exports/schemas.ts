@@ -39,7 +39,6 @@ export const ZListExportsQuery = z
     supplierId: ZSupplierId.optional(),
   })
   .strict();
-export type TListExportsQuery = z.input<typeof ZListExportsQuery>;
 
 /** The last instant an ISO string with a four-digit year can name; job stores compare ISO strings. */
 const LAST_ISO_MS = Date.parse("9999-12-31T23:59:59.999Z");

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { ApiError } from "@/lib/core/errors";
 import { getDataset, listDatasets } from "@/lib/datasets/catalog";
-import { requestExport } from "@/lib/exports/service";
+import { requestExportAs as requestExport } from "@/test/support/request-export";
 import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 const SEED = 20261201;

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
-import { requestExport } from "@/lib/exports/service";
+import { requestExportAs as requestExport } from "@/test/support/request-export";
 import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };

@@ -6,7 +6,8 @@ import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { ApiError } from "@/lib/core/errors";
-import { listExports, requestExport } from "@/lib/exports/service";
+import { listExports } from "@/lib/exports/service";
+import { requestExportAs as requestExport } from "@/test/support/request-export";
 import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };

@@ -5,9 +5,6 @@ import { getAuthOptions, knownDeviceKey } from "@/lib/auth";
 import { getDeps } from "@/lib/config";
 import { withKnownDeviceCookie } from "@/lib/users/known-device";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
 // Options are built per request, not at import: `next build` imports this module and must not open the database.
 async function handler(req: NextRequest, ctx: { params: Promise<{ nextauth: string[] }> }): Promise<Response> {
   // A successful credentials sign-in also marks this browser as known for that email (issue 12, finding 3).
