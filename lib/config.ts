@@ -20,6 +20,7 @@ import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
 import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
+import { DynamoMailSuppressions, type MailSuppression } from "./adapters/aws/dynamo-mail-suppressions";
 import { linkedSecret, resolveAwsSettings, sstLinks, type LinkedLookup } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
@@ -216,6 +217,8 @@ export interface AppDeps extends ExportDeps {
   webhooks: { store: WebhookStore; settings: WebhookSettings };
   /** The API's request rate limit, shared by every process of the deployment (see `RateLimiter` in lib/ports.ts). */
   rateLimiter: RateLimiter;
+  /** Addresses SES reported as bounced or complaining (AWS only: the local outbox has no bounces). */
+  mailSuppressions?: { record(s: MailSuppression): Promise<void>; get(email: string): Promise<MailSuppression | null> };
   close(): Promise<void>;
 }
 
@@ -301,6 +304,7 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
       const aws = resolveAwsSettings(env);
       const clients = createAwsClients(aws.clients);
       const unloadStore = new S3ObjectStore({ client: clients.s3, bucket: aws.unloadBucket, partSize: aws.s3PartSizeBytes });
+      const mailSuppressions = new DynamoMailSuppressions({ client: clients.dynamo, tableName: aws.jobsTable });
       return {
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
@@ -328,7 +332,8 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         }),
         unloadStore,
         archiveStore: new S3ObjectStore({ client: clients.s3, bucket: aws.archiveBucket, partSize: aws.s3PartSizeBytes }),
-        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet }),
+        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet, suppressions: mailSuppressions }),
+        mailSuppressions,
         settings,
         log,
         now: () => new Date(),
