@@ -6,6 +6,9 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+// Loaded statically so Playwright's loader compiles it: lib/config.ts imports it with import(),
+// which under Playwright's test runner reaches Node's loader untransformed ("Unexpected token 'export'").
+import "@/lib/adapters/local";
 import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
