@@ -3,9 +3,10 @@
  * `{error: {code, message, details?}}` body into a typed error, and the calls
  * the pages make.
  */
-import type { CsvDelimiter, ExportFormat, ExportRecord, ExportStep } from "@/lib/exports/model";
+import type { CsvDelimiter, ExportFormat, ExportRecord, ExportStep, ExportView as StoredExportView } from "@/lib/exports/model";
 import type { ExportSummary } from "@/lib/exports/outcome";
 import type { ExportPreview } from "@/lib/exports/preview";
+import type { TCreateExportRequest } from "@/lib/exports/schemas";
 
 export interface FieldIssue {
   path: string;
@@ -65,28 +66,18 @@ export function redirectToSignIn(): void {
   window.location.assign(`/signin?callbackUrl=${encodeURIComponent(back)}`);
 }
 
-export interface ExportView {
-  export: ExportRecord;
-  steps: ExportStep[];
-  /** Where it stands, in words (absent in a record the form just got back: the page computes it then). */
+/**
+ * The export as the page holds it: the API's view, except that a record the
+ * form just got back has no summary yet (the page computes it then), and the
+ * archive step may report its progress.
+ */
+export type ExportView = Omit<StoredExportView, "summary"> & {
   summary?: ExportSummary;
-  /** While archiving, when the archive step reports it. */
   archiveProgress?: { bytesDone: number; bytesTotal: number } | null;
-}
+};
 
-export interface CreateExportInput {
-  dataset: string;
-  params: Record<string, unknown>;
-  format: ExportFormat;
-  /** Output columns in order; omitted: all. */
-  columns?: string[];
-  /** CSV only. */
-  delimiter?: CsvDelimiter;
-  bom: boolean;
-  notify: boolean;
-  /** Admins only: whose data. */
-  supplierId?: string;
-}
+/** The body of POST /api/v1/exports, as the service's schema takes it. */
+export type CreateExportInput = TCreateExportRequest;
 
 export function previewExport(input: CreateExportInput, signal?: AbortSignal): Promise<ExportPreview> {
   return apiFetch<ExportPreview>("/api/v1/exports/preview", { method: "POST", body: input, signal });

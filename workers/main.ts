@@ -3,7 +3,7 @@ import { getDeps } from "@/lib/config";
 import { runWorker } from "./runner";
 
 async function main(): Promise<void> {
-  const deps = getDeps();
+  const deps = await getDeps();
   const log = deps.log.child({ component: "worker" });
   const controller = new AbortController();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
       controller.abort();
     });
   }
-  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, signal: controller.signal });
+  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY, signal: controller.signal });
   await deps.close();
 }
 

@@ -7,7 +7,8 @@
  * record's `errorMessage` for the logs and the admin view; suppliers get
  * `supplierFailureMessage`, which says what happened and what to do.
  */
-import type { ExportRecord, ExportStep } from "./model";
+import type { z } from "zod";
+import type { ExportRecord, ExportStep, ZExportSummary } from "./model";
 
 export const NO_ROWS_MESSAGE = "No rows matched these filters.";
 
@@ -32,15 +33,12 @@ export type ExportPhase =
   | "cancelled"
   | "expired";
 
-export interface ExportSummary {
-  phase: ExportPhase;
-  /** One sentence for people (the page's live status line, the API's `summary.message`). */
-  message: string;
-  /** During a retry wait: when the next attempt starts, which one, of how many. */
-  retry?: { at: string; attempt: number; of: number };
-  /** While archiving, when the worker reports it. */
-  progress?: { bytesDone: number; bytesTotal: number };
-}
+/**
+ * `message`: one sentence for people (the page's live status line, the API's `summary.message`);
+ * `retry`: during a retry wait, when the next attempt starts, which one, of how many;
+ * `progress`: while archiving, when the archive step reports it. The schema is the model's (ZExportSummary).
+ */
+export type ExportSummary = z.infer<typeof ZExportSummary> & { phase: ExportPhase };
 
 /**
  * The export's phase and sentence at `now`. `maxAttempts` is the queue's

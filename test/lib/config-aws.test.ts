@@ -17,6 +17,8 @@ const complete: AwsEnv = {
   AWS_REGION: "eu-west-1",
   EXPORT_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/exports",
   EXPORT_DLQ_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/exports-dlq",
+  DELIVERY_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries",
+  DELIVERY_DLQ_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq",
   UNLOAD_BUCKET: "pep-unload",
   ARCHIVE_BUCKET: "pep-archive",
   JOBS_TABLE: "pep-jobs",
@@ -37,7 +39,7 @@ describe("resolveAwsSettings", () => {
       }
       throw new Error("expected a throw");
     })();
-    for (const v of ["EXPORT_QUEUE_URL", "EXPORT_DLQ_URL", "UNLOAD_BUCKET", "ARCHIVE_BUCKET", "JOBS_TABLE", "REDSHIFT_DATABASE", "REDSHIFT_IAM_ROLE_ARN", "REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP"]) {
+    for (const v of ["EXPORT_QUEUE_URL", "EXPORT_DLQ_URL", "DELIVERY_QUEUE_URL", "DELIVERY_DLQ_URL", "UNLOAD_BUCKET", "ARCHIVE_BUCKET", "JOBS_TABLE", "REDSHIFT_DATABASE", "REDSHIFT_IAM_ROLE_ARN", "REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP"]) {
       expect(err.message).toContain(v);
     }
   });
@@ -70,18 +72,22 @@ describe("resolveAwsSettings", () => {
     const links: Record<string, Record<string, string>> = {
       ExportQueue: { url: "https://sqs/linked-queue" },
       ExportDeadLetterQueue: { url: "https://sqs/linked-dlq" },
+      DeliveryQueue: { url: "https://sqs/linked-deliveries" },
+      DeliveryDeadLetterQueue: { url: "https://sqs/linked-deliveries-dlq" },
       UnloadBucket: { name: "linked-unload" },
       ArchiveBucket: { name: "linked-archive" },
       Jobs: { name: "linked-jobs" },
       Redshift: { workgroupName: "linked-wg", database: "linked-db", iamRoleArn: "arn:aws:iam::1:role/linked" },
       RedshiftSecretArn: { value: "arn:linked-secret" },
-      Email: { sender: "acmeflowers.com", configSet: "portal-config-set" },
+      Mail: { sender: "acmeflowers.com", configSet: "portal-config-set" },
     };
     const lookup: LinkedLookup = (resource, property) => links[resource]?.[property];
     const s = resolveAwsSettings({ ...complete, REDSHIFT_CLUSTER_ID: undefined }, lookup);
     expect(s).toMatchObject({
       queueUrl: "https://sqs/linked-queue",
       deadLetterQueueUrl: "https://sqs/linked-dlq",
+      deliveryQueueUrl: "https://sqs/linked-deliveries",
+      deliveryDeadLetterQueueUrl: "https://sqs/linked-deliveries-dlq",
       unloadBucket: "linked-unload",
       archiveBucket: "linked-archive",
       jobsTable: "linked-jobs",
@@ -96,10 +102,13 @@ describe("resolveAwsSettings", () => {
   });
 });
 
+/** SST's links as a deployed function sees them when only the AuthSecret is linked. */
+const secretOnly = (resource: string, property: string) =>
+  resource === "AuthSecret" && property === "value" ? "aws-config-test-secret-aws-config-test" : undefined;
+
 describe("buildDeps with EXPORT_BACKEND=aws", () => {
   const env = {
     EXPORT_BACKEND: "aws",
-    AUTH_SECRET: "aws-config-test-secret-aws-config-test",
     LOG_LEVEL: "silent",
     ...Object.fromEntries(Object.entries(complete).map(([k, v]) => [k, String(v)])),
     S3_UPLOAD_PART_MB: "8",
@@ -108,11 +117,13 @@ describe("buildDeps with EXPORT_BACKEND=aws", () => {
   };
 
   it("builds the AWS adapters without contacting AWS", async () => {
-    const config = loadConfig(env);
-    const deps = buildDeps(config, createLogger("silent", "test"));
+    const config = loadConfig(env, secretOnly);
+    const deps = await buildDeps(config, createLogger("silent", "test"));
     expect(deps.jobs).toBeInstanceOf(DynamoJobStore);
     expect(deps.queue).toBeInstanceOf(SqsQueue);
     expect(deps.deadLetterQueue).toBeInstanceOf(SqsQueue);
+    expect(deps.deliveryQueue).toBeInstanceOf(SqsQueue);
+    expect(deps.deliveryDeadLetterQueue).toBeInstanceOf(SqsQueue);
     expect(deps.warehouse).toBeInstanceOf(RedshiftWarehouse);
     expect(deps.unloadStore).toBeInstanceOf(S3ObjectStore);
     expect(deps.archiveStore).toBeInstanceOf(S3ObjectStore);
@@ -121,9 +132,9 @@ describe("buildDeps with EXPORT_BACKEND=aws", () => {
     await deps.close();
   });
 
-  it("fails with every missing variable when the AWS settings are absent", () => {
-    const config = loadConfig({ EXPORT_BACKEND: "aws", AUTH_SECRET: env.AUTH_SECRET, EXPORT_QUEUE_URL: "" });
-    expect(() => buildDeps(config, createLogger("silent", "test"))).toThrow(/EXPORT_QUEUE_URL: required with EXPORT_BACKEND=aws[\s\S]*JOBS_TABLE/);
+  it("fails with every missing variable when the AWS settings are absent", async () => {
+    const config = loadConfig({ EXPORT_BACKEND: "aws", EXPORT_QUEUE_URL: "" }, secretOnly);
+    await expect(buildDeps(config, createLogger("silent", "test"))).rejects.toThrow(/EXPORT_QUEUE_URL: required with EXPORT_BACKEND=aws[\s\S]*JOBS_TABLE/);
   });
 
   it("refuses malformed AWS variables when parsing the environment", () => {

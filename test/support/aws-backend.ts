@@ -13,6 +13,7 @@ import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
 import { createBucket, createJobsTable, createQueuePair, REGION, S3_CREDENTIALS, s3ClientFor, startDynamo, startS3, startSes, startSqs } from "./emulators";
 import { startFakeRedshift, type FakeRedshift } from "./fake-redshift";
+import { sstResourceEnv } from "./sst-resources";
 
 export const IAM_ROLE = "arn:aws:iam::123456789012:role/RedshiftUnload";
 
@@ -22,6 +23,9 @@ export interface AwsBackend {
   dbPath: string;
   queueUrl: string;
   deadLetterUrl: string;
+  /** The delivery lane's queue and its dead-letter queue (5 receives). */
+  deliveryQueueUrl: string;
+  deliveryDeadLetterUrl: string;
   unloadBucket: string;
   sqs: SQSClient;
   redshift: FakeRedshift;
@@ -38,6 +42,7 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
   const unload = await createBucket(s3.client, "pep-unload");
   const archive = await createBucket(s3.client, "pep-archive");
   const queues = await createQueuePair(sqs.client);
+  const deliveries = await createQueuePair(sqs.client, { maxReceives: 5 });
   const redshift = await startFakeRedshift({
     dbPath,
     s3: s3ClientFor(s3.rawEndpoint),
@@ -49,7 +54,9 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
   });
   const env: Record<string, string> = {
     EXPORT_BACKEND: "aws",
-    AUTH_SECRET: "aws-test-secret-aws-test-secret-aws-test",
+    // SST's linked resources as a process started by SST sees them (`Resource.AuthSecret.value`):
+    // in aws mode the secret never comes from AUTH_SECRET.
+    ...sstResourceEnv({ AuthSecret: { value: "aws-test-secret-aws-test-secret-aws-test" } }),
     PUBLIC_URL: "http://localhost:3000",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     DATA_DIR: path.join(dir, "data"),
@@ -66,6 +73,8 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
     AWS_S3_FORCE_PATH_STYLE: "true",
     EXPORT_QUEUE_URL: queues.queueUrl,
     EXPORT_DLQ_URL: queues.deadLetterUrl,
+    DELIVERY_QUEUE_URL: deliveries.queueUrl,
+    DELIVERY_DLQ_URL: deliveries.deadLetterUrl,
     UNLOAD_BUCKET: unload.name,
     ARCHIVE_BUCKET: archive.name,
     JOBS_TABLE: table.name,
@@ -79,6 +88,8 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
     dbPath,
     queueUrl: queues.queueUrl,
     deadLetterUrl: queues.deadLetterUrl,
+    deliveryQueueUrl: deliveries.queueUrl,
+    deliveryDeadLetterUrl: deliveries.deadLetterUrl,
     unloadBucket: unload.name,
     sqs: sqs.client,
     redshift,

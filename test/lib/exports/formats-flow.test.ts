@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
-import { getDownloadUrl, requestExport } from "@/lib/exports/service";
+import { getDownloadUrl } from "@/lib/exports/service";
+import { requestExportAs as requestExport } from "@/test/support/request-export";
 import type { AppDeps } from "@/lib/config";
 import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 

@@ -7,7 +7,8 @@
 import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/core/errors";
-import { listAllExports, listExports, requestExport } from "@/lib/exports/service";
+import { listAllExports, listExports } from "@/lib/exports/service";
+import { requestExportAs as requestExport } from "@/test/support/request-export";
 import type { AppDeps } from "@/lib/config";
 import { admin, makeLocalDeps, rose, tulip } from "@/test/support/local-env";
 

@@ -32,7 +32,7 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
   const q = listQuery(sp);
   const { cursor, ...pageFilters } = q;
   const filters = withoutPaging(q);
-  const deps = getDeps();
+  const deps = await getDeps();
   const suppliers = await supplierDirectory();
   const now = Date.now();
   // "Stuck": queued longer than the threshold with no worker on it.
