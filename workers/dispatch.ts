@@ -19,7 +19,7 @@ export async function handleQueueMessage(deps: WorkerDeps, body: unknown, delive
     } catch (err) {
       // A store fault: let the queue bring this attempt back (its record was not written, so it is not a duplicate).
       deps.log.warn({ err, deliveryId: parsed.data.deliveryId }, "webhook attempt could not be recorded; will retry");
-      return { kind: "retry", delaySeconds: 30, error: err instanceof Error ? err.message : String(err) };
+      return { kind: "retry", delaySeconds: 30 };
     }
     return { kind: "done" };
   }

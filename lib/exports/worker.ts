@@ -22,7 +22,7 @@ export type WorkerOutcome =
   /** Done with this message: ack it. */
   | { kind: "done" }
   /** A retryable fault: make the message visible again after `delaySeconds`. */
-  | { kind: "retry"; delaySeconds: number; error: string };
+  | { kind: "retry"; delaySeconds: number };
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -73,7 +73,7 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
     await deps.jobs.appendSteps(exportId, [step(deps, "retrying", { attempt: delivery.receiveCount, message, inSeconds: delaySeconds })]).catch((e) => {
       log.error({ err: e }, "could not record retry step");
     });
-    return { kind: "retry", delaySeconds, error: message };
+    return { kind: "retry", delaySeconds };
   }
 }
 
