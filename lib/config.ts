@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
+import { webhookOutcomeHook } from "./webhooks/deliveries";
 import type { WebhookSettings } from "./webhooks/settings";
 import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
@@ -225,11 +226,22 @@ export interface AppDeps extends ExportDeps {
 const RATE_WINDOW_SECONDS = 60;
 
 /**
- * Builds every adapter for the configured backend. Call once per process (see `getDeps`).
- * The local adapters are imported inside the local branch, so aws mode (Lambda, the deployed
- * portal) never loads them nor their native modules (better-sqlite3, @duckdb/node-api).
+ * Builds every adapter for the configured backend and composes the export
+ * outcome hooks. Call once per process (see `getDeps`).
  */
 export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps> {
+  const deps: AppDeps = { ...(await buildBackend(config, log)), outcomeHooks: [] };
+  // Subscribers to ready/failed exports, awaited in this order after the email.
+  deps.outcomeHooks = [webhookOutcomeHook(deps)];
+  return deps;
+}
+
+/**
+ * The adapters of the configured backend. The local adapters are imported inside the local
+ * branch, so aws mode (Lambda, the deployed portal) never loads them nor their native modules
+ * (better-sqlite3, @duckdb/node-api).
+ */
+async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDeps, "outcomeHooks">> {
   const { env, dataDir, settings } = config;
   switch (env.EXPORT_BACKEND) {
     case "local": {

@@ -27,7 +27,11 @@
 
 export const TABLE_KEYS = { partition: "pk", sort: "sk" } as const;
 
-/** The export record's fields, as item attributes (same names as `ExportRecord`). */
+/**
+ * The export record's fields, as item attributes (same names as `ExportRecord`).
+ * Written out because this file imports nothing; test/lib/exports/export-record.test.ts
+ * checks it against the record's schema.
+ */
 export const EXPORT_ATTRIBUTES = [
   "id",
   "supplierId",
