@@ -149,6 +149,20 @@ export const RULES: Record<string, Rule> = {
     return out;
   },
 
+  /** Lambda creates an SQS event source mapping only if the function's role may receive, delete and read attributes on the queue. */
+  "esm-permissions": (d) => {
+    const out: string[] = [];
+    for (const esm of d.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")) {
+      const queue = d.ofType("aws:sqs/queue:Queue").find((q) => q.state.arn === esm.inputs.eventSourceArn);
+      const fn = d.functions.find((f) => f.arn === esm.inputs.functionName);
+      if (!queue || !fn) continue;
+      for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]) {
+        if (!allows(fn.statements, action, String(queue.state.arn))) out.push(`${fn.resource.name}: ${action} on ${queue.name}, which it is subscribed to`);
+      }
+    }
+    return out;
+  },
+
   /** The portal's queues: partial batch responses, a batch size the handler is written for, a redrive with a bounded receive count or being a DLQ. */
   "queue-subscription": (d) => {
     const out: string[] = [];
