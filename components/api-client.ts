@@ -66,6 +66,8 @@ export function redirectToSignIn(): void {
 export interface ExportView {
   export: ExportRecord;
   steps: ExportStep[];
+  /** While archiving: bytes of the unloaded parts in the archive so far, and in all; otherwise null. */
+  archiveProgress: { bytesDone: number; bytesTotal: number } | null;
 }
 
 export interface CreateExportInput {

@@ -74,6 +74,8 @@ export const ZEnv = z
     MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
+    /** How long a dead archiving delivery keeps others off its export (renewed every 2 s while it lives). */
+    ARCHIVE_LEASE_SECONDS: int(30, 1, 3600),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
 
     // partner API (issue 5)
@@ -168,6 +170,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryBaseSeconds: env.RETRY_BASE_SECONDS,
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
+      archiveLeaseSeconds: env.ARCHIVE_LEASE_SECONDS,
     },
     api: {
       maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER,

@@ -10,7 +10,7 @@ import { ZExportStatsQuery } from "../exports/stats";
 import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
 import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
 import { ZWebhookPayload } from "../webhooks/payload";
-import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportStep, ZIdempotencyKey } from "./schemas";
+import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportStep, ZIdempotencyKey, ZArchiveProgress } from "./schemas";
 
 type Method = "get" | "post" | "delete";
 /** Who may call: a supplier (session or API token; admins too), admins (session), any signed-in person (session only), anyone. */
@@ -82,7 +82,7 @@ export const ROUTES: readonly RouteSpec[] = [
     access: "supplier",
     summary: "One export and its step history",
     pathParams: id,
-    responses: { 200: { description: "The export.", schema: z.object({ export: ZExport, steps: z.array(ZExportStep) }) }, 404: { description: "No such export (or another supplier's).", schema: ZErrorBody } },
+    responses: { 200: { description: "The export.", schema: z.object({ export: ZExport, steps: z.array(ZExportStep), archiveProgress: ZArchiveProgress.nullable() }) }, 404: { description: "No such export (or another supplier's).", schema: ZErrorBody } },
   },
   {
     method: "post",

@@ -46,6 +46,9 @@ export const ZExportStep = z.object({
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
 }) satisfies z.ZodType<ExportStep>;
 
+/** While an export is archiving: bytes of its unloaded parts read into the archive so far, and in all. */
+export const ZArchiveProgress = z.object({ bytesDone: z.number().int().nonnegative(), bytesTotal: z.number().int().nonnegative() });
+
 export const ZExportPage = z.object({ items: z.array(ZExport), nextCursor: nullableString });
 
 export const ZErrorBody = z.object({

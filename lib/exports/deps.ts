@@ -27,6 +27,11 @@ export interface ExportSettings {
   maxReceives: number;
   /** How long a delivery stays hidden from other workers; the runner extends it while working. */
   visibilitySeconds: number;
+  /**
+   * Lifetime of the archive lease (renewed every 2 s, or a third of this, while the archive is
+   * written): how long a crashed delivery keeps a redelivery waiting before it takes over.
+   */
+  archiveLeaseSeconds: number;
 }
 
 /** Everything the export domain needs from the outside world. Built once by `lib/config.ts`. */

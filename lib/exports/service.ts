@@ -19,6 +19,13 @@ import { zodDetails } from "../core/validation";
 export interface ExportView {
   export: ExportRecord;
   steps: ExportStep[];
+  /** While archiving: how many bytes of the unloaded parts are in the archive so far (updated every 2 s or so); otherwise null. */
+  archiveProgress: ArchiveProgress | null;
+}
+
+export interface ArchiveProgress {
+  bytesDone: number;
+  bytesTotal: number;
 }
 
 function step(now: Date, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
@@ -278,7 +285,8 @@ export async function getExportOrThrow(deps: ExportDeps, actor: Actor, id: strin
 /** The export and its step history. */
 export async function getExport(deps: ExportDeps, actor: Actor, id: string): Promise<ExportView> {
   const record = await getExportOrThrow(deps, actor, id);
-  return { export: record, steps: await deps.jobs.listSteps(id) };
+  const [steps, lease] = await Promise.all([deps.jobs.listSteps(id), record.status === "archiving" ? deps.jobs.getArchiveLease(id) : null]);
+  return { export: record, steps, archiveProgress: lease ? { bytesDone: lease.bytesDone, bytesTotal: lease.bytesTotal } : null };
 }
 
 function parseListQuery(input: unknown) {

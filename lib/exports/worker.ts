@@ -9,14 +9,14 @@
  */
 import { getDataset } from "../datasets/catalog";
 import type { SupplierScope } from "../datasets/types";
-import type { UnloadManifest, StatementState } from "../ports";
+import type { StatementState } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
 import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
-import { createZipArchive, type ZipEntryInput } from "../zip";
+import { archiveExport, archiveKeyOf } from "./archive-step";
 import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =
@@ -25,14 +25,8 @@ export type WorkerOutcome =
   /** A retryable fault: make the message visible again after `delaySeconds`. */
   | { kind: "retry"; delaySeconds: number; error: string };
 
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
 export function unloadPrefix(exportId: string): string {
   return `unload/${exportId}/`;
-}
-
-export function archiveKeyOf(record: ExportRecord): string {
-  return `archives/${record.supplierId ?? "all"}/${record.id}.zip`;
 }
 
 function step(deps: ExportDeps, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
@@ -112,7 +106,9 @@ async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: n
     rec = next;
   }
   if (rec.status === "archiving") {
-    rec = await archiveExport(deps, rec);
+    const next = await archiveExport(deps, rec);
+    if (next === "handed-over") return { kind: "done" };
+    rec = next;
   }
   switch (rec.status) {
     case "ready":
@@ -213,71 +209,6 @@ async function waitForStatement(deps: ExportDeps, statementId: string, budgetMs:
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     pause = Math.min(pause * 2, 500);
   }
-}
-
-/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several. */
-function entryName(rec: ExportRecord, index: number, total: number): string {
-  const ext = rec.format === "parquet" ? "parquet" : "csv";
-  if (total === 1) return `${rec.dataset}.${ext}`;
-  const width = Math.max(3, String(total).length);
-  return `${rec.dataset}_part_${String(index + 1).padStart(width, "0")}.${ext}`;
-}
-
-/** Streams the statement's part files into one zip in the archive store, hashing on the way. */
-async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
-  const log = deps.log.child({ exportId: rec.id });
-  if (!rec.statementId) throw new BackendError("statement_missing", "The export has no warehouse statement to archive.", false);
-  const state = await deps.warehouse.describe(rec.statementId);
-  if (state.state !== "finished") {
-    throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
-  }
-  const manifest: UnloadManifest = state.manifest;
-  const key = archiveKeyOf(rec);
-  const started = Date.now();
-  const entries: ZipEntryInput[] = manifest.entries.map((e, i) => ({
-    name: entryName(rec, i, manifest.entries.length),
-    open: () => deps.unloadStore.openRead(e.key),
-    prefix: rec.format === "csv" && rec.bom ? UTF8_BOM : undefined,
-  }));
-  const zip = createZipArchive(entries, {
-    // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
-    level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
-    concurrency: deps.settings.zipConcurrency,
-    spoolDir: deps.settings.spoolDir,
-    mtime: new Date(rec.createdAt),
-  });
-  const [stored, result] = await Promise.all([deps.archiveStore.put(key, zip.stream, { contentType: "application/zip" }), zip.result]);
-  log.info({ bytes: result.bytes, sha256: result.sha256, seconds: (Date.now() - started) / 1000, stored: stored.bytes }, "archive written");
-  deps.checkpoint?.("archive-written", rec.id);
-
-  const now = deps.now();
-  const expiresAt = new Date(now.getTime() + deps.settings.retentionDays * 86_400_000).toISOString();
-  const ready = await moveExport(
-    deps.jobs,
-    rec.id,
-    "archiving",
-    "ready",
-    {
-      archiveKey: key,
-      archiveBytes: result.bytes,
-      sha256: result.sha256,
-      rowCount: manifest.rows,
-      fileCount: manifest.entries.length,
-      expiresAt,
-      finishedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    },
-    [step(deps, "archived", { bytes: result.bytes, sha256: result.sha256 }), step(deps, "ready", { rows: manifest.rows, expiresAt })],
-  );
-  if (!ready) {
-    const current = (await deps.jobs.getExport(rec.id)) ?? rec;
-    // Cancelled while we zipped: the archive is not wanted. (A duplicate delivery that won leaves the same key, same bytes.)
-    if (current.status === "cancelled") await deps.archiveStore.delete(key);
-    return current;
-  }
-  log.info({ rows: manifest.rows, bytes: result.bytes }, "ready");
-  deps.checkpoint?.("ready", rec.id);
-  return ready;
 }
 
 /**
