@@ -61,7 +61,6 @@ export const ZEnv = z
     RETENTION_DAYS: int(7, 1, 365),
     DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
     ZIP_LEVEL: int(1, 0, 9),
-    ZIP_CONCURRENCY: int(2, 1, 16),
     WORKER_CONCURRENCY: int(2, 1, 64),
     /**
      * How long a worker waits for its statement before handing it to a delayed poll message. A
@@ -162,7 +161,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retentionDays: env.RETENTION_DAYS,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       zipLevel: env.ZIP_LEVEL,
-      zipConcurrency: env.ZIP_CONCURRENCY,
       spoolDir: path.join(dataDir, "spool"),
       inlineWaitMs: env.INLINE_WAIT_MS,
       pollDelaySeconds: env.POLL_DELAY_SECONDS,

@@ -144,8 +144,6 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
   const zip = createZipArchive(entries, {
     // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
     level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
-    concurrency: deps.settings.zipConcurrency,
-    spoolDir: deps.settings.spoolDir,
     mtime: new Date(rec.createdAt),
     onInput: (n) => (lease.bytesDone += n),
   });

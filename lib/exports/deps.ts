@@ -12,9 +12,7 @@ export interface ExportSettings {
   downloadUrlTtlSeconds: number;
   /** Deflate level of the archive (0 = stored). */
   zipLevel: number;
-  /** Part files compressed at once. */
-  zipConcurrency: number;
-  /** Folder for compressed parts waiting their turn in the zip. */
+  /** Scratch folder of the archive step (the zip writer itself no longer spools: see lib/zip/archive.ts). */
   spoolDir: string;
   /** How long one delivery waits for a statement before handing over to a delayed poll message. */
   inlineWaitMs: number;

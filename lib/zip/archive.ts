@@ -18,7 +18,6 @@ import {
   METHOD_DEFLATE,
   METHOD_STORED,
 } from "./records";
-import { SpoolFolder } from "./spool";
 
 export interface ZipEntryInput {
   /** Path inside the archive, "/"-separated, stored as UTF-8. */
@@ -38,10 +37,6 @@ export interface ZipEntryInput {
 export interface ZipOptions {
   /** 0 = stored, 1..9 = deflate level. Level 1 is the sweet spot: level 6 takes 2.5-3x the time for a 10-17% smaller zip. */
   level: number;
-  /** Entries compressed at once. 1 spools nothing; 2 keeps both cores of a small worker busy. */
-  concurrency: number;
-  /** Existing folder for temp files holding compressed entries that wait their turn (each archive uses its own subfolder). */
-  spoolDir: string;
   /** One timestamp for every entry, so the same export gives the same bytes. */
   mtime: Date;
   /** Told the size of every chunk read from an entry's stream (not its prefix), as it is read: for progress reports. */
@@ -57,18 +52,21 @@ export interface ZipResult {
 }
 
 /*
- * Parallelism: entries are written in input order. The entry at the head of the archive is
- * compressed straight into the output; up to `concurrency - 1` entries behind it are compressed
- * at the same time into spool files and copied when their turn comes (an entry whose spool file
- * is still being written when it reaches the head is copied once it is complete; meanwhile the
- * window has moved on). Within an entry, deflate itself is parallel, as pigz does it: the input
- * is cut into 1 MiB blocks, each block is deflated on one of a few shared worker threads (primed
- * with the previous block's last 32 KiB, so the ratio matches one stream's), every block but the
- * last ends with a sync flush, and the outputs are written in order; so even a one-part export
- * uses every core. The main thread only moves buffers, runs `zlib.crc32` (~5 GB/s) and hashes the
- * (compressed) output. At most a few blocks per entry are in flight and the window never runs
- * ahead of the head by more than `concurrency - 1` entries, so memory stays flat and a slow
- * consumer stalls the head, then the window, then every read.
+ * Parallelism: entries are written one after another, in input order, straight into the output.
+ * Within an entry, deflate is parallel, as pigz does it: the input is cut into 1 MiB blocks, each
+ * block is deflated on one of a few shared worker threads (primed with the previous block's last
+ * 32 KiB, so the ratio matches one stream's), every block but the last ends with a sync flush,
+ * and the outputs are written in order; so even a one-part export uses every core. The main
+ * thread only moves buffers, runs `zlib.crc32` (~5 GB/s) and hashes the (compressed) output. At
+ * most a few blocks are in flight, so memory stays flat and a slow consumer stalls the reads.
+ *
+ * There is no entry-level window any more (compressing the next entries into spool files while
+ * the head streams): once deflate was block-parallel it cost time instead of saving it. Measured
+ * at 72c9d05 on 2 shared cores: `bench:export --rows 10000000 --concurrency 1,2 --runs 3` (4 parts,
+ * 988 MB of CSV) took 1.44x, 1.13x and 1.28x as long in the archive step with the window as
+ * without (median 1.28x); `bench-zip --mb 200 --parts 4 --runs 3` 2.90 s vs 2.06 s (1.41x). At 1M
+ * rows there is one part, so no window at all. Both cores were already busy deflating blocks; the
+ * spool files only added disk writes and reads.
  */
 
 /** Bytes the output stream holds before the writer waits for its consumer. */
@@ -80,10 +78,9 @@ const CENTRAL_BATCH = 64 * 1024;
 /**
  * Streams a zip of `entries`, in order. Reading `stream` drives the work (nothing is opened
  * before the first read); `result` settles when the last byte has been pushed or the archive
- * failed. An input error, a spool error or destroying `stream` stops every read and deflate,
- * removes the spool files, errors `stream` with that error and rejects `result` with it (after
- * the cleanup, so a caller that awaits `result` finds the spool folder clean). `result` is
- * pre-handled: a caller who only watches `stream` gets no unhandled rejection.
+ * failed. An input error or destroying `stream` stops every read and deflate, errors `stream`
+ * with that error and rejects `result` with it (once the work in progress has stopped). `result`
+ * is pre-handled: a caller who only watches `stream` gets no unhandled rejection.
  *
  * Input chunks must be bytes; string chunks (a stream with an encoding set) are written as UTF-8.
  * Throws synchronously on invalid options or entry names (a programming error, not an I/O one).
@@ -105,10 +102,6 @@ interface PreparedEntry {
 
 interface MeasuredEntry extends EntryData {
   csvRecords?: number;
-}
-
-interface SpooledEntry extends MeasuredEntry {
-  file: string;
 }
 
 interface WrittenEntry extends CentralEntry {
@@ -139,11 +132,10 @@ class ZipArchiveRun {
   /** Set when the readable asked for data while no write was waiting (possibly during a push). */
   private readRequested = false;
   private waiter: { resolve: () => void; reject: (error: unknown) => void } | null = null;
-  /** Everything that may still touch the spool folder; cleanup waits for all of it. */
+  /** Work in progress; a failed archive settles only once all of it has stopped. */
   private readonly tasks = new Set<Promise<unknown>>();
   /** Inputs and deflate streams in use; destroyed on abort so every loop reading them ends. */
   private readonly live = new Set<Readable | Writable>();
-  private readonly spool: SpoolFolder;
   private readonly style: HeaderStyle;
 
   constructor(
@@ -156,7 +148,6 @@ class ZipArchiveRun {
     });
     this.result.catch(() => undefined);
     this.style = headerStyle(opts.level === 0 ? METHOD_STORED : METHOD_DEFLATE, opts.mtime);
-    this.spool = new SpoolFolder(opts.spoolDir);
     this.stream = new ReadableStream({
       highWaterMark: OUTPUT_HIGH_WATER_MARK,
       read: () => this.onRead(),
@@ -229,59 +220,24 @@ class ZipArchiveRun {
 
   private async cleanUp(): Promise<void> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
-    await this.spool.remove();
   }
 
   private async writeArchive(): Promise<ZipResult> {
-    const { entries, opts } = this;
     const written: WrittenEntry[] = [];
-    const spooling = new Map<number, Promise<SpooledEntry>>();
     const emit: ChunkWriter = (chunk) => this.emit(chunk);
-    for (let head = 0; head < entries.length; head++) {
-      // The window: the head plus up to concurrency - 1 entries behind it, never further.
-      const windowEnd = Math.min(entries.length, head + opts.concurrency);
-      for (let next = head + 1; next < windowEnd; next++) {
-        if (!spooling.has(next)) spooling.set(next, this.spoolEntry(next));
-      }
-      const prepared = entries[head];
-      const spooled = spooling.get(head);
-      spooling.delete(head);
-      let data: MeasuredEntry;
-      let offset: number;
-      if (spooled) {
-        const ready = await spooled;
-        offset = this.bytes;
-        await this.emit(localHeader(this.style, prepared.nameBytes));
-        await this.spool.drain(ready.file, emit);
-        data = ready;
-      } else {
-        offset = this.bytes;
-        await this.emit(localHeader(this.style, prepared.nameBytes));
-        data = await this.compress(prepared, emit);
-      }
+    for (const prepared of this.entries) {
+      const offset = this.bytes;
+      await this.emit(localHeader(this.style, prepared.nameBytes));
+      const data = await this.compress(prepared, emit);
       await this.emit(dataDescriptor(data));
       written.push({ ...pickEntryData(data), nameBytes: prepared.nameBytes, offset, name: prepared.input.name, csvRecords: data.csvRecords });
     }
     await this.writeCentralDirectory(written);
-    await this.spool.remove();
     return {
       bytes: this.bytes,
       sha256: this.hash.digest("hex"),
       entries: written.map((w) => ({ name: w.name, ...pickEntryData(w), ...(w.csvRecords === undefined ? {} : { csvRecords: w.csvRecords }) })),
     };
-  }
-
-  /** Compresses entry `index` into its own spool file. Fails the archive at once on error. */
-  private spoolEntry(index: number): Promise<SpooledEntry> {
-    const task = this.track(
-      this.spool.write(
-        index,
-        () => this.abort.signal.throwIfAborted(),
-        (write) => this.compress(this.entries[index], write),
-      ),
-    );
-    task.catch((error: unknown) => this.fail(error));
-    return task;
   }
 
   /** Streams one entry (prefix + input) through CRC/size accounting, deflate and record counting into `write`. */
@@ -444,10 +400,6 @@ function checkOptions(opts: ZipOptions): ZipOptions {
   if (!Number.isInteger(opts.level) || opts.level < 0 || opts.level > 9) {
     throw new RangeError(`zip level must be an integer 0..9, got ${opts.level}`);
   }
-  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
-    throw new RangeError(`zip concurrency must be a positive integer, got ${opts.concurrency}`);
-  }
-  if (opts.concurrency > 1 && !opts.spoolDir) throw new TypeError("zip spoolDir is required when concurrency > 1");
   if (!(opts.mtime instanceof Date) || Number.isNaN(opts.mtime.getTime())) throw new TypeError("zip mtime must be a valid Date");
   return opts;
 }

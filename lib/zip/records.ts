@@ -7,7 +7,7 @@
  *   goes to an S3 multipart upload), so a local header is emitted before its entry's CRC and
  *   sizes exist. General purpose bit 3 says "CRC and sizes are zero here, look in the descriptor
  *   after the data (and in the central directory)". Entries whose sizes are known before they are
- *   written (spooled or re-framed ones) get the same layout anyway: that is what makes every way
+ *   written get the same layout anyway: that is what makes every way
  *   of writing an archive produce the same bytes.
  *
  * - ZIP64 only where a 32-bit field would overflow [4.3.14, 4.4.1.4, 4.5.3]: an entry whose size
