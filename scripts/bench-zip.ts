@@ -3,7 +3,7 @@
 //   npx tsx scripts/bench-zip.ts [--mb 300] [--parts 4] [--runs 2] [--keep]
 //
 // Writes ~`mb` MB of CSV-like text in `parts` part files in a temp folder, then times each
-// archiver on them (best of `runs`), checks every archive with `unzip -tq`, and prints MB/s of
+// archiver on them (`runs` interleaved rounds, best and median), checks every archive with `unzip -tq`, and prints MB/s of
 // input and the time ratio to `zip -1`. yazl and archiver deflate each entry as one zlib stream on
 // libuv's pool, so a single part uses one core; lib/zip deflates 1 MiB blocks on worker threads.
 import { execFile, spawn } from "node:child_process";
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     for (const part of parts) inputBytes += (await stat(part)).size;
     const inputMb = inputBytes / 1e6;
     console.log(`input: ${parts.length} parts, ${inputMb.toFixed(1)} MB of CSV in ${dir} (generated in ${generateSeconds.toFixed(1)} s)`);
-    console.log(`cpus: ${os.availableParallelism()}, node ${process.version}, best of ${args.runs} run(s)\n`);
+    console.log(`cpus: ${os.availableParallelism()}, node ${process.version}, ${args.runs} interleaved run(s), best and median\n`);
 
     // RSS growth of this process is only meaningful for the in-process writers.
     const variants: { name: string; output: string; write: (output: string) => Promise<void>; inProcess: boolean }[] = [
@@ -162,32 +162,38 @@ async function main(): Promise<void> {
       { name: "archiver level 1", output: path.join(dir, "archiver.zip"), write: (o) => archiverWriter(parts, o), inProcess: true },
       { name: "lib/zip level 1", output: path.join(dir, "lib-zip.zip"), write: (o) => zipWriter(parts, o), inProcess: true },
     ];
-    const rows: { name: string; seconds: number; archiveMb: number; rssMb: number | null }[] = [];
-    for (const variant of variants) {
-      let best = Number.POSITIVE_INFINITY;
-      let rss = 0;
-      for (let i = 0; i < args.runs; i++) {
+    // Runs are interleaved (every variant once per round): on a shared machine the load changes
+    // by the minute, and one variant's runs back to back would measure the load, not the variant.
+    const samples = variants.map(() => ({ seconds: [] as number[], rss: 0 }));
+    for (let i = 0; i < args.runs; i++) {
+      for (const [v, variant] of variants.entries()) {
         const { seconds, rssGrowth } = await measure(() => variant.write(variant.output));
-        best = Math.min(best, seconds);
-        rss = Math.max(rss, rssGrowth);
+        samples[v].seconds.push(seconds);
+        samples[v].rss = Math.max(samples[v].rss, rssGrowth);
       }
+    }
+    const rows: { name: string; seconds: number; median: number; archiveMb: number; rssMb: number | null }[] = [];
+    for (const [v, variant] of variants.entries()) {
       await run("unzip", ["-tq", variant.output]); // a fast wrong archive is no result
+      const sorted = [...samples[v].seconds].sort((a, b) => a - b);
       rows.push({
         name: variant.name,
-        seconds: best,
+        seconds: sorted[0],
+        median: sorted[Math.floor(sorted.length / 2)],
         archiveMb: (await stat(variant.output)).size / 1e6,
-        rssMb: variant.inProcess ? rss / 1e6 : null,
+        rssMb: variant.inProcess ? samples[v].rss / 1e6 : null,
       });
     }
     const baseline = rows[0].seconds;
     console.log(
-      ["variant".padEnd(36), "seconds".padStart(8), "MB/s".padStart(8), "archive MB".padStart(11), "time / zip -1".padStart(14), "RSS growth MB".padStart(14)].join(""),
+      ["variant".padEnd(36), "best s".padStart(8), "median s".padStart(9), "MB/s".padStart(8), "archive MB".padStart(11), "time / zip -1".padStart(14), "RSS growth MB".padStart(14)].join(""),
     );
     for (const row of rows) {
       console.log(
         [
           row.name.padEnd(36),
           row.seconds.toFixed(2).padStart(8),
+          row.median.toFixed(2).padStart(9),
           (inputMb / row.seconds).toFixed(1).padStart(8),
           row.archiveMb.toFixed(1).padStart(11),
           (row.seconds / baseline).toFixed(2).padStart(14),
