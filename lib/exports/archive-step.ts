@@ -8,7 +8,7 @@ import type { UnloadManifest } from "../ports";
 import { BackendError } from "../core/errors";
 import { createZipArchive, type ZipEntryInput, type ZipResult } from "../zip";
 import type { ExportDeps } from "./deps";
-import { exportMessage } from "./messages";
+import { exportMessage, exportSendOptions } from "./messages";
 import type { ExportRecord, ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 
@@ -126,7 +126,7 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
     const waitMs = current ? Date.parse(current.expiresAt) - deps.now().getTime() : 0;
     const delaySeconds = Math.min(900, Math.max(1, Math.ceil(waitMs / 1000) + 1));
     // The holder's own message is still in flight; this check only matters if the holder died.
-    await deps.queue.send(exportMessage(rec.id, "poll"), { delaySeconds });
+    await deps.queue.send(exportMessage(rec.id, "poll"), exportSendOptions(rec, delaySeconds));
     log.info({ delaySeconds }, "another delivery is archiving this export; check scheduled");
     return "handed-over";
   }

@@ -19,6 +19,14 @@ export function exportMessage(exportId: string, reason: TExportMessage["reason"]
 }
 
 /**
+ * Send options for an export's messages: the queue shares deliveries fairly between suppliers
+ * (admins' all-supplier exports are one more share), so one supplier's burst cannot starve the rest.
+ */
+export function exportSendOptions(record: { supplierId: string | null }, delaySeconds?: number): { fairShareKey: string; delaySeconds?: number } {
+  return { fairShareKey: record.supplierId ?? "all-suppliers", ...(delaySeconds === undefined ? {} : { delaySeconds }) };
+}
+
+/**
  * One attempt of one webhook delivery. Each retry is a new message, delayed
  * by the backoff (SQS delays stop at 15 minutes, and a retry schedule of 24
  * hours cannot ride on one message's receive count); `attempt` lets a

@@ -10,7 +10,7 @@ import type { ExportDeps } from "./deps";
 import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { newId, ZExportIdPattern } from "../core/ids";
-import { exportMessage } from "./messages";
+import { exportMessage, exportSendOptions } from "./messages";
 import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type Page } from "./model";
 import { createdAtRange, ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
@@ -96,7 +96,7 @@ async function createAndEnqueue(deps: ExportDeps, actor: Actor, record: ExportRe
   const now = new Date(record.createdAt);
   await deps.jobs.createExport(record, [step(now, "requested", { by: actor.email }), step(now, "queued")]);
   try {
-    await deps.queue.send(exportMessage(record.id, "requested"));
+    await deps.queue.send(exportMessage(record.id, "requested"), exportSendOptions(record));
   } catch (err) {
     deps.log.error({ exportId: record.id, err }, "enqueue failed");
     await moveExport(deps.jobs, record.id, "queued", "failed", {
@@ -339,7 +339,7 @@ export async function cancelExport(deps: ExportDeps, actor: Actor, id: string): 
     }
   }
   // Wake the worker so it cleans up now rather than at the next poll.
-  await deps.queue.send(exportMessage(id, "retry")).catch(() => undefined);
+  await deps.queue.send(exportMessage(id, "retry"), exportSendOptions(moved)).catch(() => undefined);
   return moved;
 }
 
@@ -364,7 +364,7 @@ export async function retryExport(deps: ExportDeps, actor: Actor, id: string): P
     [step(now, "retried", { by: actor.email }), step(now, "queued")],
   );
   if (!moved) throw new ApiError("conflict", "Only failed exports can be retried.");
-  await deps.queue.send(exportMessage(id, "retry"));
+  await deps.queue.send(exportMessage(id, "retry"), exportSendOptions(moved));
   return moved;
 }
 

@@ -13,7 +13,7 @@ import type { StatementState } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
-import { exportMessage, ZExportMessage } from "./messages";
+import { exportMessage, exportSendOptions, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { archiveExport, archiveKeyOf } from "./archive-step";
@@ -171,7 +171,7 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
     case "running": {
       const elapsed = (deps.now().getTime() - Date.parse(rec.startedAt ?? rec.createdAt)) / 1000;
       const delaySeconds = Math.round(Math.min(deps.settings.maxPollDelaySeconds, Math.max(deps.settings.pollDelaySeconds, elapsed / 10)));
-      await deps.queue.send(exportMessage(rec.id, "poll"), { delaySeconds });
+      await deps.queue.send(exportMessage(rec.id, "poll"), exportSendOptions(rec, delaySeconds));
       log.info({ statementId, delaySeconds }, "query still running; poll scheduled");
       return "handed-over";
     }
