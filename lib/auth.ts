@@ -150,8 +150,8 @@ export async function refreshToken(users: UserStore, token: JWT, user: User | un
  * build` imports route modules, and reading the config there would open the
  * database at build time.
  */
-export function getAuthOptions(): NextAuthOptions {
-  const deps = getDeps();
+export async function getAuthOptions(): Promise<NextAuthOptions> {
+  const deps = await getDeps();
   // next-auth v4 reads these two from the environment in places that take no
   // options (URL detection, middleware); a fresh clone has neither, so derive them from the config.
   if (!process.env.NEXTAUTH_URL) process.env.NEXTAUTH_URL = deps.config.settings.publicUrl;
@@ -171,11 +171,11 @@ export function getAuthOptions(): NextAuthOptions {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
         },
-        authorize: (credentials, req) => authorizeCredentials(getDeps().users, loginThrottles(), credentials, req.headers),
+        authorize: (credentials, req) => authorizeCredentials(deps.users, loginThrottles(), credentials, req.headers),
       }),
     ],
     callbacks: {
-      jwt: ({ token, user }) => refreshToken(getDeps().users, token, user, Math.floor(Date.now() / 1000)),
+      jwt: ({ token, user }) => refreshToken(deps.users, token, user, Math.floor(Date.now() / 1000)),
       session: ({ session, token }) => ({ ...session, user: sessionUserFromToken(token) }),
     },
     logger: {
@@ -216,7 +216,7 @@ export function sessionToActor(session: Session | null): Actor | null {
 
 /** The caller for server components and server actions, or null when signed out. */
 export async function getActor(): Promise<Actor | null> {
-  return sessionToActor(await getServerSession(getAuthOptions()));
+  return sessionToActor(await getServerSession(await getAuthOptions()));
 }
 
 /**
@@ -231,7 +231,7 @@ export async function getActorFromRequest(req: Request): Promise<Actor | null> {
   // `cookies` and calls the response's cookie setters, so plain objects with those suffice.
   const nodeReq = { headers: Object.fromEntries(req.headers), cookies } as unknown as IncomingMessage & { cookies: Record<string, string> };
   const nodeRes = { getHeader: () => undefined, setHeader: () => nodeRes, setCookie: () => undefined } as unknown as ServerResponse;
-  return sessionToActor(await getServerSession(nodeReq, nodeRes, getAuthOptions()));
+  return sessionToActor(await getServerSession(nodeReq, nodeRes, await getAuthOptions()));
 }
 
 function parseCookies(header: string | null): Record<string, string> {

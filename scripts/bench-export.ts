@@ -165,7 +165,7 @@ async function runOurs(supplierId: string | null, variant: string | null = null)
   const [key, value] = variant ? [variant.slice(0, variant.indexOf("=")), variant.slice(variant.indexOf("=") + 1)] : [];
   const env = benchEnv(dataDir, key ? { [key]: value! } : {});
   const worker = await startWorker(env);
-  const deps = buildDeps(loadConfig(env), createLogger("warn", "bench"));
+  const deps = await buildDeps(loadConfig(env), createLogger("warn", "bench"));
   try {
     const t0 = performance.now();
     const rec = await requestInventory(deps, supplierId);
@@ -313,7 +313,7 @@ async function runApiLoad(): Promise<{ idle: LoadResult; busy: { niceness: numbe
   const port = await freePort();
   const env = benchEnv(dataDir);
   const config: AppConfig = loadConfig(env);
-  const deps = buildDeps(config, createLogger("warn", "bench"));
+  const deps = await buildDeps(config, createLogger("warn", "bench"));
   const web = await startWeb(env, port);
   try {
     const user = await createUser(deps.users, { email: "bench-admin@acmeflowers.test", password: "bench-password-123", role: "admin" });

@@ -9,7 +9,7 @@ import { getExport, type ExportView } from "@/lib/exports/service";
 export async function exportOr404(actor: Actor, id: string): Promise<{ view: ExportView; datasetTitle: string }> {
   let view: ExportView;
   try {
-    view = await getExport(getDeps(), actor, id);
+    view = await getExport(await getDeps(), actor, id);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;

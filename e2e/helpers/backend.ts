@@ -60,7 +60,7 @@ export async function compareWithWarehouse(files: string[], dataset: string, par
 
 async function withDeps<T>(fn: (deps: AppDeps) => Promise<T>): Promise<T> {
   const config = loadConfig({ ...process.env, ...stackEnv(), LOG_LEVEL: "silent" });
-  const deps = buildDeps(config, createLogger("silent", "e2e"));
+  const deps = await buildDeps(config, createLogger("silent", "e2e"));
   try {
     return await fn(deps);
   } finally {

@@ -16,6 +16,11 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** Progress is written (and the lease renewed) this often at most. */
 const PROGRESS_EVERY_MS = 2000;
 
+/** Where the warehouse writes the export's parts (and its manifest). */
+export function unloadPrefix(exportId: string): string {
+  return `unload/${exportId}/`;
+}
+
 export function archiveKeyOf(record: ExportRecord): string {
   return `archives/${record.supplierId ?? "all"}/${record.id}.zip`;
 }
@@ -115,7 +120,7 @@ class ArchiveLeaseHold {
 export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord | "handed-over"> {
   const log = deps.log.child({ exportId: rec.id });
   if (!rec.statementId) throw new BackendError("statement_missing", "The export has no warehouse statement to archive.", false);
-  const state = await deps.warehouse.describe(rec.statementId);
+  const state = await deps.warehouse.describe(rec.statementId, unloadPrefix(rec.id));
   if (state.state !== "finished") {
     throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
   }

@@ -16,7 +16,7 @@ import { BackendError } from "../core/errors";
 import { exportMessage, exportSendOptions, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
-import { archiveExport, archiveKeyOf } from "./archive-step";
+import { archiveExport, archiveKeyOf, unloadPrefix } from "./archive-step";
 import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =
@@ -25,9 +25,7 @@ export type WorkerOutcome =
   /** A retryable fault: make the message visible again after `delaySeconds`. */
   | { kind: "retry"; delaySeconds: number; error: string };
 
-export function unloadPrefix(exportId: string): string {
-  return `unload/${exportId}/`;
-}
+export { unloadPrefix };
 
 function step(deps: ExportDeps, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
   return { at: deps.now().toISOString(), step: name, detail };
@@ -166,7 +164,7 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
   }
 
   const statementId = rec.statementId!;
-  const state = await waitForStatement(deps, statementId, deps.settings.inlineWaitMs);
+  const state = await waitForStatement(deps, statementId, unloadPrefix(rec.id), deps.settings.inlineWaitMs);
   switch (state.state) {
     case "running": {
       const elapsed = (deps.now().getTime() - Date.parse(rec.startedAt ?? rec.createdAt)) / 1000;
@@ -200,11 +198,11 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
   }
 }
 
-async function waitForStatement(deps: ExportDeps, statementId: string, budgetMs: number): Promise<StatementState> {
+async function waitForStatement(deps: ExportDeps, statementId: string, keyPrefix: string, budgetMs: number): Promise<StatementState> {
   const deadline = Date.now() + budgetMs;
   let pause = 25;
   for (;;) {
-    const state = await deps.warehouse.describe(statementId);
+    const state = await deps.warehouse.describe(statementId, keyPrefix);
     if (state.state !== "running" || Date.now() >= deadline) return state;
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     pause = Math.min(pause * 2, 500);

@@ -15,6 +15,8 @@
  * | request claim | `CLAIM#<key>`    | `CLAIM`  | none; TTL (`expiresAtEpoch`) removes it after it expires           |
  * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
  * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
+ * | rate window   | `RATE#<key>`     | `<window start, epoch s>` | none; a counter (`count`), TTL one window after it ends |
+ * | suppressed    | `SUPPRESSED#<email>` | `SUPPRESSED` | none: an address SES reported as a hard bounce or a complaint; the mailer sends nothing to it |
  *
  * The export's step history is a list attribute of the export item, appended
  * with `list_append` in the same conditional UpdateItem as the status change,
@@ -68,7 +70,9 @@ export const TTL_ATTRIBUTE = "expiresAtEpoch";
  */
 export const apiTokenKey = (prefix: string) => ({ pk: `APITOKEN#${prefix}`, sk: "APITOKEN" });
 export const apiTokensEntity = (supplierId: string) => `APITOKENS#${supplierId}`;
+export const rateWindowKey = (key: string, windowStart: number) => ({ pk: `RATE#${key}`, sk: String(windowStart) });
 export const requestClaimKey = (key: string) => ({ pk: `CLAIM#${key}`, sk: "CLAIM" });
+export const suppressionKey = (email: string) => ({ pk: `SUPPRESSED#${email.trim().toLowerCase()}`, sk: "SUPPRESSED" });
 export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: "WEBHOOK" });
 export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;
 export const deliveryKey = (id: string) => ({ pk: `WHDELIVERY#${id}`, sk: "WHDELIVERY" });

@@ -54,7 +54,7 @@ export const SST_LINKS = {
   table: "Jobs",
   redshift: "Redshift",
   redshiftSecretArn: "RedshiftSecretArn",
-  email: "Email",
+  email: "Mail",
 } as const;
 
 /** Reads a property of a linked resource; undefined outside SST or when not linked. */
@@ -75,6 +75,24 @@ export function sstLinks(): LinkedLookup {
     const value = (resources[resource] as Record<string, unknown> | undefined)?.[property];
     return typeof value === "string" && value !== "" ? value : undefined;
   };
+}
+
+/**
+ * A linked `sst.Secret`'s value (`Resource.<name>.value`), read at run time:
+ * in Lambda and the deployed portal SST ships linked values in an encrypted
+ * file (SST_KEY_FILE), not in the function's environment. Throws when the
+ * secret is not linked or empty, naming what to do.
+ */
+export function linkedSecret(linked: LinkedLookup, name: string): string {
+  const value = linked(name, "value");
+  if (!value) {
+    throw new Error(
+      `Invalid environment for EXPORT_BACKEND=aws:\n  ${name}: sst.Secret("${name}") is not linked to this process or is empty ` +
+        `(npx sst secret set ${name} <value> --stage <stage>; under tests, SST_RESOURCE_${name}='{"value":"..."}')`,
+    );
+  }
+  if (value.length < 32) throw new Error(`Invalid environment for EXPORT_BACKEND=aws:\n  ${name}: must be at least 32 characters`);
+  return value;
 }
 
 /**

@@ -16,8 +16,8 @@ import { DynamoJobStore } from "@/lib/adapters/aws/dynamo-job-store";
 import { exportMessage } from "@/lib/exports/messages";
 import { getExport, requestExport } from "@/lib/exports/service";
 import { handleQueueMessage } from "@/workers/dispatch";
-import { admin, drain, makeLocalDeps, rose, seededWarehouse } from "../../helpers/local-env";
-import { createJobsTable, startDynamo } from "../../aws/emulators";
+import { admin, drain, makeLocalDeps, rose, seededWarehouse } from "../../support/local-env";
+import { createJobsTable, startDynamo } from "../../support/emulators";
 
 let warehouse: { dbPath: string; dir: string };
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;

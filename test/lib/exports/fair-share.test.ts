@@ -9,7 +9,7 @@ import type { AppDeps } from "@/lib/config";
 import type { ExportRecord } from "@/lib/exports/model";
 import { requestExport } from "@/lib/exports/service";
 import { runWorker } from "@/workers/runner";
-import { makeLocalDeps, rose, seededWarehouse, tulip } from "../../helpers/local-env";
+import { makeLocalDeps, rose, seededWarehouse, tulip } from "../../support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 let d: AppDeps;
