@@ -4,7 +4,9 @@ import type { Readable, Writable } from "node:stream";
 import { Readable as ReadableStream } from "node:stream";
 import zlib from "node:zlib";
 import { readInBlocks, toBuffer, toReadable } from "./block-reader";
-import { type CsvBlockCount, CsvRecordCounter, DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
+import { type CsvBlockCount, countCsvBlock, CsvRecordCounter } from "./csv-count";
+import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
+import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
 import {
   type CentralEntry,
   type EntryData,
@@ -32,6 +34,14 @@ export interface ZipEntryInput {
    * they compress the same blocks, so it costs no extra pass over the bytes.
    */
   countCsvRecords?: boolean;
+  /**
+   * The stream is one gzip member (as Redshift's UNLOAD ... GZIP writes each part): its deflate
+   * data becomes the entry as it is, without being inflated and deflated again. An inflate pass
+   * (zlib, off the main thread) still reads it through, to learn the true size and CRC (the
+   * trailer's ISIZE is the size mod 4 GiB) and count records, and checks them against the
+   * trailer. A prefix goes in front as a stored deflate block.
+   */
+  gzip?: boolean;
 }
 
 export interface ZipOptions {
@@ -48,7 +58,7 @@ export interface ZipResult {
   bytes: number;
   /** SHA-256 (hex) of the archive, computed as it was emitted. */
   sha256: string;
-  entries: { name: string; size: number; compressedSize: number; crc32: number; csvRecords?: number }[];
+  entries: { name: string; size: number; compressedSize: number; crc32: number; csvRecords?: number; inputBytes: number }[];
 }
 
 /*
@@ -102,11 +112,15 @@ interface PreparedEntry {
 
 interface MeasuredEntry extends EntryData {
   csvRecords?: number;
+  /** Bytes read from the entry's stream (its prefix not included). */
+  inputBytes: number;
+  method: number;
 }
 
 interface WrittenEntry extends CentralEntry {
   name: string;
   csvRecords?: number;
+  inputBytes: number;
 }
 
 type ChunkWriter = (chunk: Buffer) => Promise<void>;
@@ -227,16 +241,22 @@ class ZipArchiveRun {
     const emit: ChunkWriter = (chunk) => this.emit(chunk);
     for (const prepared of this.entries) {
       const offset = this.bytes;
-      await this.emit(localHeader(this.style, prepared.nameBytes));
-      const data = await this.compress(prepared, emit);
+      const method = prepared.input.gzip ? METHOD_DEFLATE : this.style.method;
+      await this.emit(localHeader(this.style, prepared.nameBytes, method));
+      const data = prepared.input.gzip ? await this.reframe(prepared, emit) : await this.compress(prepared, emit);
       await this.emit(dataDescriptor(data));
-      written.push({ ...pickEntryData(data), nameBytes: prepared.nameBytes, offset, name: prepared.input.name, csvRecords: data.csvRecords });
+      written.push({ ...data, nameBytes: prepared.nameBytes, offset, name: prepared.input.name });
     }
     await this.writeCentralDirectory(written);
     return {
       bytes: this.bytes,
       sha256: this.hash.digest("hex"),
-      entries: written.map((w) => ({ name: w.name, ...pickEntryData(w), ...(w.csvRecords === undefined ? {} : { csvRecords: w.csvRecords }) })),
+      entries: written.map((w) => ({
+        name: w.name,
+        ...pickEntryData(w),
+        inputBytes: w.inputBytes,
+        ...(w.csvRecords === undefined ? {} : { csvRecords: w.csvRecords }),
+      })),
     };
   }
 
@@ -256,12 +276,14 @@ class ZipArchiveRun {
     try {
       if (stored && !counter) {
         if (prefix.length > 0) await write(measure(prefix));
+        let inputBytes = 0;
         for await (const chunk of input) {
           const bytes = toBuffer(chunk);
+          inputBytes += bytes.length;
           onInput?.(bytes.length);
           await write(measure(bytes));
         }
-        return { ...measured, compressedSize: measured.size };
+        return { ...measured, compressedSize: measured.size, inputBytes, method: METHOD_STORED };
       }
       // Fixed-size blocks, several at once on the deflate threads (see the comment above): each
       // is deflated (unless stored) and its CSV boundaries counted there; results come back in order.
@@ -314,13 +336,109 @@ class ZipArchiveRun {
         await take(bytes);
       }
       await flushBlock(true);
-      return { ...measured, compressedSize, ...(counter ? { csvRecords: streamBytes === 0 ? 0 : counter.records } : {}) };
+      return {
+        ...measured,
+        compressedSize,
+        inputBytes: streamBytes,
+        method: this.style.method,
+        ...(counter ? { csvRecords: streamBytes === 0 ? 0 : counter.records } : {}),
+      };
     } catch (error) {
       // After an abort the loops end with "premature close"; report the reason instead.
       this.abort.signal.throwIfAborted();
       throw error;
     } finally {
       input.destroy();
+      this.live.delete(input);
+    }
+  }
+
+  /**
+   * Copies a gzip member's deflate data into the archive as the entry's data (see `gzip`), with
+   * the prefix as a stored block in front. The inflate pass runs alongside the copy on zlib's
+   * threads; the main thread keeps the last 8 bytes back (the trailer is only known at the end),
+   * runs the CRCs and, when asked, the record count.
+   */
+  private async reframe(prepared: PreparedEntry, write: ChunkWriter): Promise<MeasuredEntry> {
+    const input = await this.openInput(prepared);
+    const onInput = this.opts.onInput;
+    const prefix = prepared.input.prefix ?? Buffer.alloc(0);
+    const counter = prepared.input.countCsvRecords ? new CsvRecordCounter() : null;
+    const inflater = this.adopt(zlib.createInflateRaw());
+    let streamCrc = 0;
+    let entryCrc = zlib.crc32(prefix);
+    let inflated = 0;
+    inflater.on("data", (out: Buffer) => {
+      streamCrc = zlib.crc32(out, streamCrc);
+      entryCrc = zlib.crc32(out, entryCrc);
+      inflated += out.length;
+      counter?.add(countCsvBlock(out), out);
+    });
+    const inflateEnded = new Promise<void>((resolve, reject) => {
+      inflater.once("end", resolve);
+      inflater.once("error", reject);
+      inflater.once("close", () => reject(new Error("inflate closed before the end of the gzip data")));
+    });
+    inflateEnded.catch(ignore);
+    let inputBytes = 0;
+    let compressedSize = 0;
+    let head: Buffer | null = Buffer.alloc(0); // bytes until the gzip header has been read, then null
+    let held = Buffer.alloc(0); // the last bytes seen, which may be the trailer
+    const pass = async (data: Buffer) => {
+      if (data.length === 0) return;
+      compressedSize += data.length;
+      await write(data);
+      if (!inflater.write(data)) await new Promise<void>((resolve, reject) => {
+        const onDrain = () => (inflater.off("error", onError), resolve());
+        const onError = (error: Error) => (inflater.off("drain", onDrain), reject(error));
+        inflater.once("drain", onDrain).once("error", onError);
+      });
+    };
+    try {
+      if (prefix.length > 0) {
+        const block = storedDeflateBlock(prefix);
+        compressedSize += block.length;
+        await write(block);
+      }
+      for await (const chunk of readInBlocks(input, DEFLATE_BLOCK)) {
+        let bytes = toBuffer(chunk);
+        inputBytes += bytes.length;
+        onInput?.(bytes.length);
+        if (head) {
+          head = Buffer.concat([head, bytes]);
+          const length = gzipHeaderLength(head);
+          if (length === null) continue;
+          bytes = head.subarray(length);
+          head = null;
+        }
+        const joined = held.length > 0 ? Buffer.concat([held, bytes]) : bytes;
+        const keep = Math.min(GZIP_TRAILER, joined.length);
+        held = Buffer.from(joined.subarray(joined.length - keep));
+        await pass(joined.subarray(0, joined.length - keep));
+        this.abort.signal.throwIfAborted();
+      }
+      if (head || held.length < GZIP_TRAILER) throw new Error(`${prepared.input.name}: the gzip data ends before its trailer`);
+      inflater.end();
+      await inflateEnded;
+      const trailer = readGzipTrailer(held);
+      if (trailer.crc32 !== streamCrc || trailer.isize !== inflated % 0x1_0000_0000) {
+        // Also what a second gzip member looks like: the first one's deflate data ends early.
+        throw new Error(`${prepared.input.name}: the gzip trailer does not match its data (not one intact gzip member)`);
+      }
+      return {
+        crc32: entryCrc,
+        size: prefix.length + inflated,
+        compressedSize,
+        inputBytes,
+        method: METHOD_DEFLATE,
+        ...(counter ? { csvRecords: inflated === 0 ? 0 : counter.records } : {}),
+      };
+    } catch (error) {
+      this.abort.signal.throwIfAborted();
+      throw error;
+    } finally {
+      input.destroy();
+      inflater.destroy();
       this.live.delete(input);
     }
   }
