@@ -145,6 +145,8 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
     open: () => deps.unloadStore.openRead(e.key),
     prefix,
     countCsvRecords: csv,
+    // Redshift's UNLOAD ... GZIP parts: copied into the zip without recompression.
+    gzip: e.key.endsWith(".gz"),
   }));
   const zip = createZipArchive(entries, {
     // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
@@ -169,7 +171,7 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
     throw err;
   }
 
-  const rows = await checkParts(deps, rec, manifest, result, prefix?.length ?? 0, key);
+  const rows = await checkParts(deps, rec, manifest, result, key);
   deps.checkpoint?.("archive-written", rec.id);
 
   const now = deps.now();
@@ -210,12 +212,12 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
  * the export fails for good (the warehouse's output is wrong; retrying reads the same parts).
  * Returns the rows in the archive.
  */
-async function checkParts(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest, result: ZipResult, prefixBytes: number, key: string): Promise<number> {
+async function checkParts(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest, result: ZipResult, key: string): Promise<number> {
   const problems: string[] = [];
   let rows = 0;
   manifest.entries.forEach((part, i) => {
     const entry = result.entries[i];
-    const bytes = entry.size - prefixBytes;
+    const bytes = entry.inputBytes; // as stored: a gzip part's compressed size
     const label = `part ${i + 1} of ${manifest.entries.length} (${entry.name})`;
     if (bytes !== part.bytes) problems.push(`${label} holds ${bytes} bytes; the warehouse's manifest says ${part.bytes}`);
     if (entry.csvRecords !== undefined) {

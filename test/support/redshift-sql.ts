@@ -93,7 +93,7 @@ export interface ParsedUnload {
   options: string[];
 }
 
-const OPTION_STARTS = new Set(["FORMAT", "HEADER", "MANIFEST", "ALLOWOVERWRITE", "PARALLEL", "MAXFILESIZE"]);
+const OPTION_STARTS = new Set(["FORMAT", "HEADER", "MANIFEST", "ALLOWOVERWRITE", "PARALLEL", "MAXFILESIZE", "GZIP"]);
 
 /**
  * Parses one UNLOAD as `renderUnload` writes it. Throws when the text is not
