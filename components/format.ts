@@ -3,13 +3,13 @@
  * filters. Pure functions, safe in server and client components alike.
  */
 import { formatBytes as formatBytesOf } from "@/lib/exports/format";
-import type { ExportRecord, ExportStatus, ExportStep } from "@/lib/exports/model";
+import { ACTIVE_STATUSES, EXPORT_STATUSES, FINISHED_STATUSES, type ExportRecord, type ExportStatus, type ExportStep } from "@/lib/exports/model";
 
 /** Statuses an export does not leave by itself: polling stops there. */
-export const DONE_STATUSES: readonly ExportStatus[] = ["ready", "expired", "failed", "cancelled"];
+export const DONE_STATUSES: readonly ExportStatus[] = FINISHED_STATUSES;
 /** Statuses in which the export can still be cancelled. */
-export const CANCELLABLE_STATUSES: readonly ExportStatus[] = ["queued", "running", "archiving"];
-export const ALL_STATUSES: readonly ExportStatus[] = ["queued", "running", "archiving", "ready", "expired", "failed", "cancelled"];
+export const CANCELLABLE_STATUSES: readonly ExportStatus[] = ACTIVE_STATUSES;
+export const ALL_STATUSES: readonly ExportStatus[] = EXPORT_STATUSES;
 
 export const STATUS_LABEL: Record<ExportStatus, string> = {
   queued: "Queued",
@@ -51,10 +51,11 @@ export function formatUtc(iso: string): string {
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** "1 Dec 2026, 21:05 CET": the viewer's own time zone, named. */
 export function formatLocal(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  return d.toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 }
 
 export function formatRelative(iso: string, now: number): string {

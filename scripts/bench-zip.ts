@@ -91,13 +91,16 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
 }
 
 /** Times `fn` and samples this process's RSS: how far above its starting point did it go? */
-async function measure(fn: () => Promise<void>): Promise<{ seconds: number; rssGrowth: number }> {
+/** Times `fn`, samples RSS, and takes this process's CPU time (every thread: main, workers, libuv's pool). */
+async function measure(fn: () => Promise<void>): Promise<{ seconds: number; rssGrowth: number; cpuSeconds: number }> {
   const before = process.memoryUsage.rss();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const cpu = process.cpuUsage();
   try {
     const seconds = await timeIt(fn);
-    return { seconds, rssGrowth: Math.max(peak, process.memoryUsage.rss()) - before };
+    const used = process.cpuUsage(cpu);
+    return { seconds, rssGrowth: Math.max(peak, process.memoryUsage.rss()) - before, cpuSeconds: (used.user + used.system) / 1e6 };
   } finally {
     clearInterval(sampler);
   }
@@ -118,6 +121,21 @@ async function zipWriter(parts: string[], output: string): Promise<void> {
   const { stream, result } = createZipArchive(
     parts.map((part) => ({
       name: path.basename(part),
+      open: async () => createReadStream(part, { highWaterMark: 256 * 1024 }),
+    })),
+    { level: 1, mtime: MTIME },
+  );
+  await pipeline(stream, createWriteStream(output));
+  await result;
+}
+
+/** The AWS path: parts gzipped beforehand (as UNLOAD ... GZIP leaves them), re-framed without recompression. */
+async function zipReframe(gzParts: string[], output: string, countRows = true): Promise<void> {
+  const { stream, result } = createZipArchive(
+    gzParts.map((part) => ({
+      name: path.basename(part, ".gz"),
+      gzip: true,
+      countCsvRecords: countRows,
       open: async () => createReadStream(part, { highWaterMark: 256 * 1024 }),
     })),
     { level: 1, mtime: MTIME },
@@ -151,6 +169,9 @@ async function main(): Promise<void> {
     });
     let inputBytes = 0;
     for (const part of parts) inputBytes += (await stat(part)).size;
+    // What Redshift's UNLOAD ... GZIP would leave (on the cluster's CPU, not the worker's).
+    const gzParts = parts.map((part) => `${part}.gz`);
+    await Promise.all(parts.map((part) => run("sh", ["-c", `gzip -6 -c '${part}' > '${part}.gz'`])));
     const inputMb = inputBytes / 1e6;
     console.log(`input: ${parts.length} parts, ${inputMb.toFixed(1)} MB of CSV in ${dir} (generated in ${generateSeconds.toFixed(1)} s)`);
     console.log(`cpus: ${os.availableParallelism()}, node ${process.version}, ${args.runs} interleaved run(s), best and median\n`);
@@ -161,18 +182,21 @@ async function main(): Promise<void> {
       { name: "yazl level 1", output: path.join(dir, "yazl.zip"), write: (o) => yazlWriter(parts, o), inProcess: true },
       { name: "archiver level 1", output: path.join(dir, "archiver.zip"), write: (o) => archiverWriter(parts, o), inProcess: true },
       { name: "lib/zip level 1", output: path.join(dir, "lib-zip.zip"), write: (o) => zipWriter(parts, o), inProcess: true },
+      { name: "lib/zip re-framing .gz, rows counted", output: path.join(dir, "lib-zip-gz.zip"), write: (o) => zipReframe(gzParts, o), inProcess: true },
+      { name: "lib/zip re-framing .gz, no row count", output: path.join(dir, "lib-zip-gz-nc.zip"), write: (o) => zipReframe(gzParts, o, false), inProcess: true },
     ];
     // Runs are interleaved (every variant once per round): on a shared machine the load changes
     // by the minute, and one variant's runs back to back would measure the load, not the variant.
-    const samples = variants.map(() => ({ seconds: [] as number[], rss: 0 }));
+    const samples = variants.map(() => ({ seconds: [] as number[], cpu: [] as number[], rss: 0 }));
     for (let i = 0; i < args.runs; i++) {
       for (const [v, variant] of variants.entries()) {
-        const { seconds, rssGrowth } = await measure(() => variant.write(variant.output));
+        const { seconds, rssGrowth, cpuSeconds } = await measure(() => variant.write(variant.output));
         samples[v].seconds.push(seconds);
+        samples[v].cpu.push(cpuSeconds);
         samples[v].rss = Math.max(samples[v].rss, rssGrowth);
       }
     }
-    const rows: { name: string; seconds: number; median: number; archiveMb: number; rssMb: number | null }[] = [];
+    const rows: { name: string; seconds: number; median: number; cpuPerGb: number | null; archiveMb: number; rssMb: number | null }[] = [];
     for (const [v, variant] of variants.entries()) {
       await run("unzip", ["-tq", variant.output]); // a fast wrong archive is no result
       const sorted = [...samples[v].seconds].sort((a, b) => a - b);
@@ -180,13 +204,15 @@ async function main(): Promise<void> {
         name: variant.name,
         seconds: sorted[0],
         median: sorted[Math.floor(sorted.length / 2)],
+        // CPU seconds per GB of CSV (median of the runs): what a Lambda pays per GB, whatever the wall clock did.
+        cpuPerGb: variant.inProcess ? [...samples[v].cpu].sort((a, b) => a - b)[Math.floor(args.runs / 2)] / (inputBytes / 1e9) : null,
         archiveMb: (await stat(variant.output)).size / 1e6,
         rssMb: variant.inProcess ? samples[v].rss / 1e6 : null,
       });
     }
     const baseline = rows[0].seconds;
     console.log(
-      ["variant".padEnd(36), "best s".padStart(8), "median s".padStart(9), "MB/s".padStart(8), "archive MB".padStart(11), "time / zip -1".padStart(14), "RSS growth MB".padStart(14)].join(""),
+      ["variant".padEnd(36), "best s".padStart(8), "median s".padStart(9), "MB/s".padStart(8), "archive MB".padStart(11), "time / zip -1".padStart(14), "CPU s/GB".padStart(10), "RSS growth MB".padStart(14)].join(""),
     );
     for (const row of rows) {
       console.log(
@@ -197,6 +223,7 @@ async function main(): Promise<void> {
           (inputMb / row.seconds).toFixed(1).padStart(8),
           row.archiveMb.toFixed(1).padStart(11),
           (row.seconds / baseline).toFixed(2).padStart(14),
+          (row.cpuPerGb === null ? "-" : row.cpuPerGb.toFixed(1)).padStart(10),
           (row.rssMb === null ? "-" : row.rssMb.toFixed(0)).padStart(14),
         ].join(""),
       );

@@ -3,13 +3,18 @@
  * files: the warehouse (DuckDB, read-only) and the
  * SQLite job store, through the app's own service functions.
  */
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+// Loaded statically so Playwright's loader compiles it: lib/config.ts imports it with import(),
+// which under Playwright's test runner reaches Node's loader untransformed ("Unexpected token 'export'").
+import "@/lib/adapters/local";
 import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
 import type { Actor } from "@/lib/core/actor";
-import { getExport, listExports, requestExport, type ExportView } from "@/lib/exports/service";
+import type { ExportView } from "@/lib/exports/model";
+import { getExport, listExports, submitExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import type { Queue } from "@/lib/ports";
 import { E2E_DATA_DIR, stackEnv } from "../stack-env";
@@ -93,7 +98,7 @@ export async function makeFailedExport(email: string, body: Record<string, unkno
       release: (r, d) => deps.queue.release(r, d),
       depth: () => deps.queue.depth(),
     };
-    const err = await requestExport({ ...deps, queue }, actor, body).then(
+    const err = await submitAs({ ...deps, queue }, actor, body).then(
       () => null,
       (e: unknown) => e,
     );
@@ -109,7 +114,7 @@ export async function makeFailedExport(email: string, body: Record<string, unkno
  * A queued export whose queue message has not been delivered yet (here: never
  * sent), so it stays queued, with the page polling, until someone cancels it.
  */
-export async function makeQueuedExport(email: string, body: Record<string, unknown>): Promise<string> {
+export async function makeQueuedExport(email: string, body: Record<string, unknown>, opts: { asApi?: boolean } = {}): Promise<string> {
   return withDeps(async (deps) => {
     const actor = await actorOf(deps, email);
     const queue: Queue = {
@@ -119,8 +124,15 @@ export async function makeQueuedExport(email: string, body: Record<string, unkno
       release: (r, d) => deps.queue.release(r, d),
       depth: () => deps.queue.depth(),
     };
-    return (await requestExport({ ...deps, queue }, actor, body)).id;
+    // `asApi`: without an Idempotency-Key, so the request's fingerprint is claimed (an identical request is then deduplicated).
+    if (opts.asApi) return (await submitExport({ ...deps, queue }, { claims: deps.claims, limits: deps.config.api }, actor, body)).export.id;
+    return (await submitAs({ ...deps, queue }, actor, body)).id;
   });
+}
+
+/** The API's request path (limits, a fresh Idempotency-Key so each call is its own export). */
+async function submitAs(deps: AppDeps, actor: Actor, body: Record<string, unknown>) {
+  return (await submitExport(deps, { claims: deps.claims, limits: deps.config.api }, actor, body, { idempotencyKey: randomUUID() })).export;
 }
 
 /** The export and its steps as the service sees them (for assertions after the UI acted). */

@@ -1,59 +1,39 @@
 /**
- * Response schemas of the API, for the OpenAPI document. Each is tied to the
- * TypeScript type the handlers return (`satisfies z.ZodType<…>`), so the
- * document cannot drift from what the routes send.
+ * Response schemas of the API, for the OpenAPI document. The export record
+ * and its steps are the model's own schemas (the types are inferred from
+ * them); the others are tied to the TypeScript type the handlers return
+ * (`satisfies z.ZodType<…>`), so the document cannot drift from what the routes send.
  */
 import { z } from "zod";
-import { EXPORT_STATUSES, STEP_NAMES, ZExportFormat, ZExportStatus, type ExportRecord, type ExportStep } from "../exports/model";
+import { ERROR_CODES } from "../core/errors";
+import { EXPORT_STATUSES, ZExportRecord, ZExportStep, ZExportSummary, ZExportView } from "../exports/model";
 import type { ExportStats } from "../exports/stats";
+import type { ExportPreview } from "../exports/preview";
 import type { DatasetDescription } from "./datasets";
 
 const nullableString = z.string().nullable();
-const nullableInt = z.number().int().nullable();
 
-export const ZExport = z
-  .object({
-    id: z.string(),
-    supplierId: nullableString,
-    requestedBy: z.string(),
-    requesterEmail: z.string(),
-    dataset: z.string(),
-    params: z.record(z.string(), z.unknown()),
-    format: ZExportFormat,
-    bom: z.boolean(),
-    notify: z.boolean(),
-    status: ZExportStatus,
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    startedAt: nullableString,
-    finishedAt: nullableString,
-    attempts: z.number().int(),
-    statementId: nullableString,
-    rowCount: nullableInt,
-    fileCount: nullableInt,
-    archiveBytes: nullableInt,
-    sha256: nullableString,
-    archiveKey: nullableString,
-    expiresAt: nullableString,
-    errorCode: nullableString,
-    errorMessage: nullableString,
-    notifiedAt: nullableString,
-  }) satisfies z.ZodType<ExportRecord>;
+/** The API shows the export record as it is stored: its schema is the record's (lib/exports/model.ts). */
+export const ZExport = ZExportRecord;
+export { ZExportStep, ZExportSummary, ZExportView };
 
-export const ZExportStep = z.object({
-  at: z.string(),
-  step: z.enum(STEP_NAMES),
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-}) satisfies z.ZodType<ExportStep>;
 
-/** While an export is archiving: bytes of its unloaded parts read into the archive so far, and in all. */
-export const ZArchiveProgress = z.object({ bytesDone: z.number().int().nonnegative(), bytesTotal: z.number().int().nonnegative() });
+export const ZExportPreview = z.object({
+  dataset: z.string(),
+  columns: z.array(z.object({ name: z.string(), type: z.string(), description: z.string() })),
+  rows: z.array(z.array(z.string().nullable())).describe("The first rows (up to 20) in the export's order, every value as text; null is NULL."),
+  count: z.union([z.object({ kind: z.literal("exact"), rows: z.number().int() }), z.object({ kind: z.literal("unknown") })]),
+  estimatedBytes: z.number().int().nullable().describe("Uncompressed size estimated from the first rows; null when the count is unknown."),
+  warnings: z.array(z.object({ code: z.enum(["no_rows", "large", "sheets", "count_unknown"]), message: z.string() })),
+}) satisfies z.ZodType<ExportPreview>;
+
+export const ZParamOptions = z.object({ param: z.string(), values: z.array(z.string()), truncated: z.boolean() });
 
 export const ZExportPage = z.object({ items: z.array(ZExport), nextCursor: nullableString });
 
 export const ZErrorBody = z.object({
   error: z.object({
-    code: z.enum(["bad_request", "validation_failed", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "rate_limited", "unavailable", "internal"]),
+    code: z.enum(ERROR_CODES),
     message: z.string(),
     details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),
@@ -65,6 +45,7 @@ export const ZDatasetDescription = z.object({
   description: z.string(),
   columns: z.array(z.object({ name: z.string(), type: z.string(), description: z.string() })),
   params: z.record(z.string(), z.unknown()).describe("JSON Schema (draft 2020-12) of this dataset's `params`."),
+  paramOptions: z.array(z.string()).describe("Filters whose values GET /api/v1/datasets/{id}/options/{param} lists."),
 }) satisfies z.ZodType<DatasetDescription>;
 
 export const ZExportStats = z.object({

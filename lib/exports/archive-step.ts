@@ -4,8 +4,14 @@
  * every part checked against the warehouse's manifest before the export is called ready.
  */
 import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream";
+import zlib from "node:zlib";
 import type { UnloadManifest } from "../ports";
 import { BackendError } from "../core/errors";
+import { getDataset } from "../datasets/catalog";
+import { selectColumns } from "../datasets/types";
+import { createXlsxStream } from "../formats/xlsx";
 import { createZipArchive, type ZipEntryInput, type ZipResult } from "../zip";
 import type { ExportDeps } from "./deps";
 import { exportMessage, exportSendOptions } from "./messages";
@@ -25,9 +31,11 @@ export function archiveKeyOf(record: ExportRecord): string {
   return `archives/${record.supplierId ?? "all"}/${record.id}.zip`;
 }
 
-/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several. */
+const EXTENSION: Record<ExportRecord["format"], string> = { csv: "csv", jsonl: "jsonl", parquet: "parquet", xlsx: "xlsx" };
+
+/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several (`.tsv` when tab-separated). */
 function entryName(rec: ExportRecord, index: number, total: number): string {
-  const ext = rec.format === "parquet" ? "parquet" : "csv";
+  const ext = rec.format === "csv" && rec.delimiter === "\t" ? "tsv" : EXTENSION[rec.format];
   if (total === 1) return `${rec.dataset}.${ext}`;
   const width = Math.max(3, String(total).length);
   return `${rec.dataset}_part_${String(index + 1).padStart(width, "0")}.${ext}`;
@@ -125,6 +133,7 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
     throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
   }
   const manifest: UnloadManifest = state.manifest;
+  if (manifest.rows === 0) return finishWithoutRows(deps, rec);
   const lease = new ArchiveLeaseHold(deps, rec.id, manifest.bytes);
   if (!(await lease.put())) {
     const current = await deps.jobs.getArchiveLease(rec.id);
@@ -138,19 +147,9 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
 
   const key = archiveKeyOf(rec);
   const started = Date.now();
-  const csv = rec.format === "csv";
-  const prefix = csv && rec.bom ? UTF8_BOM : undefined;
-  const entries: ZipEntryInput[] = manifest.entries.map((e, i) => ({
-    name: entryName(rec, i, manifest.entries.length),
-    open: () => deps.unloadStore.openRead(e.key),
-    prefix,
-    countCsvRecords: csv,
-    // Redshift's UNLOAD ... GZIP parts: copied into the zip without recompression.
-    gzip: e.key.endsWith(".gz"),
-  }));
-  const zip = createZipArchive(entries, {
-    // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
-    level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
+  const zip = createZipArchive(archiveEntries(deps, rec, manifest), {
+    // Parquet parts and XLSX workbooks are compressed already: deflating them again costs CPU for a few percent.
+    level: rec.format === "parquet" || rec.format === "xlsx" ? 0 : deps.settings.zipLevel,
     mtime: new Date(rec.createdAt),
     onInput: (n) => (lease.bytesDone += n),
   });
@@ -205,6 +204,72 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
   return ready;
 }
 
+/** Opens a part as plain bytes: a gzip part (Redshift's UNLOAD ... GZIP) is inflated on the way. */
+async function openPlain(deps: ExportDeps, key: string): Promise<Readable> {
+  const source = await deps.unloadStore.openRead(key);
+  if (!key.endsWith(".gz")) return source;
+  const plain = zlib.createGunzip();
+  pipeline(source, plain, () => undefined); // an error destroys `plain` with it, for its reader to see
+  return plain;
+}
+
+/**
+ * The zip's entries: one per part, or for XLSX one workbook streamed from all the CSV parts. A
+ * gzip part of a CSV or JSONL export is re-framed into its entry as it is (no recompression).
+ */
+function archiveEntries(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest): ZipEntryInput[] {
+  if (rec.format === "xlsx") {
+    const dataset = getDataset(rec.dataset);
+    if (!dataset) throw new BackendError("unknown_dataset", `Dataset "${rec.dataset}" no longer exists.`, false);
+    const columns = selectColumns(dataset.columns, rec.columns);
+    return [
+      {
+        name: entryName(rec, 0, 1),
+        open: async () =>
+          createXlsxStream({
+            sheetName: dataset.id,
+            columns,
+            totalRows: manifest.rows,
+            parts: manifest.entries.map((e) => () => openPlain(deps, e.key)),
+            level: Math.max(1, deps.settings.zipLevel),
+            spoolDir: deps.settings.spoolDir,
+            mtime: new Date(rec.createdAt),
+          }),
+      },
+    ];
+  }
+  const csv = rec.format === "csv";
+  return manifest.entries.map((e, i) => ({
+    name: entryName(rec, i, manifest.entries.length),
+    open: () => deps.unloadStore.openRead(e.key),
+    prefix: csv && rec.bom ? UTF8_BOM : undefined,
+    // Quote-aware record counting is for CSV only (JSON escapes its quotes with backslashes).
+    countCsvRecords: csv,
+    gzip: e.key.endsWith(".gz"),
+  }));
+}
+
+/**
+ * No rows matched: the export is finished, with nothing to download. No
+ * archive is written (an empty zip would look like a result); the page, the
+ * API and the email say "No rows matched these filters".
+ */
+async function finishWithoutRows(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
+  const now = deps.now().toISOString();
+  const moved = await moveExport(
+    deps.jobs,
+    rec.id,
+    "archiving",
+    "ready",
+    { rowCount: 0, fileCount: 0, archiveKey: null, archiveBytes: null, sha256: null, expiresAt: null, finishedAt: now, updatedAt: now },
+    [step(deps, "ready", { rows: 0, noRows: true })],
+  );
+  if (!moved) return (await deps.jobs.getExport(rec.id)) ?? rec;
+  deps.log.child({ exportId: rec.id }).info("no rows matched; finished without an archive");
+  deps.checkpoint?.("ready", rec.id);
+  return moved;
+}
+
 /**
  * Every part must be what the manifest says it is: as many bytes, and (for CSV) as many rows,
  * counted in the archive itself. A short or damaged part would otherwise give a "ready" export
@@ -213,6 +278,8 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
  * Returns the rows in the archive.
  */
 async function checkParts(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest, result: ZipResult, key: string): Promise<number> {
+  // An XLSX workbook is one entry made from every part: the workbook writer reads them itself.
+  if (rec.format === "xlsx") return manifest.rows;
   const problems: string[] = [];
   let rows = 0;
   manifest.entries.forEach((part, i) => {

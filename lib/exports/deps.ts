@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, Warehouse, WebhookStore } from "../ports";
-import type { WebhookSettings } from "../webhooks/settings";
+import type { JobStore, Mailer, ObjectStore, Queue, UserStore, Warehouse } from "../ports";
+import type { ExportRecord } from "./model";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
 export interface ExportSettings {
@@ -14,6 +14,9 @@ export interface ExportSettings {
   zipLevel: number;
   /** Scratch folder of the archive step (the zip writer itself no longer spools: see lib/zip/archive.ts). */
   spoolDir: string;
+  /** Scratch folders the worker sweeps of entries untouched for `tempMaxAgeMs` (spool, the disk stores' temp files). */
+  tempDirs: string[];
+  tempMaxAgeMs: number;
   /** How long one delivery waits for a statement before handing over to a delayed poll message. */
   inlineWaitMs: number;
   /** Delay of the first poll message; later polls wait longer, up to `maxPollDelaySeconds`. */
@@ -30,6 +33,8 @@ export interface ExportSettings {
    * written): how long a crashed delivery keeps a redelivery waiting before it takes over.
    */
   archiveLeaseSeconds: number;
+  /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
+  requeueAfterSeconds: number;
 }
 
 /** Everything the export domain needs from the outside world. Built once by `lib/config.ts`. */
@@ -44,8 +49,13 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
-  /** Webhook endpoints and delivery settings (issue 5); when absent, finished exports enqueue no deliveries. */
-  webhooks?: { store: WebhookStore; settings: WebhookSettings };
+  /** Portal users, for the supplier's display name in emails; when absent, emails show the supplier id. */
+  users?: Pick<UserStore, "listUsers">;
+  /**
+   * Told of every ready or failed export, after its email; composed in
+   * `lib/config.ts` (webhooks subscribe here, so this domain never imports them).
+   */
+  outcomeHooks: readonly ExportOutcomeHook[];
   log: Logger;
   now: () => Date;
   /**
@@ -54,6 +64,18 @@ export interface ExportDeps {
    * delivery finishes the export exactly once.
    */
   checkpoint?: (name: WorkerCheckpoint, exportId: string) => void;
+}
+
+/**
+ * A subscriber to export outcomes. Awaited, in order: a hook that throws makes
+ * the delivery a retry, and the next delivery calls every hook again, so
+ * delivery is at least once and each hook must be idempotent.
+ */
+export interface ExportOutcomeHook {
+  /** For logs. */
+  name: string;
+  /** `rec` is ready or failed, as it stands after its last transition. */
+  exportFinished(rec: ExportRecord): Promise<void>;
 }
 
 export type WorkerCheckpoint = "claimed" | "submitted" | "query-finished" | "archive-written" | "ready" | "notified";

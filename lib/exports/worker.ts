@@ -9,15 +9,15 @@
  */
 import { getDataset } from "../datasets/catalog";
 import type { SupplierScope } from "../datasets/types";
-import type { StatementState } from "../ports";
+import type { StatementState, UnloadRequest } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
+import { classifyFault } from "./faults";
 import { exportMessage, exportSendOptions, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { archiveExport, archiveKeyOf, unloadPrefix } from "./archive-step";
-import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -53,11 +53,12 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
     return await advanceExport(deps, exportId, delivery.receiveCount);
   } catch (err) {
     if (err instanceof SimulatedCrash) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof BackendError && !err.retryable) {
-      log.error({ err, code: err.code }, "export failed");
+    const fault = classifyFault(err);
+    const message = fault.message;
+    if (!fault.retryable) {
+      log.error({ err, code: fault.code }, "export failed");
       const current = await deps.jobs.getExport(exportId);
-      const failed = current ? await failExport(deps, current, err.code, message) : null;
+      const failed = current ? await failExport(deps, current, fault.code, message) : null;
       if (failed) await announce(deps, failed);
       return { kind: "done" };
     }
@@ -138,10 +139,18 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
     if (!dataset) throw new BackendError("unknown_dataset", `Dataset "${rec.dataset}" no longer exists.`, false);
     const params = dataset.paramsSchema.safeParse(rec.params);
     if (!params.success) throw new BackendError("invalid_params", "The export's filters are no longer valid for this dataset.", false);
-    const sql = dataset.buildQuery(params.data, scopeOf(rec));
+    let sql: string;
+    try {
+      sql = dataset.buildQuery(params.data, scopeOf(rec), rec.columns);
+    } catch (err) {
+      if (err instanceof Error && err.name === "UnknownColumnsError") {
+        throw new BackendError("invalid_params", `The export's columns are no longer in the dataset (${err.message}).`, false);
+      }
+      throw err;
+    }
     // Start from an empty folder: a statement lost before it was recorded may have left parts.
     await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
-    const { statementId } = await deps.warehouse.submitUnload({ exportId: rec.id, sql, format: rec.format, keyPrefix: unloadPrefix(rec.id) });
+    const { statementId } = await deps.warehouse.submitUnload({ exportId: rec.id, sql, keyPrefix: unloadPrefix(rec.id), ...unloadFormatOf(rec) });
     const recorded = await moveExport(
       deps.jobs,
       rec.id,
@@ -209,6 +218,18 @@ async function waitForStatement(deps: ExportDeps, statementId: string, keyPrefix
   }
 }
 
+/** What the warehouse writes for the export's format: XLSX is made from comma-separated CSV parts here. */
+function unloadFormatOf(rec: ExportRecord): Pick<UnloadRequest, "format" | "delimiter"> {
+  switch (rec.format) {
+    case "csv":
+      return { format: "csv", delimiter: rec.delimiter ?? "," };
+    case "xlsx":
+      return { format: "csv", delimiter: "," };
+    default:
+      return { format: rec.format };
+  }
+}
+
 /**
  * Marks an active export failed with the reason and drops its parts. Returns
  * null when it was no longer active. The caller announces it (`announce`).
@@ -225,15 +246,16 @@ export async function failExport(deps: ExportDeps, rec: ExportRecord, code: stri
 }
 
 /**
- * Tells the requester (email) and the supplier's systems (webhooks) that a
- * ready or failed export is finished. Called once per delivery, with the
- * record as it stands after the last transition: both halves are idempotent
- * across redeliveries, but calling it twice with the same stale record would
- * send the email twice where the mailer cannot deduplicate (SES).
+ * Tells the requester (email) and the outcome hooks (webhooks, composed in
+ * lib/config.ts) that a ready or failed export is finished. Called once per
+ * delivery, with the record as it stands after the last transition: every
+ * part is idempotent across redeliveries, but calling it twice with the same
+ * stale record would send the email twice where the mailer cannot deduplicate (SES).
  */
 async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   await notify(deps, rec);
-  await enqueueWebhookDeliveries(deps, rec); // idempotent: a redelivery schedules nothing twice
+  // Awaited one by one: a hook that throws makes this delivery a retry, and the next one calls every hook again.
+  for (const hook of deps.outcomeHooks) await hook.exportFinished(rec);
 }
 
 /**
@@ -244,12 +266,25 @@ async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
 async function notify(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   if (!rec.notify || rec.notifiedAt) return;
   if (rec.status !== "ready" && rec.status !== "failed") return;
-  const mail = rec.status === "ready" ? renderReadyEmail(rec, deps.settings.publicUrl) : renderFailedEmail(rec, deps.settings.publicUrl);
+  const ctx = { publicUrl: deps.settings.publicUrl, supplierName: await supplierNameOf(deps, rec.supplierId) };
+  const mail = rec.status === "ready" ? renderReadyEmail(rec, ctx) : renderFailedEmail(rec, ctx);
   const { messageId } = await deps.mailer.send(mail);
   const now = deps.now().toISOString();
   await moveExport(deps.jobs, rec.id, rec.status, rec.status, { notifiedAt: now, updatedAt: now }, [step(deps, "notified", { messageId, to: rec.requesterEmail })], ["notifiedAt"]);
   deps.log.info({ exportId: rec.id, messageId }, "notified");
   deps.checkpoint?.("notified", rec.id);
+}
+
+/** The supplier's display name from its users' records; null when unknown (the email then shows the id). */
+async function supplierNameOf(deps: ExportDeps, supplierId: string | null): Promise<string | null> {
+  if (!supplierId || !deps.users) return null;
+  try {
+    const users = await deps.users.listUsers();
+    return users.find((u) => u.supplierId === supplierId && u.supplierName)?.supplierName ?? null;
+  } catch (err) {
+    deps.log.warn({ err, supplierId }, "could not look up the supplier's name for an email");
+    return null;
+  }
 }
 
 async function cleanUpCancelled(deps: ExportDeps, rec: ExportRecord): Promise<void> {

@@ -3,6 +3,7 @@ import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@
 import {
   decodeCursor,
   encodeCursor,
+  IMMUTABLE_EXPORT_FIELDS,
   type ExportListQuery,
   type ExportRecord,
   type ExportStep,
@@ -13,8 +14,12 @@ import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } fro
 
 type FieldKind = "text" | "int" | "bool" | "json";
 
-/** Record field -> column. The only source of column names in SQL, so patch keys can never inject SQL. */
-const FIELDS = [
+/**
+ * Record field -> column. The only source of column names in SQL, so patch
+ * keys can never inject SQL. Checked against the record's schema by
+ * test/lib/exports/export-record.test.ts.
+ */
+export const EXPORT_COLUMNS = [
   ["id", "id", "text"],
   ["supplierId", "supplier_id", "text"],
   ["requestedBy", "requested_by", "text"],
@@ -23,6 +28,8 @@ const FIELDS = [
   ["params", "params", "json"],
   ["format", "format", "text"],
   ["bom", "bom", "bool"],
+  ["columns", "columns", "json"],
+  ["delimiter", "delimiter", "text"],
   ["notify", "notify", "bool"],
   ["status", "status", "text"],
   ["createdAt", "created_at", "text"],
@@ -42,10 +49,9 @@ const FIELDS = [
   ["notifiedAt", "notified_at", "text"],
 ] as const satisfies ReadonlyArray<readonly [keyof ExportRecord, string, FieldKind]>;
 
-const COLUMN = new Map<string, { column: string; kind: FieldKind }>(FIELDS.map(([f, column, kind]) => [f, { column, kind }]));
+const COLUMN = new Map<string, { column: string; kind: FieldKind }>(EXPORT_COLUMNS.map(([f, column, kind]) => [f, { column, kind }]));
 
-/** Fields fixed at creation: a patch that names one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+const IMMUTABLE = new Set<string>(IMMUTABLE_EXPORT_FIELDS);
 
 const UNSET_COLUMN: Record<NonNullable<TransitionCondition["unset"]>[number], string> = {
   notifiedAt: "notified_at",
@@ -87,7 +93,7 @@ export class SqliteJobStore implements JobStore {
     const days = opts.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS;
     if (!Number.isFinite(days) || days < 0) throw new RangeError("recordRetentionDays must be >= 0");
     this.retentionSeconds = Math.round(days * 86_400);
-    const cols = FIELDS.map(([, column, kind]) => {
+    const cols = EXPORT_COLUMNS.map(([, column, kind]) => {
       if (column === "id") return "id TEXT PRIMARY KEY";
       return `${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`;
     }).join(",\n  ");
@@ -101,6 +107,7 @@ export class SqliteJobStore implements JobStore {
       -- The admin list is mostly filtered by status ("failed", "running").
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_created ON ${EXPORTS} (status, created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_expires ON ${EXPORTS} (status, expires_at);
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_updated ON ${EXPORTS} (status, updated_at);
       CREATE TABLE IF NOT EXISTS ${STEPS} (
         export_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
@@ -127,6 +134,11 @@ export class SqliteJobStore implements JobStore {
         updated_at TEXT NOT NULL
       );
     `);
+    // A .data folder from before a field existed: add its column (null in old rows) rather than fail on first write.
+    const present = new Set((db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as { name: string }[]).map((c) => c.name));
+    for (const [, column, kind] of EXPORT_COLUMNS) {
+      if (!present.has(column)) db.exec(`ALTER TABLE ${EXPORTS} ADD COLUMN ${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`);
+    }
     // Files made before records expired have no purge_after column yet.
     const columns = db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === "purge_after")) {
@@ -140,11 +152,11 @@ export class SqliteJobStore implements JobStore {
   }
 
   async createExport(record: ExportRecord, steps: ExportStep[]): Promise<void> {
-    const names = [...FIELDS.map(([, column]) => column), "purge_after"];
+    const names = [...EXPORT_COLUMNS.map(([, column]) => column), "purge_after"];
     const insert = this.db.prepare(
       `INSERT INTO ${EXPORTS} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`,
     );
-    const values = [...FIELDS.map(([field, , kind]) => toSql(kind, record[field])), retentionOfRecord(record, this.retentionSeconds)];
+    const values = [...EXPORT_COLUMNS.map(([field, , kind]) => toSql(kind, record[field])), retentionOfRecord(record, this.retentionSeconds)];
     this.db
       .transaction(() => {
         this.purgeDue(Math.floor(Date.parse(record.createdAt) / 1000));
@@ -240,6 +252,10 @@ export class SqliteJobStore implements JobStore {
       where.push("dataset = ?");
       values.push(query.dataset);
     }
+    if (query.requesterEmail !== undefined) {
+      where.push("lower(requester_email) = ?");
+      values.push(query.requesterEmail.toLowerCase());
+    }
     if (query.from !== undefined) {
       where.push("created_at >= ?");
       values.push(query.from);
@@ -273,6 +289,13 @@ export class SqliteJobStore implements JobStore {
          ORDER BY expires_at ASC, id ASC LIMIT ?`,
       )
       .all(now, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM ${EXPORTS} WHERE status = 'queued' AND updated_at < ? ORDER BY updated_at ASC, id ASC LIMIT ?`)
+      .all(before, limit) as Row[];
     return rows.map(fromRow);
   }
 
@@ -350,7 +373,7 @@ function toSql(kind: FieldKind, value: unknown): SqlValue {
 
 function fromRow(row: Row): ExportRecord {
   const out: Record<string, unknown> = {};
-  for (const [field, column, kind] of FIELDS) {
+  for (const [field, column, kind] of EXPORT_COLUMNS) {
     const v = row[column] ?? null;
     if (v === null) out[field] = null;
     else if (kind === "bool") out[field] = v === 1;

@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { DynamoJobStore } from "@/lib/adapters/aws/dynamo-job-store";
 import { exportMessage } from "@/lib/exports/messages";
-import { getExport, requestExport } from "@/lib/exports/service";
+import { getExport } from "@/lib/exports/service";
 import { handleQueueMessage } from "@/workers/dispatch";
-import { admin, drain, makeLocalDeps, rose, seededWarehouse } from "../../support/local-env";
+import { admin, drain, makeLocalDeps, rose, seededWarehouse, requestExportAs } from "../../support/local-env";
 import { createJobsTable, startDynamo } from "../../support/emulators";
 
 let warehouse: { dbPath: string; dir: string };
@@ -135,7 +135,7 @@ function countPuts(d: AppDeps): { readonly count: number } {
 describe("archive step: parts against the manifest", () => {
   it("rowCount is the rows in the zip (Python's csv reader), BOM and header rows included as they should be", async () => {
     const d = await deps();
-    const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {}, bom: true });
+    const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {}, bom: true });
     const done = await drain(d, rec.id);
     expect(done.status).toBe("ready");
     expect(done.rowCount).toBeGreaterThan(0);
@@ -145,7 +145,7 @@ describe("archive step: parts against the manifest", () => {
   it("a truncated part fails the export with a clear message, and leaves no archive", async () => {
     const d = await deps();
     damageFirstPart(d, (bytes) => bytes.subarray(0, Math.floor(bytes.length / 2)));
-    const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {} });
     const done = await drain(d, rec.id);
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("parts_mismatch");
@@ -166,7 +166,7 @@ describe("archive step: parts against the manifest", () => {
       copy[lastNl] = 0x20;
       return copy;
     });
-    const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {} });
     const done = await drain(d, rec.id);
     expect(done.status).toBe("failed");
     expect(done.errorCode).toBe("parts_mismatch");
@@ -182,7 +182,7 @@ describe.each<StoreKind>(["sqlite", "dynamo"])("archive lease on the %s job stor
     const puts = countPuts(d);
     const held = holdReads(d);
     // Every supplier's rows: a part of a few MB, so the hold falls mid-part.
-    const rec = await requestExport(d, admin, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d, admin, { dataset: "product_inventory", params: {} });
     const [first] = await d.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 60 });
     const firstRun = handleQueueMessage(d, first.body, { receiveCount: 1 });
     await waitFor("the first delivery to hold the lease", () => d.jobs.getArchiveLease(rec.id));
@@ -215,7 +215,7 @@ describe.each<StoreKind>(["sqlite", "dynamo"])("archive lease on the %s job stor
 
   it("a lease left by a dead delivery is taken over once it expires", async () => {
     const d = await deps(store);
-    const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {} });
     d.checkpoint = (name, id) => {
       if (name !== "query-finished") return;
       const now = d.now();
@@ -233,7 +233,7 @@ describe.each<StoreKind>(["sqlite", "dynamo"])("archive lease on the %s job stor
   it("a delivery whose lease was taken over stops writing and leaves the export to the new holder", async () => {
     const d = await deps(store);
     const held = holdReads(d);
-    const rec = await requestExport(d, admin, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d, admin, { dataset: "product_inventory", params: {} });
     const [first] = await d.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 60 });
     const firstRun = handleQueueMessage(d, first.body, { receiveCount: 1 });
     const lease = await waitFor("the first delivery to hold the lease", () => d.jobs.getArchiveLease(rec.id));

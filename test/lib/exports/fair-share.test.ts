@@ -7,9 +7,9 @@ import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import type { ExportRecord } from "@/lib/exports/model";
-import { requestExport } from "@/lib/exports/service";
+
 import { runWorker } from "@/workers/runner";
-import { makeLocalDeps, rose, seededWarehouse, tulip } from "../../support/local-env";
+import { makeLocalDeps, rose, seededWarehouse, tulip, requestExportAs } from "../../support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 let d: AppDeps;
@@ -35,8 +35,8 @@ describe("fair share between suppliers", () => {
     const running = runWorker(d, { concurrency: 2, signal: controller.signal, waitSeconds: 1, sweepIntervalMs: 0, graceMs: 5_000 });
     try {
       const burst: ExportRecord[] = [];
-      for (let i = 0; i < 30; i++) burst.push(await requestExport(d, rose, { dataset: "product_inventory", params: {} }));
-      const single = await requestExport(d, tulip, { dataset: "product_inventory", params: {} });
+      for (let i = 0; i < 30; i++) burst.push(await requestExportAs(d, rose, { dataset: "product_inventory", params: {} }));
+      const single = await requestExportAs(d, tulip, { dataset: "product_inventory", params: {} });
       const queuedAt = Date.parse(single.createdAt);
 
       const all = [...burst, single];
