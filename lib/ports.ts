@@ -231,6 +231,14 @@ export interface Mailer {
 
 export type UserRole = "supplier" | "admin";
 
+/**
+ * A supplier user's role within their supplier: owners manage members, tokens,
+ * webhooks, destinations and schedules; members request and download exports;
+ * viewers download only. Admins have none (they belong to no supplier).
+ */
+export const MEMBERSHIPS = ["owner", "member", "viewer"] as const;
+export type Membership = (typeof MEMBERSHIPS)[number];
+
 export interface UserRecord {
   id: string;
   /** Lower-cased; unique. */
@@ -241,17 +249,39 @@ export interface UserRecord {
   supplierId: string | null;
   /** Display name of that supplier (denormalised for the UI). */
   supplierName: string | null;
-  /** `scrypt$N$r$p$salt$hash` (see lib/users/passwords.ts). */
+  /** `scrypt$N$r$p$salt$hash` (see lib/users/passwords.ts); empty for a user who signs in through SSO only or has not accepted an invitation yet. */
   passwordHash: string;
   createdAt: string;
+  /** The role within the supplier; null for admins. */
+  membership: Membership | null;
+  /**
+   * Sessions and tokens carry the version they were made under; one that does
+   * not match is refused. Bumped (never set) by `bumpSessionVersion`: sign-out,
+   * password change, disabling and removal end every session at once.
+   */
+  sessionVersion: number;
+  /** When an admin disabled the account; a disabled user cannot sign in and their tokens are refused. */
+  disabledAt: string | null;
 }
 
 /** Portal users. Lives next to the export records (same SQLite file / DynamoDB table). */
 export interface UserStore {
   /** Creates a user; throws `ApiError("conflict")` when the email is taken. */
   createUser(user: UserRecord): Promise<void>;
-  /** Replaces name, role, supplier and password hash of an existing user (by id). */
+  /**
+   * Replaces name, role, supplier, membership, disabledAt and password hash of
+   * an existing user (by id). Never the email, creation time or session
+   * version: a stale read-modify-write must not undo a bump.
+   */
   updateUser(user: UserRecord): Promise<void>;
+  /**
+   * Adds one to the user's session version atomically and returns the new
+   * value, so every session and token made under the old one stops working;
+   * null when the user does not exist.
+   */
+  bumpSessionVersion(id: string): Promise<number | null>;
+  /** Deletes the user (and frees the email). False when there was none. */
+  deleteUser(id: string): Promise<boolean>;
   /** The user with this (case-insensitive) email, or null. */
   getUserByEmail(email: string): Promise<UserRecord | null>;
   getUser(id: string): Promise<UserRecord | null>;

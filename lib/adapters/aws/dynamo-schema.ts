@@ -57,6 +57,13 @@ export const EXPORT_ATTRIBUTES = [
 /** The user record's fields, as item attributes (same names as `UserRecord`). */
 export const USER_ATTRIBUTES = ["id", "email", "name", "role", "supplierId", "supplierName", "passwordHash", "createdAt"] as const;
 
+/**
+ * Fields added to the user item later. Not in the `byEntity` projection (a
+ * GSI's projection cannot change in place on AWS), so user listings read the
+ * items themselves by key.
+ */
+export const USER_ITEM_ATTRIBUTES = [...USER_ATTRIBUTES, "membership", "sessionVersion", "disabledAt"] as const;
+
 /** Attribute DynamoDB's TTL reads (epoch seconds). See `DynamoJobStore` for when it is set. */
 export const TTL_ATTRIBUTE = "expiresAtEpoch";
 
