@@ -18,6 +18,10 @@ import { SqliteUserStore } from "./adapters/local/sqlite-user-store";
 import { SqliteApiTokenStore } from "./adapters/local/sqlite-api-token-store";
 import { SqliteRequestClaimStore } from "./adapters/local/sqlite-request-claim-store";
 import { SqliteWebhookStore } from "./adapters/local/sqlite-webhook-store";
+import { SqliteSupplierStore } from "./adapters/local/sqlite-supplier-store";
+import { SqliteAuditStore } from "./adapters/local/sqlite-audit-store";
+import { DynamoSupplierStore } from "./adapters/aws/dynamo-supplier-store";
+import { DynamoAuditStore } from "./adapters/aws/dynamo-audit-store";
 import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
@@ -33,7 +37,7 @@ import { resolveAwsSettings } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
-import type { ApiTokenStore, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+import type { ApiTokenStore, AuditStore, RequestClaimStore, SupplierStore, UserStore, Warehouse, WebhookStore } from "./ports";
 
 /** Limits of the partner API. */
 export interface PartnerApiSettings {
@@ -88,6 +92,13 @@ export const ZEnv = z
     WEBHOOK_RETRY_BASE_SECONDS: int(30, 0, 900),
     WEBHOOK_MAX_AGE_HOURS: int(24, 1, 72),
 
+    // teams (issue 15)
+    /** Audit log entries older than this are removed (DynamoDB TTL; the worker's sweep locally). */
+    AUDIT_RETENTION_DAYS: int(400, 1, 3650),
+    /** Lifetime of an invitation link and of a password-reset link. */
+    INVITATION_TTL_HOURS: int(72, 1, 24 * 30),
+    PASSWORD_RESET_TTL_MINUTES: int(30, 5, 24 * 60),
+
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
     DUCKDB_PATH: opt(z.string().optional()),
@@ -139,6 +150,16 @@ export interface AppConfig {
   settings: ExportSettings;
   api: PartnerApiSettings;
   webhooks: WebhookSettings;
+  teams: TeamSettings;
+}
+
+/** Members, invitations, password reset and the audit log. */
+export interface TeamSettings {
+  auditRetentionDays: number;
+  invitationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  /** HMAC key of invitation and reset links (derived from AUTH_SECRET). */
+  linkKey: string;
 }
 
 /** Parses the environment; throws one readable error listing every bad variable. */
@@ -181,6 +202,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAgeSeconds: env.WEBHOOK_MAX_AGE_HOURS * 3600,
       secretKey: deriveKey(authSecret, "webhook-signing-secrets"),
     },
+    teams: {
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      invitationTtlSeconds: env.INVITATION_TTL_HOURS * 3600,
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_MINUTES * 60,
+      linkKey: deriveKey(authSecret, "invitation-and-reset-links"),
+    },
   };
 }
 
@@ -208,6 +235,9 @@ function localSecret(dataDir: string): string {
 export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
+  suppliers: SupplierStore;
+  /** The audit log (append-only). */
+  audit: AuditStore;
   tokens: ApiTokenStore;
   claims: RequestClaimStore;
   webhooks: { store: WebhookStore; settings: WebhookSettings };
@@ -244,6 +274,8 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         config,
         jobs: new SqliteJobStore(db),
         users: new SqliteUserStore(db),
+        suppliers: new SqliteSupplierStore(db),
+        audit: new SqliteAuditStore(db),
         tokens: new SqliteApiTokenStore(db),
         claims: new SqliteRequestClaimStore(db),
         webhooks: { store: new SqliteWebhookStore(db), settings: config.webhooks },
@@ -271,6 +303,8 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         users: new DynamoUserStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        suppliers: new DynamoSupplierStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        audit: new DynamoAuditStore({ client: clients.dynamo, tableName: aws.jobsTable, retentionDays: config.teams.auditRetentionDays }),
         tokens: new DynamoApiTokenStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         claims: new DynamoRequestClaimStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         webhooks: { store: new DynamoWebhookStore({ client: clients.dynamo, tableName: aws.jobsTable }), settings: config.webhooks },

@@ -15,6 +15,8 @@
  * | request claim | `CLAIM#<key>`    | `CLAIM`  | none; TTL (`expiresAtEpoch`) removes it after it expires           |
  * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
  * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
+ * | supplier      | `SUPPLIER#<id>`  | `SUPPLIER` | entityPk=`SUPPLIERS`, entitySk=`<id>`                          |
+ * | audit entry   | `AUDIT#<id>`     | `AUDIT`  | entityPk=`AUDIT`, entitySk=`<at>#<id>` (admins); supplierPk=`AUDITS#<supplierId>`, createdKey=`<at>#<id>` (owners); TTL = retention |
  *
  * The export's step history is a list attribute of the export item, appended
  * with `list_append` in the same conditional UpdateItem as the status change,
@@ -80,6 +82,11 @@ export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: "WEBHOOK" 
 export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;
 export const deliveryKey = (id: string) => ({ pk: `WHDELIVERY#${id}`, sk: "WHDELIVERY" });
 export const deliveriesEntity = (endpointId: string) => `WHDELIVERIES#${endpointId}`;
+export const supplierKey = (id: string) => ({ pk: `SUPPLIER#${id}`, sk: "SUPPLIER" });
+export const SUPPLIERS_ENTITY = "SUPPLIERS";
+export const auditKey = (id: string) => ({ pk: `AUDIT#${id}`, sk: "AUDIT" });
+export const AUDIT_ENTITY = "AUDIT";
+export const auditSupplierPk = (supplierId: string) => `AUDITS#${supplierId}`;
 
 export interface IndexDefinition {
   name: string;
