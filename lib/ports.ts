@@ -306,6 +306,10 @@ export interface ApiTokenRecord {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** What the token may do (lib/tokens/scopes.ts), within its creator's membership. */
+  scopes: string[];
+  /** After this the token is refused; null: no expiry. */
+  expiresAt: string | null;
 }
 
 /** API tokens of partner applications. Lives next to the users (same SQLite file / DynamoDB table). */
@@ -321,6 +325,11 @@ export interface ApiTokenStore {
    * null when no such token belongs to that supplier. Revoking twice keeps the first time.
    */
   revokeToken(id: string, supplierId: string, at: string): Promise<ApiTokenRecord | null>;
+  /**
+   * Revokes every unrevoked token `userId` made for the supplier, at `at`
+   * (a password change ends them); returns how many it revoked.
+   */
+  revokeUserTokens(supplierId: string, userId: string, at: string): Promise<number>;
   /**
    * Sets `lastUsedAt = at` only when it is unset or older than `staleBefore`:
    * a conditional write, so busy tokens cost one write a minute, not one per request.

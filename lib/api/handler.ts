@@ -12,6 +12,7 @@ import { getDeps, type AppDeps } from "../config";
 import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { verifyApiToken } from "../tokens/api-tokens";
+import { accessFor, checkRouteAccess } from "./access";
 import { toErrorResponse } from "./errors";
 
 /** What a wrapped handler receives. */
@@ -71,6 +72,8 @@ function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
       }
       const { actor } = caller;
       if (!access.roles.includes(actor.role)) throw new ApiError("forbidden", "Only admins can do this.");
+      // The supplier membership and token scope this route needs, from the one table (access.ts).
+      checkRouteAccess(accessFor(req.method, new URL(req.url).pathname), actor);
       limitRate(deps, caller.rateKey);
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, actor, deps, params: await ctx.params });
@@ -119,7 +122,7 @@ async function resolveCaller(req: Request, opts: { allowTokens: boolean }, deps:
     }
     const verified = await verifyApiToken(deps, authorization.trim().slice("bearer".length).trim());
     if (!verified) {
-      throw new ApiError("unauthorized", "This API token is not valid or has been revoked.", undefined, {
+      throw new ApiError("unauthorized", "This API token is not valid, has expired or has been revoked.", undefined, {
         "WWW-Authenticate": 'Bearer error="invalid_token"',
       });
     }
