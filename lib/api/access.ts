@@ -14,11 +14,15 @@ import type { Membership } from "../ports";
 import type { TokenScope } from "../tokens/scopes";
 
 export interface RouteAccess {
+  /** Admins only (the wrapper, withAdmin, checks the same). */
+  adminOnly?: true;
   /** The least membership a supplier user needs. */
   membership: Membership;
   /** The scope an API token needs; undefined when tokens are not accepted. */
   scope?: TokenScope;
 }
+
+const ADMIN: RouteAccess = { adminOnly: true, membership: "owner" };
 
 /** `METHOD /path` with `{param}` segments, as in the OpenAPI document. */
 export const ROUTE_ACCESS: Record<string, RouteAccess> = {
@@ -41,6 +45,15 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   "DELETE /api/v1/members/{id}": { membership: "owner" },
   "GET /api/v1/audit": { membership: "owner", scope: "audit:read" },
   "POST /api/v1/account/password": { membership: "viewer" },
+  "POST /api/v1/exports/{id}/retry": ADMIN,
+  "GET /api/v1/admin/exports": ADMIN,
+  "GET /api/v1/admin/stats": ADMIN,
+  "GET /api/v1/admin/suppliers": ADMIN,
+  "POST /api/v1/admin/suppliers": ADMIN,
+  "PATCH /api/v1/admin/suppliers/{id}": ADMIN,
+  "POST /api/v1/admin/suppliers/{id}/invitations": ADMIN,
+  "GET /api/v1/admin/users": ADMIN,
+  "PATCH /api/v1/admin/users/{id}": ADMIN,
 };
 
 const RANK: Record<Membership, number> = { viewer: 0, member: 1, owner: 2 };
@@ -71,6 +84,7 @@ export function hasMembership(membership: Membership | undefined, least: Members
  */
 export function checkRouteAccess(access: RouteAccess, actor: Actor): void {
   if (actor.role === "admin") return;
+  if (access.adminOnly) throw new ApiError("forbidden", "Only admins can do this.");
   if (!hasMembership(actor.membership, access.membership)) {
     const needs = access.membership === "member" ? "a member or owner" : "an owner";
     throw new ApiError("forbidden", `This needs ${needs} of the supplier; your role is ${actor.membership ?? "viewer"}.`);

@@ -7,6 +7,7 @@
  *   export const POST = withSupplier(async ({ req, actor, deps }) =>
  *     json(await requestExport(deps, actor, await readJson(req)), 202));
  */
+import { originOf, recordAudit, type AuditAction } from "../audit/audit";
 import { getActorFromRequest } from "../auth";
 import { getDeps, type AppDeps } from "../config";
 import type { Actor } from "../core/actor";
@@ -57,6 +58,37 @@ export function withAdmin<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
  */
 export function withActor<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
   return wrap({ roles: ["supplier", "admin"], tokens: false }, handler);
+}
+
+/** What a public route's handler receives: no caller. */
+export interface PublicContext<P> {
+  req: Request;
+  deps: AppDeps;
+  params: P;
+}
+
+/**
+ * Routes anyone may call (accepting an invitation, asking for and using a
+ * password reset): no session or token, a rate limit per client address, the
+ * cross-site refusal and the one error shape.
+ */
+export function withPublic<P = NoParams>(handler: (ctx: PublicContext<P>) => Promise<Response>): RouteHandler<P> {
+  return async (req, ctx) => {
+    let deps: AppDeps | undefined;
+    try {
+      deps = getDeps();
+      limitRate(deps, `public:${originOf(req.headers).ip ?? "unknown"}`);
+      refuseCrossSite(req, deps.config.settings.publicUrl);
+      return await handler({ req, deps, params: await ctx.params });
+    } catch (err) {
+      return toErrorResponse(err, deps?.log);
+    }
+  };
+}
+
+/** Appends to the audit log for a wrapped handler's caller, with the request's address and user agent. */
+export function audit(ctx: HandlerContext<unknown>, action: AuditAction, target?: string | null, detail?: string | null): Promise<void> {
+  return recordAudit(ctx.deps, { action, actor: ctx.actor, target, detail, origin: originOf(ctx.req.headers) });
 }
 
 function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {

@@ -10,13 +10,15 @@ import { ZExportStatsQuery } from "../exports/stats";
 import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
 import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
 import { ZWebhookPayload } from "../webhooks/payload";
+import { accessFor } from "./access";
+import { TEAM_ROUTES } from "./openapi-teams";
 import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportStep, ZIdempotencyKey } from "./schemas";
 
-type Method = "get" | "post" | "delete";
+type Method = "get" | "post" | "patch" | "delete";
 /** Who may call: a supplier (session or API token; admins too), admins (session), any signed-in person (session only), anyone. */
-type Access = "supplier" | "admin" | "session" | "public";
+export type Access = "supplier" | "admin" | "session" | "public";
 
-interface ResponseSpec {
+export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   headers?: Record<string, string>;
@@ -213,6 +215,7 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "This document",
     responses: { 200: { description: "OpenAPI 3.1.", schema: z.record(z.string(), z.unknown()) } },
   },
+  ...TEAM_ROUTES,
 ];
 
 type JsonSchema = Record<string, unknown>;
@@ -273,6 +276,12 @@ function operation(route: RouteSpec): JsonSchema {
     responses,
   };
   if (route.description) op.description = route.description;
+  if (route.access !== "public") {
+    // Who may call it, from the one access table (lib/api/access.ts).
+    const access = accessFor(route.method.toUpperCase(), route.path);
+    op["x-membership"] = access.adminOnly ? "admin" : access.membership;
+    if (access.scope) op["x-token-scope"] = access.scope;
+  }
   if (route.body) op.requestBody = { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } };
   return op;
 }

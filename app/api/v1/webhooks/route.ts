@@ -1,5 +1,5 @@
 // GET /api/v1/webhooks – the supplier's webhook endpoints; POST /api/v1/webhooks – register one (the signing secret is in this response only)
-import { json, readJson, withSupplier } from "@/lib/api/handler";
+import { audit, json, readJson, withSupplier } from "@/lib/api/handler";
 import { createWebhookEndpoint, listWebhookEndpoints } from "@/lib/webhooks/endpoints";
 
 export const runtime = "nodejs";
@@ -7,4 +7,8 @@ export const dynamic = "force-dynamic";
 
 export const GET = withSupplier(async ({ actor, deps }) => json({ endpoints: await listWebhookEndpoints(deps, actor) }));
 
-export const POST = withSupplier(async ({ req, actor, deps }) => json(await createWebhookEndpoint(deps, actor, await readJson(req)), 201));
+export const POST = withSupplier(async (ctx) => {
+  const created = await createWebhookEndpoint(ctx.deps, ctx.actor, await readJson(ctx.req));
+  await audit(ctx, "webhook.created", `webhook:${created.endpoint.id}`, created.endpoint.url);
+  return json(created, 201);
+});
