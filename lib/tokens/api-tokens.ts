@@ -16,7 +16,7 @@ import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
 import { zodDetails } from "../core/validation";
 import type { ApiTokenRecord, ApiTokenStore, SupplierStore, UserStore } from "../ports";
-import { TOKEN_SCOPES } from "./scopes";
+import { LEGACY_TOKEN_SCOPES, TOKEN_SCOPES } from "./scopes";
 
 export interface TokenDeps {
   tokens: ApiTokenStore;
@@ -38,12 +38,17 @@ export const ZCreateTokenRequest = z
   .object({
     /** What the token is for, e.g. "ERP nightly sync". */
     name: z.string().trim().min(1, "Give the token a name.").max(80),
-    /** What the token may do; at least one. */
+    /**
+     * What the token may do; at least one. Omitted: the rights every token had
+     * before scopes existed (exports:read, exports:write, webhooks:manage), so
+     * existing integrations keep working; Settings always asks.
+     */
     scopes: z
       .array(z.enum(TOKEN_SCOPES))
       .min(1, "Give the token at least one scope.")
       .max(TOKEN_SCOPES.length)
-      .transform((s) => [...new Set(s)]),
+      .transform((s) => [...new Set(s)])
+      .default([...LEGACY_TOKEN_SCOPES]),
     /** Days until the token stops working; omit (or null) for no expiry. */
     expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).nullish(),
   })
