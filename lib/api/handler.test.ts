@@ -65,7 +65,7 @@ describe("role checks", () => {
       return json({});
     });
     await route(await request(supplier), { params: Promise.resolve({ id: "exp_1" }) });
-    expect(seen).toEqual([{ actor: { userId: supplier.id, email: "s@suppliers.test", role: "supplier", supplierId: "sup_s" }, params: { id: "exp_1" } }]);
+    expect(seen).toEqual([{ actor: { userId: supplier.id, email: "s@suppliers.test", role: "supplier", supplierId: "sup_s", membership: "owner" }, params: { id: "exp_1" } }]);
     expect((await withActor(ok)(await request(admin), noParams)).status).toBe(200);
   });
 
