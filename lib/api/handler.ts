@@ -1,11 +1,12 @@
 /**
  * The one wrapper around every /api/v1 route handler: resolves the caller,
- * checks the role, hands the handler `{ req, actor, deps, params }` and turns
- * whatever it throws into the one error shape (lib/api/errors.ts). Handlers
- * stay two or three lines that call into `lib/exports`.
+ * enforces the access the route table (./routes.ts) declares for the route,
+ * hands the handler `{ req, actor, deps, params }` and turns whatever it
+ * throws into the one error shape (lib/api/errors.ts). Handlers stay two or
+ * three lines that call into the domain.
  *
- *   export const POST = withSupplier(async ({ req, actor, deps }) =>
- *     json(await requestExport(deps, actor, await readJson(req)), 202));
+ *   export const GET = route<{ id: string }>("GET /api/v1/exports/{id}", async ({ actor, deps, params }) =>
+ *     json(await getExport(deps, actor, params.id)));
  */
 import { originOf, recordAudit, type AuditAction } from "../audit/audit";
 import { getActorFromRequest } from "../auth";
@@ -13,8 +14,9 @@ import { getDeps, type AppDeps } from "../config";
 import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { verifyApiToken } from "../tokens/api-tokens";
-import { accessFor, checkRouteAccess } from "./access";
+import { checkMembershipAndScope } from "./access";
 import { toErrorResponse } from "./errors";
+import { ROUTES, type ProtectedRouteKey, type PublicRouteKey, type Role, type RouteKey } from "./routes";
 
 /** What a wrapped handler receives. */
 export interface HandlerContext<P> {
@@ -33,53 +35,70 @@ export type RouteHandler<P> = (req: Request, ctx: { params: Promise<P> }) => Pro
 
 type NoParams = Record<string, never>;
 
-interface Access {
-  roles: readonly Actor["role"][];
-  /** Whether an `Authorization: Bearer` API token may stand in for a session. */
-  tokens: boolean;
-}
+/** A route handler as exported by a route file, tagged with its key in the route table. */
+export type TableRouteHandler<P> = RouteHandler<P> & { readonly routeKey: RouteKey };
 
 /**
- * Routes a supplier may use (admins too, across suppliers): a session, or an
- * API token scoped to the token's supplier.
+ * Wraps the handler of the route table's entry `key`: enforces the access
+ * declared there (./routes.ts), so a route file states only which route it is.
  */
-export function withSupplier<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
-  return wrap({ roles: ["supplier", "admin"], tokens: true }, handler);
+export function route<P = NoParams>(key: ProtectedRouteKey, handler: Handler<P>): TableRouteHandler<P> {
+  const access = ROUTES[key].access;
+  const wrapped: RouteHandler<P> = async (req, ctx) => {
+    let deps: AppDeps | undefined;
+    try {
+      deps = getDeps();
+      const caller = await resolveCaller(req, { allowTokens: access.tokens }, deps);
+      if (!caller) {
+        throw new ApiError("unauthorized", "Sign in to continue, or send an API token as \"Authorization: Bearer <token>\".", undefined, {
+          "WWW-Authenticate": "Bearer",
+        });
+      }
+      const { actor } = caller;
+      if (!(access.roles as readonly Role[]).includes(actor.role)) throw new ApiError("forbidden", forbiddenMessage(access.roles));
+      checkMembershipAndScope(access, actor);
+      limitRate(deps, caller.rateKey);
+      refuseCrossSite(req, deps.config.settings.publicUrl);
+      return await handler({ req, actor, deps, params: await ctx.params });
+    } catch (err) {
+      return toErrorResponse(err, deps?.log);
+    }
+  };
+  return Object.assign(wrapped, { routeKey: key as RouteKey });
 }
 
-/** Admin-only routes. A signed-in supplier gets 403; API tokens are not accepted (there are no admin tokens). */
-export function withAdmin<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
-  return wrap({ roles: ["admin"], tokens: false }, handler);
+/** A route anyone may call (no sign-in, no rate limit): only errors are mapped to the one shape. */
+export function publicRoute(key: PublicRouteKey, handler: (req: Request) => Promise<Response>): TableRouteHandler<NoParams> {
+  const wrapped: RouteHandler<NoParams> = async (req) => {
+    try {
+      return await handler(req);
+    } catch (err) {
+      return toErrorResponse(err, undefined);
+    }
+  };
+  return Object.assign(wrapped, { routeKey: key as RouteKey });
 }
 
-/**
- * Routes for a signed-in person only, never an API token: things a token
- * must not be able to do to its own account (such as creating more tokens).
- */
-export function withActor<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
-  return wrap({ roles: ["supplier", "admin"], tokens: false }, handler);
-}
-
-/** What a public route's handler receives: no caller. */
-export interface PublicContext<P> {
+/** What a handler outside the table receives: no caller. */
+export interface PublicContext {
   req: Request;
   deps: AppDeps;
-  params: P;
 }
 
 /**
- * Routes anyone may call (accepting an invitation, asking for and using a
- * password reset): no session or token, a rate limit per client address, the
- * cross-site refusal and the one error shape.
+ * The account routes anyone may call, outside /api/v1 (accepting an
+ * invitation, asking for and using a password reset): no session or token,
+ * but a rate limit per client address, the cross-site refusal and the one
+ * error shape.
  */
-export function withPublic<P = NoParams>(handler: (ctx: PublicContext<P>) => Promise<Response>): RouteHandler<P> {
-  return async (req, ctx) => {
+export function withPublic(handler: (ctx: PublicContext) => Promise<Response>): RouteHandler<NoParams> {
+  return async (req) => {
     let deps: AppDeps | undefined;
     try {
       deps = getDeps();
       limitRate(deps, `public:${originOf(req.headers).ip ?? "unknown"}`);
       refuseCrossSite(req, deps.config.settings.publicUrl);
-      return await handler({ req, deps, params: await ctx.params });
+      return await handler({ req, deps });
     } catch (err) {
       return toErrorResponse(err, deps?.log);
     }
@@ -91,28 +110,10 @@ export function audit(ctx: HandlerContext<unknown>, action: AuditAction, target?
   return recordAudit(ctx.deps, { action, actor: ctx.actor, target, detail, origin: originOf(ctx.req.headers) });
 }
 
-function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
-  return async (req, ctx) => {
-    let deps: AppDeps | undefined;
-    try {
-      deps = getDeps();
-      const caller = await resolveCaller(req, { allowTokens: access.tokens }, deps);
-      if (!caller) {
-        throw new ApiError("unauthorized", "Sign in to continue, or send an API token as \"Authorization: Bearer <token>\".", undefined, {
-          "WWW-Authenticate": "Bearer",
-        });
-      }
-      const { actor } = caller;
-      if (!access.roles.includes(actor.role)) throw new ApiError("forbidden", "Only admins can do this.");
-      // The supplier membership and token scope this route needs, from the one table (access.ts).
-      checkRouteAccess(accessFor(req.method, new URL(req.url).pathname), actor);
-      limitRate(deps, caller.rateKey);
-      refuseCrossSite(req, deps.config.settings.publicUrl);
-      return await handler({ req, actor, deps, params: await ctx.params });
-    } catch (err) {
-      return toErrorResponse(err, deps?.log);
-    }
-  };
+function forbiddenMessage(roles: readonly Role[]): string {
+  if (roles.length === 1 && roles[0] === "admin") return "Only admins can do this.";
+  if (roles.length === 1 && roles[0] === "supplier") return "This belongs to a supplier account; admin accounts have none.";
+  return "Your account cannot do this.";
 }
 
 /** Who is calling, and the key their request rate is counted under: the token, else the supplier (or the admin user). */
@@ -140,10 +141,6 @@ function limitRate(deps: AppDeps, key: string): void {
  * are not ours and are ignored. A token that does not verify is a 401, never
  * a fallback to the session.
  */
-export async function resolveActor(req: Request, opts: { allowTokens: boolean }, deps: AppDeps = getDeps()): Promise<Actor | null> {
-  return (await resolveCaller(req, opts, deps))?.actor ?? null;
-}
-
 async function resolveCaller(req: Request, opts: { allowTokens: boolean }, deps: AppDeps): Promise<Caller | null> {
   const authorization = req.headers.get("authorization");
   if (authorization && /^bearer\s/i.test(authorization.trim())) {

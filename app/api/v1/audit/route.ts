@@ -1,11 +1,8 @@
 // GET /api/v1/audit – the audit log: owners their supplier's, admins everything; filtered, paged, or all of it as CSV (?format=csv)
-import { json, readQuery, withSupplier } from "@/lib/api/handler";
+import { json, readQuery, route } from "@/lib/api/handler";
 import { auditToCsv, collectAudit, listAudit } from "@/lib/audit/audit";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
-export const GET = withSupplier(async ({ req, actor, deps }) => {
+export const GET = route("GET /api/v1/audit", async ({ req, actor, deps }) => {
   const query = readQuery(req);
   if (query.format !== "csv") return json(await listAudit(deps, actor, query));
   const { format: _format, ...filters } = query;

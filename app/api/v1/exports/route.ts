@@ -1,12 +1,9 @@
 // POST /api/v1/exports – request an export; GET /api/v1/exports – the caller's export history
-import { audit, json, readJson, readQuery, withSupplier } from "@/lib/api/handler";
+import { audit, json, readJson, readQuery, route } from "@/lib/api/handler";
 import { listAllExports, listExports, submitExport } from "@/lib/exports/service";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
 // 202 for a new export; 200 for the export an earlier request made (same Idempotency-Key, or an identical one still active).
-export const POST = withSupplier(async (ctx) => {
+export const POST = route("POST /api/v1/exports", async (ctx) => {
   const { req, actor, deps } = ctx;
   const guards = { claims: deps.claims, limits: deps.config.api };
   const result = await submitExport(deps, guards, actor, await readJson(req), { idempotencyKey: req.headers.get("idempotency-key") });
@@ -22,6 +19,6 @@ export const POST = withSupplier(async (ctx) => {
 });
 
 // A supplier sees its own history; an admin, who belongs to no supplier, gets every supplier's (as /admin/exports).
-export const GET = withSupplier(async ({ req, actor, deps }) =>
+export const GET = route("GET /api/v1/exports", async ({ req, actor, deps }) =>
   json(actor.role === "admin" ? await listAllExports(deps, actor, readQuery(req)) : await listExports(deps, actor, readQuery(req))),
 );

@@ -6,7 +6,7 @@ import { DynamoSupplierStore } from "@/lib/adapters/aws/dynamo-supplier-store";
 import { auditKey, TTL_ATTRIBUTE } from "@/lib/adapters/aws/dynamo-schema";
 import { testAuditStore } from "@/test/contracts/audit-store.contract";
 import { testSupplierStore } from "@/test/contracts/supplier-store.contract";
-import { createJobsTable, startDynamo } from "@/test/aws/emulators";
+import { createJobsTable, startDynamo } from "@/test/support/emulators";
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 beforeAll(async () => {
