@@ -100,6 +100,11 @@ export function SignInForm({
         <button ref={submitRef} type="submit" disabled={pending} className={`${buttonClass.primary} w-full`}>
           {pending ? "Signing in…" : "Sign in"}
         </button>
+        <p className="text-center text-sm">
+          <a href="/forgot-password" className="font-medium text-brand-700 hover:underline">
+            Forgot password?
+          </a>
+        </p>
       </form>
 
       {demoAccounts && demoAccounts.length > 0 ? (

@@ -28,6 +28,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     ? DEMO_USERS.map((u) => ({ email: u.email, role: u.role, supplierName: u.supplierName, password: DEMO_PASSWORD }))
     : null;
   const initialError = errorText(typeof sp.error === "string" ? sp.error : undefined);
+  // Where the account pages send people back to; fixed texts only, nothing from the URL is echoed.
+  const notice = sp.joined ? "Welcome aboard: sign in with your new password." : sp.reset || sp.changed ? "Password changed: every session ended. Sign in with the new one." : null;
 
   return (
     <main className="flex min-h-screen items-center justify-center px-4 py-10">
@@ -39,6 +41,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <h1 className="mt-4 text-2xl font-semibold tracking-tight text-gray-900">Partner Export Portal</h1>
           <p className="mt-1 text-sm text-gray-600">Sign in to export your Acme Flowers data.</p>
         </div>
+        {notice ? (
+          <p role="status" className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">
+            {notice}
+          </p>
+        ) : null}
         <div className="rounded-lg border border-gray-200 bg-white p-6 shadow-sm">
           <SignInForm callbackUrl={callbackUrl} demoAccounts={demoAccounts} initialError={initialError} />
         </div>
