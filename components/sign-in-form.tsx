@@ -16,11 +16,14 @@ export function SignInForm({
   callbackUrl,
   demoAccounts,
   initialError = null,
+  ssoName = null,
 }: {
   callbackUrl: string;
   demoAccounts: DemoAccount[] | null;
   /** An error next-auth reported through the URL (`?error=`), already in words. */
   initialError?: string | null;
+  /** The deployment's SSO ("Sign in with <name>"); null when there is none. */
+  ssoName?: string | null;
 }) {
   // Uncontrolled inputs: whatever was typed before the page finished loading is kept and sent.
   const emailRef = useRef<HTMLInputElement>(null);
@@ -105,6 +108,11 @@ export function SignInForm({
             Forgot password?
           </a>
         </p>
+        {ssoName ? (
+          <button type="button" className={`${buttonClass.secondary} w-full`} onClick={() => void signIn("oidc", { callbackUrl })}>
+            Sign in with {ssoName}
+          </button>
+        ) : null}
       </form>
 
       {demoAccounts && demoAccounts.length > 0 ? (

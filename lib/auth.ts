@@ -18,11 +18,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession, type NextAuthOptions, type Session, type User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { JWT } from "next-auth/jwt";
 import { getDeps } from "./config";
 import { originOf, recordAudit } from "./audit/audit";
 import type { Actor } from "./core/actor";
+import type { SsoSettings } from "./config";
 import type { SupplierStore, UserRecord, UserStore } from "./ports";
+import { resolveSsoUser } from "./teams/sso";
 import { DEFAULT_RULE, LoginThrottle, describeWait } from "./users/login-throttle";
 import { authenticate } from "./users/users";
 
@@ -207,6 +210,7 @@ export function getAuthOptions(): NextAuthOptions {
     // Errors land on our sign-in page too, which shows "Wrong email or password." or the throttle message.
     pages: { signIn: "/signin", error: "/signin" },
     providers: [
+      ...(deps.config.sso ? [oidcProvider(deps.config.sso)] : []),
       CredentialsProvider({
         name: "Email and password",
         credentials: {
@@ -217,7 +221,24 @@ export function getAuthOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
-      jwt: ({ token, user }) => refreshToken(getDeps().users, token, user, Math.floor(Date.now() / 1000), getDeps().suppliers),
+      // SSO sign-ins are mapped to a supplier (or refused with a reason the sign-in page shows).
+      async signIn({ account, profile }) {
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        const d = getDeps();
+        const result = await resolveSsoUser(d, d.config.sso!, (profile ?? {}) as Record<string, unknown>);
+        return result.ok ? true : `/signin?error=${result.refusal}`;
+      },
+      async jwt({ token, user, account }) {
+        const d = getDeps();
+        const now = Math.floor(Date.now() / 1000);
+        if (user && account?.provider === OIDC_PROVIDER_ID) {
+          // `user` is the identity provider's profile; the session is for our user with that email (signIn made sure it exists).
+          const record = await d.users.getUserByEmail(String(user.email));
+          if (!record) throw new SessionEnded("SSO user vanished between sign-in and session");
+          return claimsFor(record, now);
+        }
+        return refreshToken(d.users, token, user, now, d.suppliers);
+      },
       session: ({ session, token }) => ({ ...session, user: sessionUserFromToken(token) }),
     },
     events: {
@@ -243,6 +264,39 @@ export function getAuthOptions(): NextAuthOptions {
       },
       debug() {},
     },
+  };
+}
+
+/** next-auth's id of the OpenID Connect provider: its callback is /api/auth/callback/oidc. */
+export const OIDC_PROVIDER_ID = "oidc";
+
+/**
+ * The deployment's OpenID Connect provider (issuer discovery, authorization
+ * code with PKCE and state, the ID token checked against the issuer's keys).
+ * The profile is the identity provider's; `signIn` maps it to our user.
+ */
+function oidcProvider(sso: SsoSettings): OAuthConfig<Record<string, unknown>> {
+  return {
+    id: OIDC_PROVIDER_ID,
+    name: sso.name,
+    type: "oauth",
+    wellKnown: `${sso.issuer}/.well-known/openid-configuration`,
+    clientId: sso.clientId,
+    clientSecret: sso.clientSecret,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce", "state"],
+    profile: (p) =>
+      ({
+        id: String(p.sub),
+        email: typeof p.email === "string" ? p.email.toLowerCase() : "",
+        name: typeof p.name === "string" ? p.name : String(p.email ?? p.sub),
+        role: "supplier",
+        supplierId: null,
+        supplierName: null,
+        membership: null,
+        sessionVersion: 0,
+      }) as User,
   };
 }
 

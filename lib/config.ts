@@ -98,6 +98,18 @@ export const ZEnv = z
     /** Lifetime of an invitation link and of a password-reset link. */
     INVITATION_TTL_HOURS: int(72, 1, 24 * 30),
     PASSWORD_RESET_TTL_MINUTES: int(30, 5, 24 * 60),
+    /** SSO through OpenID Connect (issue 15): all of issuer, client id and secret, or none. */
+    OIDC_ISSUER: opt(z.url().optional()),
+    OIDC_CLIENT_ID: opt(z.string().optional()),
+    OIDC_CLIENT_SECRET: opt(z.string().optional()),
+    /** The sign-in button says "Sign in with <this>". */
+    OIDC_NAME: opt(z.string().max(60).default("single sign-on")),
+    /** Email domain to supplier, e.g. `rose.example=sup_rose,tulip.example=sup_tulip`. */
+    OIDC_SUPPLIER_DOMAINS: opt(z.string().default("")),
+    /** A claim holding the supplier id; when present it wins over the domain. */
+    OIDC_SUPPLIER_CLAIM: opt(z.string().max(100).optional()),
+    /** The membership people get when SSO creates their account. */
+    OIDC_DEFAULT_MEMBERSHIP: opt(z.enum(["owner", "member", "viewer"]).default("member")),
 
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
@@ -136,6 +148,15 @@ export const ZEnv = z
     AWS_S3_FORCE_PATH_STYLE: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
   })
   .superRefine((env, ctx) => {
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+    if (oidc !== 0 && oidc !== 3) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "SSO needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
+    }
+    for (const pair of (env.OIDC_SUPPLIER_DOMAINS ?? "").split(",").filter((p) => p.trim())) {
+      if (!/^\s*[a-z0-9.-]+\.[a-z]{2,}\s*=\s*[a-z0-9_]{1,40}\s*$/i.test(pair)) {
+        ctx.addIssue({ code: "custom", path: ["OIDC_SUPPLIER_DOMAINS"], message: `"${pair}" is not domain=supplier_id` });
+      }
+    }
     if (env.EXPORT_BACKEND === "aws" && !env.AUTH_SECRET) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "AUTH_SECRET is required with EXPORT_BACKEND=aws" });
     }
@@ -151,6 +172,19 @@ export interface AppConfig {
   api: PartnerApiSettings;
   webhooks: WebhookSettings;
   teams: TeamSettings;
+  /** Null when SSO is not set up for this deployment. */
+  sso: SsoSettings | null;
+}
+
+export interface SsoSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  /** Lower-cased email domain -> supplier id. */
+  domains: Record<string, string>;
+  supplierClaim: string | null;
+  defaultMembership: "owner" | "member" | "viewer";
 }
 
 /** Members, invitations, password reset and the audit log. */
@@ -208,6 +242,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_MINUTES * 60,
       linkKey: deriveKey(authSecret, "invitation-and-reset-links"),
     },
+    sso:
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+        ? {
+            issuer: env.OIDC_ISSUER.replace(/\/$/, ""),
+            clientId: env.OIDC_CLIENT_ID,
+            clientSecret: env.OIDC_CLIENT_SECRET,
+            name: env.OIDC_NAME,
+            domains: Object.fromEntries(
+              env.OIDC_SUPPLIER_DOMAINS.split(",")
+                .filter((p) => p.trim())
+                .map((p) => p.split("=").map((x) => x.trim().toLowerCase()) as [string, string]),
+            ),
+            supplierClaim: env.OIDC_SUPPLIER_CLAIM ?? null,
+            defaultMembership: env.OIDC_DEFAULT_MEMBERSHIP,
+          }
+        : null,
   };
 }
 

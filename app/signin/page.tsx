@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm, type DemoAccount } from "@/components/sign-in-form";
 import { getDeps } from "@/lib/config";
+import { SSO_ERRORS, type SsoRefusal } from "@/lib/teams/sso";
 import { DEMO_PASSWORD, DEMO_USERS } from "@/lib/users/demo-users";
 import type { SearchParams } from "@/app/_lib/query";
 import { currentSession, safeCallbackUrl } from "@/app/_lib/session";
@@ -14,6 +15,9 @@ function errorText(code: string | undefined): string | null {
   if (!code) return null;
   if (code === "CredentialsSignin") return "Wrong email or password.";
   if (code === "SessionRequired") return "Please sign in to continue.";
+  if (Object.hasOwn(SSO_ERRORS, code)) return SSO_ERRORS[code as SsoRefusal];
+  // Our own account-check messages (disabled user or supplier), thrown from the Credentials check.
+  if (/^This account has been disabled\. |^[^<>]{1,100} has been disabled on this portal\. Contact Acme Flowers to enable it\.$/.test(code)) return code.slice(0, 200);
   // Only our own throttle message is shown verbatim: echoing any text from the URL would let a
   // crafted link put someone else's words on our sign-in page.
   return /^Too many failed sign-in attempts\. Try again in \d+ (second|minute)s?\.$/.test(code) ? code : "Signing in did not work. Please try again.";
@@ -47,7 +51,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           </p>
         ) : null}
         <div className="rounded-lg border border-gray-200 bg-white p-6 shadow-sm">
-          <SignInForm callbackUrl={callbackUrl} demoAccounts={demoAccounts} initialError={initialError} />
+          <SignInForm callbackUrl={callbackUrl} demoAccounts={demoAccounts} initialError={initialError} ssoName={getDeps().config.sso?.name ?? null} />
         </div>
       </div>
     </main>
