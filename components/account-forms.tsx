@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { apiFetch, ApiClientError } from "./api-client";
 import { buttonClass, helpClass, inputClass, labelClass, Notice } from "./ui";
 
@@ -8,8 +8,16 @@ async function post<T>(url: string, body: unknown): Promise<T> {
   return apiFetch<T>(url, { method: "POST", body });
 }
 
+/** `data-hydrated` once React runs the form, so tests (and people on slow links) do not submit it as a plain HTML form. */
+function useHydratedAttr(): { "data-hydrated"?: string } {
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  return hydrated ? { "data-hydrated": "" } : {};
+}
+
 /** "Forgot password?": always the same answer, whether or not the address has an account. */
 export function ForgotPasswordForm() {
+  const hydratedAttr = useHydratedAttr();
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -22,6 +30,7 @@ export function ForgotPasswordForm() {
   }
   return (
     <form
+      {...hydratedAttr}
       className="space-y-4"
       onSubmit={async (e) => {
         e.preventDefault();
@@ -78,10 +87,12 @@ function PasswordFields({ withName }: { withName?: boolean }) {
 
 /** The reset link's page: a new password; sessions end, and the API tokens too unless kept. */
 export function ResetPasswordForm({ token }: { token: string }) {
+  const hydratedAttr = useHydratedAttr();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   return (
     <form
+      {...hydratedAttr}
       className="space-y-4"
       onSubmit={async (e) => {
         e.preventDefault();
@@ -116,10 +127,12 @@ export function ResetPasswordForm({ token }: { token: string }) {
 
 /** The invitation link's page: name and password, then sign in. */
 export function AcceptInvitationForm({ token }: { token: string }) {
+  const hydratedAttr = useHydratedAttr();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   return (
     <form
+      {...hydratedAttr}
       className="space-y-4"
       onSubmit={async (e) => {
         e.preventDefault();

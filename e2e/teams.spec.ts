@@ -57,7 +57,7 @@ test("an owner invites a viewer, who joins and cannot request exports; promoted 
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto(await linkFor(VIEWER, "/invite/"));
   await expect(invitee.getByTestId("invited-email")).toHaveText(VIEWER);
-  await hydrated(invitee).catch(() => undefined);
+  await hydrated(invitee);
   await invitee.getByLabel("Your name").fill("Daisy");
   await invitee.getByLabel("New password").fill(VIEWER_PASSWORD);
   await invitee.getByRole("button", { name: "Join and choose this password" }).click();
@@ -100,6 +100,7 @@ test("Forgot password? mails a single-use link; the new password works and the o
   await expect(page.getByTestId("signin-error")).toHaveText("Wrong email or password.");
   await page.getByRole("link", { name: "Forgot password?" }).click();
   await expect(page).toHaveURL(/\/forgot-password$/);
+  await hydrated(page);
   await page.getByLabel("Email").fill(TULIP);
   await page.getByRole("button", { name: "Send me a reset link" }).click();
   const answer = page.getByRole("status");
@@ -107,11 +108,13 @@ test("Forgot password? mails a single-use link; the new password works and the o
   // The same words for an address without an account.
   const other = await (await browser.newContext()).newPage();
   await other.goto("/forgot-password");
+  await hydrated(other);
   await other.getByLabel("Email").fill("nobody-here@suppliers.test");
   await other.getByRole("button", { name: "Send me a reset link" }).click();
   await expect(other.getByRole("status")).toHaveText((await answer.textContent())!);
 
   await page.goto(await linkFor(TULIP, "/reset-password/"));
+  await hydrated(page);
   await page.getByLabel("New password").fill("tulip-new-password-1");
   await page.getByRole("button", { name: "Set the new password" }).click();
   await expect(page).toHaveURL(/\/signin\?reset=1$/);
