@@ -172,3 +172,8 @@ export async function collectAudit(deps: AuditDeps, actor: Actor, query: Record<
   } while (cursor && out.length < max);
   return out.slice(0, max);
 }
+
+/** Removes entries older than the retention; returns how many. DynamoDB's TTL does the same by itself, up to 48 h late. */
+export async function pruneAudit(deps: Pick<AuditDeps, "audit" | "now">, retentionDays: number): Promise<number> {
+  return deps.audit.prune(new Date(deps.now().getTime() - retentionDays * 86_400_000).toISOString());
+}

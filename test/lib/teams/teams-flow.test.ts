@@ -290,3 +290,13 @@ describe("audit log", () => {
     expect((await call(auditRoute.GET as AnyRoute, "/api/v1/audit", { as: await fresh(viewer) })).status).toBe(403);
   });
 });
+
+describe("audit retention", () => {
+  it("pruneAudit removes entries older than AUDIT_RETENTION_DAYS and keeps the rest", async () => {
+    const { pruneAudit } = await import("@/lib/audit/audit");
+    const before = (await deps.audit.list({ limit: 1000 })).items.length;
+    await deps.audit.append({ id: "aud_0000000000oldoldoldold", at: "2020-01-01T00:00:00.000Z", action: "signin", actorId: null, actorEmail: "old@x.test", via: "session", supplierId: null, target: null, ip: null, userAgent: null, detail: null });
+    expect(await pruneAudit(deps, deps.config.teams.auditRetentionDays)).toBe(1);
+    expect((await deps.audit.list({ limit: 1000 })).items.length).toBe(before);
+  });
+});
