@@ -36,7 +36,7 @@ async function signInWith(browser: Browser, email: string, password: string): Pr
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/exports\/new$/);
   return page;
 }
@@ -96,7 +96,7 @@ test("Forgot password? mails a single-use link; the new password works and the o
   // One wrong password first: the audit log records failed sign-ins too.
   await page.getByLabel("Email").fill(TULIP);
   await page.getByLabel("Password").fill("not-tulips-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("signin-error")).toHaveText("Wrong email or password.");
   await page.getByRole("link", { name: "Forgot password?" }).click();
   await expect(page).toHaveURL(/\/forgot-password$/);

@@ -35,6 +35,9 @@ const provider = new Provider(`http://localhost:${port}`, {
     return grant;
   },
   cookies: { keys: ["e2e-only-cookie-signing-key"] },
+  // Put the requested claims (email, name, supplier) in the ID token too, as Okta, Entra ID and Google do for these scopes:
+  // next-auth reads the profile from the ID token.
+  conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },
 });
 provider.listen(Number(port), "127.0.0.1", () => console.log(`oidc-ready ${port}`));
