@@ -65,7 +65,7 @@ test("an owner invites a viewer, who joins and cannot request exports; promoted 
   await shot(invitee, "teams-joined");
   // The link worked once.
   await invitee.goto(await linkFor(VIEWER, "/invite/"));
-  await expect(invitee.getByRole("alert")).toContainText("already been used");
+  await expect(invitee.getByRole("alert").filter({ hasText: "already been used" })).toBeVisible();
 
   const daisy = await signInWith(browser, VIEWER, VIEWER_PASSWORD);
   await expect(daisy.getByTestId("signed-in-user")).toContainText("Rose Supply Co · viewer");
