@@ -195,8 +195,8 @@ export async function refreshToken(
  * build` imports route modules, and reading the config there would open the
  * database at build time.
  */
-export function getAuthOptions(): NextAuthOptions {
-  const deps = getDeps();
+export async function getAuthOptions(): Promise<NextAuthOptions> {
+  const deps = await getDeps();
   // next-auth v4 reads these two from the environment in places that take no
   // options (URL detection, middleware); a fresh clone has neither, so derive them from the config.
   if (!process.env.NEXTAUTH_URL) process.env.NEXTAUTH_URL = deps.config.settings.publicUrl;
@@ -217,27 +217,25 @@ export function getAuthOptions(): NextAuthOptions {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
         },
-        authorize: (credentials, req) => authorizeAndAudit(getDeps(), credentials, req.headers),
+        authorize: (credentials, req) => authorizeAndAudit(deps, credentials, req.headers),
       }),
     ],
     callbacks: {
       // SSO sign-ins are mapped to a supplier (or refused with a reason the sign-in page shows).
       async signIn({ account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
-        const d = getDeps();
-        const result = await resolveSsoUser(d, d.config.sso!, (profile ?? {}) as Record<string, unknown>);
+        const result = await resolveSsoUser(deps, deps.config.sso!, (profile ?? {}) as Record<string, unknown>);
         return result.ok ? true : `/signin?error=${result.refusal}`;
       },
       async jwt({ token, user, account }) {
-        const d = getDeps();
         const now = Math.floor(Date.now() / 1000);
         if (user && account?.provider === OIDC_PROVIDER_ID) {
           // `user` is the identity provider's profile; the session is for our user with that email (signIn made sure it exists).
-          const record = await d.users.getUserByEmail(String(user.email));
+          const record = await deps.users.getUserByEmail(String(user.email));
           if (!record) throw new SessionEnded("SSO user vanished between sign-in and session");
           return claimsFor(record, now);
         }
-        return refreshToken(d.users, token, user, now, d.suppliers);
+        return refreshToken(deps.users, token, user, now, deps.suppliers);
       },
       session: ({ session, token }) => ({ ...session, user: sessionUserFromToken(token) }),
     },
@@ -245,11 +243,10 @@ export function getAuthOptions(): NextAuthOptions {
       // Sign-out ends every session of the user, not just this cookie: a copy made earlier stops working too.
       async signOut({ token }) {
         if (typeof token?.id !== "string") return;
-        const d = getDeps();
-        const user = await d.users.getUser(token.id);
+        const user = await deps.users.getUser(token.id);
         if (!user || (token.sv ?? 1) !== user.sessionVersion) return; // already ended: nothing to revoke
-        await d.users.bumpSessionVersion(user.id);
-        await recordAudit(d, { action: "signout", actor: { userId: user.id, email: user.email, supplierId: user.supplierId } });
+        await deps.users.bumpSessionVersion(user.id);
+        await recordAudit(deps, { action: "signout", actor: { userId: user.id, email: user.email, supplierId: user.supplierId } });
       },
     },
     logger: {
@@ -306,7 +303,7 @@ function oidcProvider(sso: SsoSettings): OAuthConfig<Record<string, unknown>> {
  * supplier: refused with a message saying so), each outcome audited.
  */
 async function authorizeAndAudit(
-  deps: ReturnType<typeof getDeps>,
+  deps: Awaited<ReturnType<typeof getDeps>>,
   credentials: { email?: unknown; password?: unknown } | undefined,
   headers: HeaderBag,
 ): Promise<User | null> {
@@ -365,11 +362,6 @@ export function sessionToActor(session: Session | null): Actor | null {
   return { userId: u.id, email: u.email, role: "supplier", supplierId: u.supplierId, membership: u.membership ?? "viewer" };
 }
 
-/** The caller for server components and server actions, or null when signed out. */
-export async function getActor(): Promise<Actor | null> {
-  return sessionToActor(await getServerSession(getAuthOptions()));
-}
-
 /**
  * The caller of a route handler, from the session cookie of `req`. Reads the
  * request itself rather than `next/headers`, so handlers called directly (in
@@ -382,7 +374,7 @@ export async function getActorFromRequest(req: Request): Promise<Actor | null> {
   // `cookies` and calls the response's cookie setters, so plain objects with those suffice.
   const nodeReq = { headers: Object.fromEntries(req.headers), cookies } as unknown as IncomingMessage & { cookies: Record<string, string> };
   const nodeRes = { getHeader: () => undefined, setHeader: () => nodeRes, setCookie: () => undefined } as unknown as ServerResponse;
-  return sessionToActor(await getServerSession(nodeReq, nodeRes, getAuthOptions()));
+  return sessionToActor(await getServerSession(nodeReq, nodeRes, await getAuthOptions()));
 }
 
 function parseCookies(header: string | null): Record<string, string> {

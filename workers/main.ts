@@ -4,7 +4,7 @@ import { getDeps } from "@/lib/config";
 import { runWorker } from "./runner";
 
 async function main(): Promise<void> {
-  const deps = getDeps();
+  const deps = await getDeps();
   const log = deps.log.child({ component: "worker" });
   const controller = new AbortController();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {

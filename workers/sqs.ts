@@ -2,7 +2,7 @@
 import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
-import { handleQueueMessage } from "./dispatch";
+import { handleQueueMessage, type WorkerDeps } from "./dispatch";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 
@@ -45,10 +45,10 @@ const MIN_REMAINING_MS = 120_000;
  * Deps are built once per container by `getDeps()`, on the first invocation.
  */
 export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> =>
-  processExportBatch(getDeps(), event, context);
+  processExportBatch(await getDeps(), event, context);
 
 /** `handler` with its dependencies passed in. */
-export async function processExportBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
+export async function processExportBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
   for (const record of event.Records) {
     const log = deps.log.child({ messageId: record.messageId, requestId: context?.awsRequestId });
@@ -83,7 +83,7 @@ export async function processExportBatch(deps: ExportDeps, event: SqsEvent, cont
  * left (the archive bucket's lifecycle rule is the backstop).
  */
 export const sweepHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ expired: number }> =>
-  sweepAllExpired(getDeps(), context);
+  sweepAllExpired(await getDeps(), context);
 
 /** `sweepHandler` with its dependencies passed in. */
 export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext, batch = 100): Promise<{ expired: number }> {

@@ -13,7 +13,7 @@ export default async function PortalLayout({ children }: { children: React.React
   const current = await currentSession();
   if (!current) return <>{children}</>;
   // "Dev mail" shows where the mailer keeps what it sent (the local outbox); SES cannot list.
-  const showDevMail = (await getDeps().mailer.listSent(1).catch(() => null)) !== null;
+  const showDevMail = (await (await getDeps()).mailer.listSent(1).catch(() => null)) !== null;
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="skip-link absolute left-2 top-2 z-50 rounded-md bg-white px-3 py-2 text-sm font-medium shadow">

@@ -10,7 +10,7 @@ import type { Actor } from "@/lib/core/actor";
 
 /** One session read per request, shared by the layout and the page. */
 export const currentSession = cache(async (): Promise<{ actor: Actor; user: Session["user"] } | null> => {
-  const session = await getServerSession(getAuthOptions());
+  const session = await getServerSession(await getAuthOptions());
   const actor = sessionToActor(session);
   return actor && session ? { actor, user: session.user } : null;
 });

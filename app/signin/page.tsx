@@ -27,7 +27,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const sp = await searchParams;
   const callbackUrl = safeCallbackUrl(sp.callbackUrl);
   if (await currentSession()) redirect(callbackUrl);
-  const local = getDeps().config.env.EXPORT_BACKEND === "local";
+  const local = (await getDeps()).config.env.EXPORT_BACKEND === "local";
   const demoAccounts: DemoAccount[] | null = local
     ? DEMO_USERS.map((u) => ({ email: u.email, role: u.role, supplierName: u.supplierName, password: DEMO_PASSWORD }))
     : null;
@@ -51,7 +51,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           </p>
         ) : null}
         <div className="rounded-lg border border-gray-200 bg-white p-6 shadow-sm">
-          <SignInForm callbackUrl={callbackUrl} demoAccounts={demoAccounts} initialError={initialError} ssoName={getDeps().config.sso?.name ?? null} />
+          <SignInForm callbackUrl={callbackUrl} demoAccounts={demoAccounts} initialError={initialError} ssoName={(await getDeps()).config.sso?.name ?? null} />
         </div>
       </div>
     </main>

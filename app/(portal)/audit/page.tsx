@@ -25,7 +25,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   let page: { items: AuditEntry[]; nextCursor: string | null } = { items: [], nextCursor: null };
   let error: string | null = null;
   try {
-    page = await listAudit(getDeps(), actor, { ...filters, limit: "50", ...(cursor ? { cursor } : {}) });
+    page = await listAudit(await getDeps(), actor, { ...filters, limit: "50", ...(cursor ? { cursor } : {}) });
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     error = err.message;

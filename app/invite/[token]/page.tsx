@@ -15,7 +15,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   let invitation: Awaited<ReturnType<typeof describeInvitation>> | null = null;
   let problem: string | null = null;
   try {
-    invitation = await describeInvitation(getDeps(), token);
+    invitation = await describeInvitation(await getDeps(), token);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     problem = err.message;

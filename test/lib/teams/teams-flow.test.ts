@@ -202,7 +202,7 @@ describe("ending sessions and tokens (issue 12 finding 5)", () => {
   it("sign-out revokes a cookie copied before it", async () => {
     const me = await fresh(owner);
     expect(await listExports({ as: me })).toBe(200);
-    await getAuthOptions().events!.signOut!({ token: { id: me.id, sv: me.sessionVersion }, session: null as never });
+    await (await getAuthOptions()).events!.signOut!({ token: { id: me.id, sv: me.sessionVersion }, session: null as never });
     expect(await listExports({ as: me })).toBe(401);
     expect((await fresh(owner)).sessionVersion).toBe(me.sessionVersion + 1);
   });

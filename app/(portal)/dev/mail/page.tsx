@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Dev mail" };
 
 /** Local mode's outbox: what the portal would have emailed. Not there at all in AWS mode. */
 export default async function DevMailPage() {
-  const deps = getDeps();
+  const deps = await getDeps();
   if (deps.config.env.EXPORT_BACKEND !== "local") notFound();
   await requireActor("/dev/mail");
   const mails = await deps.mailer.listSent(100);
