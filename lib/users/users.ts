@@ -109,7 +109,7 @@ export async function authenticate(users: UserStore, email: string, password: st
   return user;
 }
 
-/** Replaces a user's password (CLI `users passwd`). Same length rules as on creation. */
+/** Replaces a user's password (CLI `users passwd`) and ends their sessions. Same length rules as on creation. */
 export async function setPassword(users: UserStore, email: string, password: string): Promise<UserRecord> {
   const user = await users.getUserByEmail(email);
   if (!user) throw new ApiError("not_found", `No user with the email ${email.trim().toLowerCase()}.`);
@@ -117,5 +117,7 @@ export async function setPassword(users: UserStore, email: string, password: str
   if (!checked.success) throw new ApiError("validation_failed", "The password is not valid.", zodDetails(checked.error, ["password"]));
   const updated = { ...user, passwordHash: await hashPassword(password) };
   await users.updateUser(updated);
-  return updated;
+  // A new password ends every session made with the old one (issue 12 finding 5).
+  const sessionVersion = (await users.bumpSessionVersion(user.id)) ?? user.sessionVersion;
+  return { ...updated, sessionVersion };
 }
