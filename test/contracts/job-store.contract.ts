@@ -237,6 +237,17 @@ export function testJobStore(make: MakeJobStore): void {
         );
       });
 
+      it("filters by requester email, ignoring case, combined with the other filters", async () => {
+        const { a1, b1 } = await seed();
+        const mine = record({ supplierId: "sup_a", createdAt: iso(70), requesterEmail: "rose@suppliers.test", status: "ready" });
+        await store.createExport(mine, []);
+        expect(ids((await store.listExports({ requesterEmail: "ROSE@suppliers.test", limit: 50 })).items)).toEqual(ids([mine]));
+        expect(ids((await store.listExports({ requesterEmail: "rose@suppliers.test", status: "failed", limit: 50 })).items)).toEqual([]);
+        expect((await store.listExports({ requesterEmail: "buyer@example.com", limit: 50 })).items.length).toBe(6);
+        expect(ids((await store.listExports({ requesterEmail: "buyer@example.com", to: iso(30), limit: 50 })).items)).toEqual(ids([b1, a1]));
+        expect((await store.listExports({ requesterEmail: "nobody@example.com", limit: 50 })).items).toEqual([]);
+      });
+
       it("walks every export exactly once across pages, newest first", async () => {
         const created: ExportRecord[] = [];
         for (let i = 0; i < 25; i++) {
@@ -308,6 +319,21 @@ export function testJobStore(make: MakeJobStore): void {
         expect(await store.countActive("sup_count")).toBe(3);
         expect(await store.countActive("sup_other")).toBe(1);
         expect(await store.countActive("sup_none")).toBe(0);
+      });
+    });
+
+    describe("listQueuedBefore", () => {
+      it("returns queued exports untouched since before the cutoff, least recently updated first, at most `limit`", async () => {
+        const old1 = record({ status: "queued", updatedAt: iso(100), createdAt: iso(100) });
+        const old2 = record({ status: "queued", updatedAt: iso(200), createdAt: iso(50) });
+        const fresh = record({ status: "queued", updatedAt: iso(600) });
+        const running = record({ status: "running", updatedAt: iso(10) });
+        const failed = record({ status: "failed", updatedAt: iso(10) });
+        for (const r of [fresh, old2, running, old1, failed]) await store.createExport(r, []);
+        const before = iso(500);
+        expect(ids(await store.listQueuedBefore(before, 10))).toEqual(ids([old1, old2]));
+        expect(ids(await store.listQueuedBefore(before, 1))).toEqual(ids([old1]));
+        expect(await store.listQueuedBefore(iso(99), 10)).toEqual([]);
       });
     });
 

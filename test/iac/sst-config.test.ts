@@ -20,11 +20,14 @@ describe.each(["cluster", "serverless"])("sst.config.ts (%s)", (scenario) => {
   it("creates what the rules inspect (so no rule passes for want of resources)", () => {
     const d = scenarios[scenario]!;
     expect(d.functions.filter((f) => f.project).map((f) => f.resource.name).sort()).toEqual([
+      expect.stringMatching(/^DeliveryDeadLetterQueueSubscriber\w+Function$/),
+      expect.stringMatching(/^DeliveryQueueSubscriber\w+Function$/),
       expect.stringMatching(/^ExpirySweepHandlerFunction$/),
       expect.stringMatching(/^ExportDeadLetterQueueSubscriber\w+Function$/),
       expect.stringMatching(/^ExportQueueSubscriber\w+Function$/),
       expect.stringMatching(/^MailEventsSubscriber\w+Function$/),
       expect.stringMatching(/^PortalServer\w+Function$/),
+      expect.stringMatching(/^RequeueSweepHandlerFunction$/),
     ]);
     expect(d.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").length).toBeGreaterThanOrEqual(2);
     expect(d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").length).toBeGreaterThanOrEqual(5 * 3 + 2);
@@ -53,6 +56,10 @@ describe("sst.config.ts settings", () => {
   it("refuses a Serverless workgroup without the RedshiftSecretArn secret", async () => {
     const { SST_SECRET_RedshiftSecretArn: _omitted, ...env } = SERVERLESS_ENV;
     await expect(evaluateSstConfig({ env })).rejects.toThrow(/Redshift Serverless needs the RedshiftSecretArn secret/);
+  }, 120_000);
+
+  it("refuses a database user for Serverless (it signs in with the secret)", async () => {
+    await expect(evaluateSstConfig({ env: { ...SERVERLESS_ENV, REDSHIFT_DB_USER: "portal" } })).rejects.toThrow(/REDSHIFT_DB_USER does not apply to Redshift Serverless/);
   }, 120_000);
 
   it("refuses a KMS key setting that is not a key ARN", async () => {

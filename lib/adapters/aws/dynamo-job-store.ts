@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, IMMUTABLE_EXPORT_FIELDS, type ExportListQue
 import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } from "../record-retention";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
-import { BY_ENTITY, BY_STATUS_EXPIRY, BY_SUPPLIER, EXPORT_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamo-schema";
+import { BY_ENTITY, BY_STATUS_EXPIRY, BY_STATUS_UPDATED, BY_SUPPLIER, EXPORT_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamo-schema";
 
 export interface DynamoJobStoreOptions {
   client: ClientSource<DynamoDBDocumentClient>;
@@ -229,6 +229,12 @@ export class DynamoJobStore implements JobStore {
       values[":status"] = query.status;
       filters.push("#status = :status");
     }
+    if (query.requesterEmail !== undefined) {
+      // DynamoDB compares case-sensitively: records keep the address as the session had it, which sign-in lower-cases.
+      names["#requesterEmail"] = "requesterEmail";
+      values[":requesterEmail"] = query.requesterEmail.toLowerCase();
+      filters.push("#requesterEmail = :requesterEmail");
+    }
     if (query.dataset !== undefined) {
       names["#dataset"] = "dataset";
       values[":dataset"] = query.dataset;
@@ -267,6 +273,29 @@ export class DynamoJobStore implements JobStore {
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page, nextCursor: items.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
+    if (!Number.isInteger(limit) || limit < 1) return [];
+    const out: ExportRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: BY_STATUS_UPDATED.name,
+          KeyConditionExpression: "#status = :queued AND #updatedAt < :before",
+          ExpressionAttributeNames: { "#status": "status", "#updatedAt": "updatedAt" },
+          ExpressionAttributeValues: { ":queued": "queued", ":before": before },
+          ScanIndexForward: true,
+          ExclusiveStartKey: startKey,
+          Limit: limit - out.length,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (out.length < limit && startKey);
+    return out.slice(0, limit);
   }
 
   async listExpiredReady(now: string, limit: number): Promise<ExportRecord[]> {

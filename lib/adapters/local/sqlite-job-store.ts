@@ -28,6 +28,8 @@ export const EXPORT_COLUMNS = [
   ["params", "params", "json"],
   ["format", "format", "text"],
   ["bom", "bom", "bool"],
+  ["columns", "columns", "json"],
+  ["delimiter", "delimiter", "text"],
   ["notify", "notify", "bool"],
   ["status", "status", "text"],
   ["createdAt", "created_at", "text"],
@@ -105,6 +107,7 @@ export class SqliteJobStore implements JobStore {
       -- The admin list is mostly filtered by status ("failed", "running").
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_created ON ${EXPORTS} (status, created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_expires ON ${EXPORTS} (status, expires_at);
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_updated ON ${EXPORTS} (status, updated_at);
       CREATE TABLE IF NOT EXISTS ${STEPS} (
         export_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
@@ -131,6 +134,11 @@ export class SqliteJobStore implements JobStore {
         updated_at TEXT NOT NULL
       );
     `);
+    // A .data folder from before a field existed: add its column (null in old rows) rather than fail on first write.
+    const present = new Set((db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as { name: string }[]).map((c) => c.name));
+    for (const [, column, kind] of EXPORT_COLUMNS) {
+      if (!present.has(column)) db.exec(`ALTER TABLE ${EXPORTS} ADD COLUMN ${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`);
+    }
     // Files made before records expired have no purge_after column yet.
     const columns = db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === "purge_after")) {
@@ -244,6 +252,10 @@ export class SqliteJobStore implements JobStore {
       where.push("dataset = ?");
       values.push(query.dataset);
     }
+    if (query.requesterEmail !== undefined) {
+      where.push("lower(requester_email) = ?");
+      values.push(query.requesterEmail.toLowerCase());
+    }
     if (query.from !== undefined) {
       where.push("created_at >= ?");
       values.push(query.from);
@@ -277,6 +289,13 @@ export class SqliteJobStore implements JobStore {
          ORDER BY expires_at ASC, id ASC LIMIT ?`,
       )
       .all(now, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM ${EXPORTS} WHERE status = 'queued' AND updated_at < ? ORDER BY updated_at ASC, id ASC LIMIT ?`)
+      .all(before, limit) as Row[];
     return rows.map(fromRow);
   }
 

@@ -30,11 +30,11 @@ import { newExportRecord, type ExportRecord } from "@/lib/exports/model";
 import type { Membership, UserRecord } from "@/lib/ports";
 import { hasMembership } from "@/lib/api/access";
 import { TOKEN_SCOPES, type TokenScope } from "@/lib/tokens/scopes";
-import { createApiToken } from "@/lib/tokens/api-tokens";
+import { createApiToken, revokeApiToken } from "@/lib/tokens/api-tokens";
 import { createUser } from "@/lib/users/users";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { apiClient } from "@/test/support/api-client";
-import { makeLocalDeps } from "@/test/support/local-env";
+import { makeLocalDeps, seededWarehouse } from "@/test/support/local-env";
 
 const state = vi.hoisted(() => ({ deps: undefined as AppDeps | undefined }));
 vi.mock("@/lib/config", async (importOriginal) => ({
@@ -72,6 +72,7 @@ const MEMBERSHIP_OF: Partial<Record<CallerName, Membership>> = {
 };
 
 let deps: AppDeps & { dataDir: string };
+let warehouse: { dbPath: string; dir: string } | undefined;
 let rose: UserRecord;
 let tulip: UserRecord;
 let admin: UserRecord;
@@ -82,6 +83,8 @@ let viewerToken: string;
 /** Per scope: a token of rose's owner with every scope except that one. */
 const tokenWithout: Partial<Record<TokenScope | "none", string>> = {};
 let seq = 0;
+/** The token the DELETE fixture made last (see there). */
+let unrevoked: string | undefined;
 /** A fresh member of rose's, for routes that change or remove one. */
 const roseMemberToChange = async () =>
   (await createUser(deps.users, { email: `m${++seq}@rose.test`, password: "test-password-123", role: "supplier", supplierId: "sup_rose", membership: "member" })).id;
@@ -137,6 +140,8 @@ const FIXTURES: Record<RouteKey, Fixture> = {
       headers: { "idempotency-key": randomUUID() },
     }),
   },
+  "POST /api/v1/exports/preview": { ok: 200, prepare: async () => ({ body: { dataset: "product_inventory", params: {} } }) },
+  "GET /api/v1/datasets/{id}/options/{param}": { ok: 200, prepare: async () => ({ params: { id: "product_inventory", param: "warehouse" } }) },
   "GET /api/v1/exports": { ok: 200 },
   "GET /api/v1/exports/{id}": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseExport() } }) },
   "POST /api/v1/exports/{id}/cancel": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseExport() } }) },
@@ -158,7 +163,12 @@ const FIXTURES: Record<RouteKey, Fixture> = {
   "DELETE /api/v1/tokens/{id}": {
     ok: 200,
     owned: true,
-    prepare: async () => ({ params: { id: (await createApiToken(deps, roseActor(), { name: "to revoke" })).token.id } }),
+    prepare: async () => {
+      // A supplier may hold 10 active tokens, and this file holds 7 for its callers: revoke the one a refused caller left.
+      if (unrevoked) await revokeApiToken(deps, roseActor(), unrevoked).catch(() => undefined);
+      unrevoked = (await createApiToken(deps, roseActor(), { name: "to revoke" })).token.id;
+      return { params: { id: unrevoked } };
+    },
   },
   "GET /api/v1/webhooks": { ok: 200 },
   "POST /api/v1/webhooks": { ok: 201, prepare: async () => ({ body: { url: "https://hooks.example.com/new" } }) },
@@ -207,8 +217,9 @@ async function handlerFor(key: RouteKey): Promise<TableRouteHandler<any>> {
 }
 
 beforeAll(async () => {
-  // The warehouse is opened lazily and no route here runs a query (exports stay queued).
-  deps = await makeLocalDeps("/nonexistent/warehouse.duckdb");
+  // A small warehouse for the routes that read it (preview, filter options); exports stay queued.
+  warehouse = await seededWarehouse(200);
+  deps = await makeLocalDeps(warehouse.dbPath);
   state.deps = deps;
   const make = (email: string, role: "supplier" | "admin", supplierId?: string) =>
     createUser(deps.users, { email, password: "test-password-123", role, supplierId });
@@ -230,6 +241,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await deps?.close();
   if (deps) await fs.rm(deps.dataDir, { recursive: true, force: true });
+  if (warehouse) await fs.rm(warehouse.dir, { recursive: true, force: true });
 });
 
 /** What each caller got from each route, written out when ROUTE_MATRIX_OUT names a file (for the closing note). */
@@ -250,6 +262,9 @@ const ISSUE_RULES: Record<string, string> = {
   "POST /api/v1/exports": "member exports:write",
   "GET /api/v1/exports/{id}": "viewer exports:read",
   "GET /api/v1/exports/{id}/download": "viewer exports:read",
+  // Composing a request (preview runs the query on a sample) is a member's; the filter's value list is anyone's.
+  "POST /api/v1/exports/preview": "member exports:write",
+  "GET /api/v1/datasets/{id}/options/{param}": "viewer exports:read",
   "POST /api/v1/exports/{id}/cancel": "member exports:write",
   "POST /api/v1/exports/{id}/retry": "admin",
   "GET /api/v1/webhooks": "owner webhooks:manage",
