@@ -55,8 +55,10 @@ export const ZEnv = z
     EXPORT_BACKEND: opt(z.enum(["local", "aws"]).default("local")),
     NODE_ENV: opt(z.enum(["development", "production", "test"]).default("development")),
     LOG_LEVEL: opt(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
-    /** Base URL people reach the portal at (links in emails, local signed URLs). */
-    PUBLIC_URL: opt(z.url().default("http://localhost:3000")),
+    /** Base URL people reach the portal at (links in emails, local signed URLs). Default: http://localhost:$PORT. */
+    PUBLIC_URL: opt(z.url().optional()),
+    /** The port `next dev` / `next start` listen on; PUBLIC_URL follows it unless set. */
+    PORT: int(3000, 1, 65_535),
     /**
      * Signs sessions and (locally) download URLs; local mode only (generated and kept in DATA_DIR
      * when unset). In aws mode the secret is `sst.Secret("AuthSecret")`, read through `Resource` at
@@ -67,7 +69,6 @@ export const ZEnv = z
     RETENTION_DAYS: int(7, 1, 365),
     DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
     ZIP_LEVEL: int(1, 0, 9),
-    ZIP_CONCURRENCY: int(2, 1, 16),
     /** Spool and temp entries untouched this long belong to no live archive and are swept (a killed worker left them). */
     TEMP_SWEEP_AGE_MINUTES: int(60, 5, 7 * 24 * 60),
     WORKER_CONCURRENCY: int(2, 1, 64),
@@ -82,6 +83,8 @@ export const ZEnv = z
     MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
+    /** How long a dead archiving delivery keeps others off its export (renewed every 2 s while it lives). */
+    ARCHIVE_LEASE_SECONDS: int(30, 1, 3600),
     /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
     REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
@@ -183,11 +186,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir,
     authSecret,
     settings: {
-      publicUrl: env.PUBLIC_URL.replace(/\/$/, ""),
+      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
       retentionDays: env.RETENTION_DAYS,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       zipLevel: env.ZIP_LEVEL,
-      zipConcurrency: env.ZIP_CONCURRENCY,
       spoolDir: path.join(dataDir, "spool"),
       // Local mode's disk stores write objects to `<root>/.tmp` first (see DiskObjectStore).
       tempDirs: [path.join(dataDir, "spool"), ...(env.EXPORT_BACKEND === "local" ? ["unload-store", "archive-store"].map((s) => path.join(dataDir, s, DISK_STORE_TMP_DIR)) : [])],
@@ -198,6 +200,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryBaseSeconds: env.RETRY_BASE_SECONDS,
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
+      archiveLeaseSeconds: env.ARCHIVE_LEASE_SECONDS,
       requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {
@@ -306,6 +309,7 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
       // The web process never runs queries; open DuckDB only where one is submitted.
       const lazyWarehouse: Warehouse = {
         submitUnload: (req) => getWarehouse().submitUnload(req),
+        preview: (req) => getWarehouse().preview(req),
         describe: (id) => getWarehouse().describe(id),
         cancel: (id) => getWarehouse().cancel(id),
         close: async () => warehouse?.close(),
