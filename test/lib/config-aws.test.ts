@@ -75,7 +75,7 @@ describe("resolveAwsSettings", () => {
       Jobs: { name: "linked-jobs" },
       Redshift: { workgroupName: "linked-wg", database: "linked-db", iamRoleArn: "arn:aws:iam::1:role/linked" },
       RedshiftSecretArn: { value: "arn:linked-secret" },
-      Email: { sender: "acmeflowers.com", configSet: "portal-config-set" },
+      Mail: { sender: "acmeflowers.com", configSet: "portal-config-set" },
     };
     const lookup: LinkedLookup = (resource, property) => links[resource]?.[property];
     const s = resolveAwsSettings({ ...complete, REDSHIFT_CLUSTER_ID: undefined }, lookup);
