@@ -29,6 +29,7 @@ export default $config({
   },
   async run() {
     const schema = await import("./lib/adapters/aws/dynamo-schema");
+    const sdk = await import("./lib/adapters/aws/permissions");
     const bundle = await import("./workers/lambda-bundle");
 
     const env = (name: string): string => process.env[name]?.trim() ?? "";
@@ -62,6 +63,30 @@ export default $config({
     const PORTAL_TIMEOUT_SECONDS = 20;
     /** AWS's rule for a queue feeding a Lambda function: visibility at least 6x the function's timeout (Lambda retries throttled batches within it). */
     const visibilityFor = (timeoutMinutes: number) => `${timeoutMinutes * 6} minutes` as const;
+
+    /* ------------------------------------------------------------ links */
+
+    // A linked queue, bucket or table grants the actions the adapters send (lib/adapters/aws/permissions.ts),
+    // not SST's default `sqs:*` / `s3:*` / `dynamodb:*`.
+    const adapterActions = (service: string, target: (t: string) => boolean) => [
+      ...new Set(
+        Object.values(sdk.AWS_SDK_PERMISSIONS)
+          .flat()
+          .filter((p) => p.on.some(target))
+          .flatMap((p) => p.actions)
+          .filter((a) => a.startsWith(`${service}:`)),
+      ),
+    ];
+    const grant = (actions: string[], resources: $util.Input<string>[]) => (actions.length ? [sst.aws.permission({ actions, resources })] : []);
+    sst.Linkable.wrap(sst.aws.Queue, (q) => ({ properties: { url: q.url }, include: grant(adapterActions("sqs", () => true), [q.arn]) }));
+    sst.Linkable.wrap(sst.aws.Bucket, (b) => ({
+      properties: { name: b.name },
+      include: [...grant(adapterActions("s3", (t) => !t.includes("/")), [b.arn]), ...grant(adapterActions("s3", (t) => t.endsWith("/*") && !t.includes("/index/")), [$interpolate`${b.arn}/*`])],
+    }));
+    sst.Linkable.wrap(sst.aws.Dynamo, (t) => ({
+      properties: { name: t.name },
+      include: [...grant(adapterActions("dynamodb", (x) => !x.includes("/")), [t.arn]), ...grant(adapterActions("dynamodb", (x) => x.endsWith("/index/*")), [$interpolate`${t.arn}/index/*`])],
+    }));
 
     /* ------------------------------------------------------------ secrets */
 
@@ -225,6 +250,9 @@ export default $config({
       { batch: { size: 10, partialResponses: true } },
     );
 
+    // Hard bounces and complaints become suppressions the mailer checks (workers/ses-events.ts).
+    const mailEventsRecorder = mailEvents.subscribe("MailEventsRecorder", { ...lambda, handler: "workers/ses-events.handler", timeout: "30 seconds", memory: "256 MB" });
+
     const sweep = new sst.aws.CronV2("ExpirySweep", {
       schedule: "cron(15 3 * * ? *)",
       timezone: "UTC",
@@ -233,6 +261,10 @@ export default $config({
 
     /* ------------------------------------------------------------ portal */
 
+    // The Nextjs component's ISR revalidation queue keeps SQS's 30 s visibility for its 30 s subscriber; give it AWS's 6x too.
+    $transform(sst.aws.Queue, (args, _opts, name) => {
+      if (name === "PortalRevalidationEvents" && args) args.visibilityTimeout = visibilityFor(0.5);
+    });
     const site = new sst.aws.Nextjs("Portal", {
       link,
       environment,
@@ -278,6 +310,7 @@ export default $config({
       ["ExportWorker", worker.nodes.function.name, WORKER_TIMEOUT_MINUTES * 60],
       ["ExportDeadLetterWorker", deadLetterWorker.nodes.function.name, DLQ_WORKER_TIMEOUT_MINUTES * 60],
       ["ExpirySweep", sweep.nodes.function.name, 15 * 60],
+      ["MailEventsRecorder", mailEventsRecorder.nodes.function.name, 30],
       ["PortalServer", $output(site.nodes.server).apply((server) => server!.nodes.function.name), PORTAL_TIMEOUT_SECONDS],
     ];
     for (const [name, functionName, timeoutSeconds] of monitored) {

@@ -214,11 +214,6 @@ export function sessionToActor(session: Session | null): Actor | null {
   return { userId: u.id, email: u.email, role: u.role, supplierId: u.role === "admin" ? null : u.supplierId };
 }
 
-/** The caller for server components and server actions, or null when signed out. */
-export async function getActor(): Promise<Actor | null> {
-  return sessionToActor(await getServerSession(await getAuthOptions()));
-}
-
 /**
  * The caller of a route handler, from the session cookie of `req`. Reads the
  * request itself rather than `next/headers`, so handlers called directly (in

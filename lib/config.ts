@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
+import { webhookOutcomeHook } from "./webhooks/deliveries";
 import type { WebhookSettings } from "./webhooks/settings";
 import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
@@ -19,6 +20,7 @@ import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
 import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
+import { DynamoMailSuppressions, type MailSuppression } from "./adapters/aws/dynamo-mail-suppressions";
 import { linkedSecret, resolveAwsSettings, sstLinks, type LinkedLookup } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
@@ -215,6 +217,8 @@ export interface AppDeps extends ExportDeps {
   webhooks: { store: WebhookStore; settings: WebhookSettings };
   /** The API's request rate limit, shared by every process of the deployment (see `RateLimiter` in lib/ports.ts). */
   rateLimiter: RateLimiter;
+  /** Addresses SES reported as bounced or complaining (AWS only: the local outbox has no bounces). */
+  mailSuppressions?: { record(s: MailSuppression): Promise<void>; get(email: string): Promise<MailSuppression | null> };
   close(): Promise<void>;
 }
 
@@ -222,11 +226,22 @@ export interface AppDeps extends ExportDeps {
 const RATE_WINDOW_SECONDS = 60;
 
 /**
- * Builds every adapter for the configured backend. Call once per process (see `getDeps`).
- * The local adapters are imported inside the local branch, so aws mode (Lambda, the deployed
- * portal) never loads them nor their native modules (better-sqlite3, @duckdb/node-api).
+ * Builds every adapter for the configured backend and composes the export
+ * outcome hooks. Call once per process (see `getDeps`).
  */
 export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps> {
+  const deps: AppDeps = { ...(await buildBackend(config, log)), outcomeHooks: [] };
+  // Subscribers to ready/failed exports, awaited in this order after the email.
+  deps.outcomeHooks = [webhookOutcomeHook(deps)];
+  return deps;
+}
+
+/**
+ * The adapters of the configured backend. The local adapters are imported inside the local
+ * branch, so aws mode (Lambda, the deployed portal) never loads them nor their native modules
+ * (better-sqlite3, @duckdb/node-api).
+ */
+async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDeps, "outcomeHooks">> {
   const { env, dataDir, settings } = config;
   switch (env.EXPORT_BACKEND) {
     case "local": {
@@ -289,6 +304,7 @@ export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps
       const aws = resolveAwsSettings(env);
       const clients = createAwsClients(aws.clients);
       const unloadStore = new S3ObjectStore({ client: clients.s3, bucket: aws.unloadBucket, partSize: aws.s3PartSizeBytes });
+      const mailSuppressions = new DynamoMailSuppressions({ client: clients.dynamo, tableName: aws.jobsTable });
       return {
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
@@ -316,7 +332,8 @@ export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps
         }),
         unloadStore,
         archiveStore: new S3ObjectStore({ client: clients.s3, bucket: aws.archiveBucket, partSize: aws.s3PartSizeBytes }),
-        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet }),
+        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet, suppressions: mailSuppressions }),
+        mailSuppressions,
         settings,
         log,
         now: () => new Date(),

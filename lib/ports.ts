@@ -4,7 +4,7 @@
  * Every adapter must pass the contract suite in `test/contracts/` for its port.
  */
 import type { Readable } from "node:stream";
-import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, Page } from "./exports/model";
+import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, ImmutableExportField, Page } from "./exports/model";
 
 /* ------------------------------------------------------------------ Warehouse */
 
@@ -31,12 +31,18 @@ export interface UnloadRequest {
 export interface ManifestEntry {
   /** Key in the unload object store. */
   key: string;
-  rows: number;
+  /**
+   * Records in this part, where the warehouse's manifest gives them
+   * (Redshift's `record_count`, DuckDB's Parquet stats); absent otherwise
+   * (DuckDB CSV). Checks of a part may use it where present.
+   */
+  rows?: number;
   bytes: number;
 }
 
 export interface UnloadManifest {
   entries: ManifestEntry[];
+  /** Records in all parts: what the export reports as its row count. */
   rows: number;
   bytes: number;
 }
@@ -167,7 +173,7 @@ export interface TransitionCondition {
   unset?: readonly ("notifiedAt" | "statementId")[];
 }
 
-export type ExportPatch = Partial<Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "createdAt">>;
+export type ExportPatch = Partial<Omit<ExportRecord, ImmutableExportField>>;
 
 /**
  * Who is archiving an export, until when, and how far it got. Kept beside the

@@ -1,14 +1,17 @@
 /**
  * One entry for every message on the export queue: validates the body with
- * the shared union schema and hands it to the export worker or the webhook
+ * the union schema (./messages.ts) and hands it to the export worker or the webhook
  * sender by `type`. Used by the local runner and the Lambda handler alike.
  */
 import type { ExportDeps } from "@/lib/exports/deps";
-import { ZQueueMessage } from "@/lib/exports/messages";
 import { handleExportMessage, type WorkerOutcome } from "@/lib/exports/worker";
-import { handleWebhookMessage } from "@/lib/webhooks/deliveries";
+import { handleWebhookMessage, type DeliveryDeps } from "@/lib/webhooks/deliveries";
+import { ZQueueMessage } from "./messages";
 
-export async function handleQueueMessage(deps: ExportDeps, body: unknown, delivery: { receiveCount: number }): Promise<WorkerOutcome> {
+/** What the workers need: the export domain's deps and the webhook lane's. `AppDeps` is both. */
+export type WorkerDeps = ExportDeps & DeliveryDeps;
+
+export async function handleQueueMessage(deps: WorkerDeps, body: unknown, delivery: { receiveCount: number }): Promise<WorkerOutcome> {
   const parsed = ZQueueMessage.safeParse(body);
   if (parsed.success && parsed.data.type === "webhook.deliver") {
     try {

@@ -6,10 +6,9 @@
  * `signal` aborts: no new messages, in-flight ones get `graceMs` to finish,
  * then are released for another worker.
  */
-import type { ExportDeps } from "@/lib/exports/deps";
 import { handleDeadLetter, sweepExpired } from "@/lib/exports/worker";
 import type { Queue, ReceivedMessage } from "@/lib/ports";
-import { handleQueueMessage } from "./dispatch";
+import { handleQueueMessage, type WorkerDeps } from "./dispatch";
 
 export interface RunnerOptions {
   concurrency: number;
@@ -53,7 +52,7 @@ function aboutMessage(msg: ReceivedMessage): Record<string, unknown> {
   return { messageId: msg.id, exportId: body.exportId, deliveryId: body.deliveryId };
 }
 
-export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<void> {
+export async function runWorker(deps: WorkerDeps, opts: RunnerOptions): Promise<void> {
   const { signal } = opts;
   const waitSeconds = opts.waitSeconds ?? 20;
   const graceMs = opts.graceMs ?? 25_000;

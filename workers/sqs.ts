@@ -2,7 +2,7 @@
 import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
-import { handleQueueMessage } from "./dispatch";
+import { handleQueueMessage, type WorkerDeps } from "./dispatch";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 
@@ -48,7 +48,7 @@ export const handler = async (event: SqsEvent, context?: LambdaContext): Promise
   processExportBatch(await getDeps(), event, context);
 
 /** `handler` with its dependencies passed in. */
-export async function processExportBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
+export async function processExportBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
   for (const record of event.Records) {
     const log = deps.log.child({ messageId: record.messageId, requestId: context?.awsRequestId });

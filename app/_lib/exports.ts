@@ -4,7 +4,8 @@ import { getDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
 import type { Actor } from "@/lib/core/actor";
 import { ApiError } from "@/lib/core/errors";
-import { getExport, type ExportView } from "@/lib/exports/service";
+import type { ExportView } from "@/lib/exports/model";
+import { getExport } from "@/lib/exports/service";
 
 export async function exportOr404(actor: Actor, id: string): Promise<{ view: ExportView; datasetTitle: string }> {
   let view: ExportView;

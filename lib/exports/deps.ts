@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, Warehouse, WebhookStore } from "../ports";
-import type { WebhookSettings } from "../webhooks/settings";
+import type { JobStore, Mailer, ObjectStore, Queue, Warehouse } from "../ports";
+import type { ExportRecord } from "./model";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
 export interface ExportSettings {
@@ -41,8 +41,11 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
-  /** Webhook endpoints and delivery settings (issue 5); when absent, finished exports enqueue no deliveries. */
-  webhooks?: { store: WebhookStore; settings: WebhookSettings };
+  /**
+   * Told of every ready or failed export, after its email; composed in
+   * `lib/config.ts` (webhooks subscribe here, so this domain never imports them).
+   */
+  outcomeHooks: readonly ExportOutcomeHook[];
   log: Logger;
   now: () => Date;
   /**
@@ -51,6 +54,18 @@ export interface ExportDeps {
    * delivery finishes the export exactly once.
    */
   checkpoint?: (name: WorkerCheckpoint, exportId: string) => void;
+}
+
+/**
+ * A subscriber to export outcomes. Awaited, in order: a hook that throws makes
+ * the delivery a retry, and the next delivery calls every hook again, so
+ * delivery is at least once and each hook must be idempotent.
+ */
+export interface ExportOutcomeHook {
+  /** For logs. */
+  name: string;
+  /** `rec` is ready or failed, as it stands after its last transition. */
+  exportFinished(rec: ExportRecord): Promise<void>;
 }
 
 export type WorkerCheckpoint = "claimed" | "submitted" | "query-finished" | "archive-written" | "ready" | "notified";

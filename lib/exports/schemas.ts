@@ -39,7 +39,6 @@ export const ZListExportsQuery = z
     supplierId: ZSupplierId.optional(),
   })
   .strict();
-export type TListExportsQuery = z.input<typeof ZListExportsQuery>;
 
 /**
  * The list filters' dates as the job store compares them: ISO timestamps, with

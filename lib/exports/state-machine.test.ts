@@ -3,7 +3,7 @@ import { canTransition, sourcesOf } from "./state-machine";
 import { EXPORT_STATUSES } from "./model";
 
 describe("export state machine", () => {
-  it("allows the lifecycle of DESIGN.md", () => {
+  it("allows the lifecycle of docs/ARCHITECTURE.md", () => {
     expect(canTransition("queued", "running")).toBe(true);
     expect(canTransition("running", "archiving")).toBe(true);
     expect(canTransition("archiving", "ready")).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * The export lifecycle of DESIGN.md:
+ * The export lifecycle (docs/ARCHITECTURE.md):
  *
  *   queued -> running -> archiving -> ready -> expired
  *      \         \           \

@@ -17,7 +17,6 @@ import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { createZipArchive, type ZipEntryInput } from "../zip";
-import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -296,15 +295,16 @@ export async function failExport(deps: ExportDeps, rec: ExportRecord, code: stri
 }
 
 /**
- * Tells the requester (email) and the supplier's systems (webhooks) that a
- * ready or failed export is finished. Called once per delivery, with the
- * record as it stands after the last transition: both halves are idempotent
- * across redeliveries, but calling it twice with the same stale record would
- * send the email twice where the mailer cannot deduplicate (SES).
+ * Tells the requester (email) and the outcome hooks (webhooks, composed in
+ * lib/config.ts) that a ready or failed export is finished. Called once per
+ * delivery, with the record as it stands after the last transition: every
+ * part is idempotent across redeliveries, but calling it twice with the same
+ * stale record would send the email twice where the mailer cannot deduplicate (SES).
  */
 async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   await notify(deps, rec);
-  await enqueueWebhookDeliveries(deps, rec); // idempotent: a redelivery schedules nothing twice
+  // Awaited one by one: a hook that throws makes this delivery a retry, and the next one calls every hook again.
+  for (const hook of deps.outcomeHooks) await hook.exportFinished(rec);
 }
 
 /**

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDeps, type AppDeps } from "@/lib/config";
 import type { Actor } from "@/lib/core/actor";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
-import { requestExport } from "@/lib/exports/service";
+import { requestExportAs } from "@/test/support/request-export";
 import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
 import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../support/aws-backend";
@@ -166,7 +166,7 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     const lambda = await startContainer(sqsBundle, "sqs.handler");
     console.info(`[bundles] sqs.handler init (cold start, module load) ${lambda.initMs} ms`);
     await backend.ses.clearStore();
-    const requested = await requestExport(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: true });
+    const requested = await requestExportAs(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: true });
     const started = Date.now();
     const done = await waitForStatus(requested.id, "ready", () => poll(backend.queueUrl, "exports", lambda));
     console.info(`[bundles] export ${requested.id} ready after ${Date.now() - started} ms of invocations`);
@@ -181,7 +181,7 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
   });
 
   it("workers/sqs.sweepHandler (the daily Cron) expires a ready export past its retention", async () => {
-    const requested = await requestExport(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
+    const requested = await requestExportAs(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
     const worker = await startContainer(sqsBundle, "sqs.handler");
     await waitForStatus(requested.id, "ready", () => poll(backend.queueUrl, "exports", worker));
     const past = new Date(Date.now() - 60_000).toISOString();
@@ -197,7 +197,7 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
   it("workers/sqs-dlq.handler fails an export whose message was dead-lettered and mails the requester", async () => {
     const lambda = await startContainer(dlqBundle, "sqs-dlq.handler");
     await backend.ses.clearStore();
-    const requested = await requestExport(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: true });
+    const requested = await requestExportAs(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: true });
     // What SQS does after the last receive: the message moves to the dead-letter queue.
     const received = await backend.sqs.send(new ReceiveMessageCommand({ QueueUrl: backend.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
     const message = received.Messages![0]!;

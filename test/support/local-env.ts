@@ -41,6 +41,8 @@ export async function makeLocalDeps(dbPath: string, env: Record<string, string> 
   return Object.assign(deps, { dataDir });
 }
 
+export { requestExportAs } from "./request-export";
+
 export const rose: Actor = { userId: "usr_rose", email: "rose@suppliers.test", role: "supplier", supplierId: "sup_rose" };
 export const tulip: Actor = { userId: "usr_tulip", email: "tulip@suppliers.test", role: "supplier", supplierId: "sup_tulip" };
 export const admin: Actor = { userId: "usr_admin", email: "admin@acmeflowers.test", role: "admin", supplierId: null };

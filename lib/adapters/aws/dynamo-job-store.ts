@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
 import { ApiError } from "@/lib/core/errors";
 import { ZExportIdPattern } from "@/lib/core/ids";
-import { decodeCursor, encodeCursor, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
+import { decodeCursor, encodeCursor, IMMUTABLE_EXPORT_FIELDS, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
 import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } from "../record-retention";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
@@ -21,8 +21,7 @@ export interface DynamoJobStoreOptions {
 
 type Item = Record<string, unknown>;
 
-/** Fields fixed at creation: a patch naming one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+const IMMUTABLE = new Set<string>(IMMUTABLE_EXPORT_FIELDS);
 const FIELDS = new Set<string>(EXPORT_ATTRIBUTES);
 const ENTITY_EXPORT = "EXPORT";
 /** ISO-8601 as `Date.toISOString()` writes it: the only createdAt a cursor may carry. */

@@ -16,6 +16,7 @@
  * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
  * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
  * | rate window   | `RATE#<key>`     | `<window start, epoch s>` | none; a counter (`count`), TTL one window after it ends |
+ * | suppressed    | `SUPPRESSED#<email>` | `SUPPRESSED` | none: an address SES reported as a hard bounce or a complaint; the mailer sends nothing to it |
  *
  * The export's step history is a list attribute of the export item, appended
  * with `list_append` in the same conditional UpdateItem as the status change,
@@ -26,7 +27,11 @@
 
 export const TABLE_KEYS = { partition: "pk", sort: "sk" } as const;
 
-/** The export record's fields, as item attributes (same names as `ExportRecord`). */
+/**
+ * The export record's fields, as item attributes (same names as `ExportRecord`).
+ * Written out because this file imports nothing; test/lib/exports/export-record.test.ts
+ * checks it against the record's schema.
+ */
 export const EXPORT_ATTRIBUTES = [
   "id",
   "supplierId",
@@ -71,6 +76,7 @@ export const apiTokenKey = (prefix: string) => ({ pk: `APITOKEN#${prefix}`, sk: 
 export const apiTokensEntity = (supplierId: string) => `APITOKENS#${supplierId}`;
 export const rateWindowKey = (key: string, windowStart: number) => ({ pk: `RATE#${key}`, sk: String(windowStart) });
 export const requestClaimKey = (key: string) => ({ pk: `CLAIM#${key}`, sk: "CLAIM" });
+export const suppressionKey = (email: string) => ({ pk: `SUPPRESSED#${email.trim().toLowerCase()}`, sk: "SUPPRESSED" });
 export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: "WEBHOOK" });
 export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;
 export const deliveryKey = (id: string) => ({ pk: `WHDELIVERY#${id}`, sk: "WHDELIVERY" });

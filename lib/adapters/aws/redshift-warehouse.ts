@@ -198,7 +198,8 @@ export class RedshiftWarehouse implements Warehouse {
       return { state: "failed", message: `The UNLOAD manifest ${manifestKey} is malformed: ${awsErrorMessage(err)}`.slice(0, MAX_MESSAGE), retryable: false };
     }
     const urlPrefix = `s3://${this.opts.unloadBucket}/`;
-    const entries: ManifestEntry[] = [];
+    // MANIFEST VERBOSE gives every part its record_count: the total is their sum.
+    const entries: (ManifestEntry & { rows: number })[] = [];
     for (const e of parsed.entries) {
       const key = e.url.startsWith(urlPrefix) ? e.url.slice(urlPrefix.length) : null;
       // Parts outside the statement's own prefix would let a manifest point the archive at other files.

@@ -3,6 +3,7 @@ import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@
 import {
   decodeCursor,
   encodeCursor,
+  IMMUTABLE_EXPORT_FIELDS,
   type ExportListQuery,
   type ExportRecord,
   type ExportStep,
@@ -13,8 +14,12 @@ import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } fro
 
 type FieldKind = "text" | "int" | "bool" | "json";
 
-/** Record field -> column. The only source of column names in SQL, so patch keys can never inject SQL. */
-const FIELDS = [
+/**
+ * Record field -> column. The only source of column names in SQL, so patch
+ * keys can never inject SQL. Checked against the record's schema by
+ * test/lib/exports/export-record.test.ts.
+ */
+export const EXPORT_COLUMNS = [
   ["id", "id", "text"],
   ["supplierId", "supplier_id", "text"],
   ["requestedBy", "requested_by", "text"],
@@ -42,10 +47,9 @@ const FIELDS = [
   ["notifiedAt", "notified_at", "text"],
 ] as const satisfies ReadonlyArray<readonly [keyof ExportRecord, string, FieldKind]>;
 
-const COLUMN = new Map<string, { column: string; kind: FieldKind }>(FIELDS.map(([f, column, kind]) => [f, { column, kind }]));
+const COLUMN = new Map<string, { column: string; kind: FieldKind }>(EXPORT_COLUMNS.map(([f, column, kind]) => [f, { column, kind }]));
 
-/** Fields fixed at creation: a patch that names one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+const IMMUTABLE = new Set<string>(IMMUTABLE_EXPORT_FIELDS);
 
 const UNSET_COLUMN: Record<NonNullable<TransitionCondition["unset"]>[number], string> = {
   notifiedAt: "notified_at",
@@ -87,7 +91,7 @@ export class SqliteJobStore implements JobStore {
     const days = opts.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS;
     if (!Number.isFinite(days) || days < 0) throw new RangeError("recordRetentionDays must be >= 0");
     this.retentionSeconds = Math.round(days * 86_400);
-    const cols = FIELDS.map(([, column, kind]) => {
+    const cols = EXPORT_COLUMNS.map(([, column, kind]) => {
       if (column === "id") return "id TEXT PRIMARY KEY";
       return `${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`;
     }).join(",\n  ");
@@ -140,11 +144,11 @@ export class SqliteJobStore implements JobStore {
   }
 
   async createExport(record: ExportRecord, steps: ExportStep[]): Promise<void> {
-    const names = [...FIELDS.map(([, column]) => column), "purge_after"];
+    const names = [...EXPORT_COLUMNS.map(([, column]) => column), "purge_after"];
     const insert = this.db.prepare(
       `INSERT INTO ${EXPORTS} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`,
     );
-    const values = [...FIELDS.map(([field, , kind]) => toSql(kind, record[field])), retentionOfRecord(record, this.retentionSeconds)];
+    const values = [...EXPORT_COLUMNS.map(([field, , kind]) => toSql(kind, record[field])), retentionOfRecord(record, this.retentionSeconds)];
     this.db
       .transaction(() => {
         this.purgeDue(Math.floor(Date.parse(record.createdAt) / 1000));
@@ -350,7 +354,7 @@ function toSql(kind: FieldKind, value: unknown): SqlValue {
 
 function fromRow(row: Row): ExportRecord {
   const out: Record<string, unknown> = {};
-  for (const [field, column, kind] of FIELDS) {
+  for (const [field, column, kind] of EXPORT_COLUMNS) {
     const v = row[column] ?? null;
     if (v === null) out[field] = null;
     else if (kind === "bool") out[field] = v === 1;

@@ -15,7 +15,7 @@ import { getDeps, type AppDeps } from "@/lib/config";
 import type { Actor } from "@/lib/core/actor";
 import { getDataset } from "@/lib/datasets/catalog";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
-import { requestExport } from "@/lib/exports/service";
+import { requestExportAs } from "@/test/support/request-export";
 import { processExportBatch } from "@/workers/sqs";
 import { deliverBatch, startAwsBackend, type AwsBackend } from "../../support/aws-backend";
 
@@ -85,7 +85,7 @@ const statementsOf = (id: string) => [...backend.redshift.statements.values()].f
 describe("the worker on the Redshift Data API's behaviours", () => {
   it("waits out a statement queued in PICKED: running, polled, then finished", async () => {
     backend.redshift.holdInPicked(true);
-    const requested = await requestExport(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
+    const requested = await requestExportAs(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
     await deliverBatch(backend.sqs, backend.queueUrl, handler, 1);
     const [statement] = statementsOf(requested.id);
     expect(statement?.status).toBe("PICKED");
@@ -101,7 +101,7 @@ describe("the worker on the Redshift Data API's behaviours", () => {
 
   it("archives a single part as one file when the result fits one slice", async () => {
     backend.redshift.setSlices(1);
-    const requested = await requestExport(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
+    const requested = await requestExportAs(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
     const done = await runUntil(requested.id, "ready");
     expect(done.fileCount).toBe(1);
     expect(await zipContents(done)).toEqual([{ name: "product_inventory.csv", rows: done.rowCount }]);
@@ -109,7 +109,7 @@ describe("the worker on the Redshift Data API's behaviours", () => {
 
   it("archives header-only parts of slices without rows, and counts only real rows", async () => {
     backend.redshift.setSlices(oneSku.rows + 3);
-    const requested = await requestExport(deps, rose, { dataset: "product_inventory", params: { skus: [oneSku.sku] }, format: "csv", notify: false });
+    const requested = await requestExportAs(deps, rose, { dataset: "product_inventory", params: { skus: [oneSku.sku] }, format: "csv", notify: false });
     const done = await runUntil(requested.id, "ready");
     expect(done).toMatchObject({ rowCount: oneSku.rows, fileCount: oneSku.rows + 3 });
     const files = await zipContents(done);
@@ -120,7 +120,7 @@ describe("the worker on the Redshift Data API's behaviours", () => {
   it("exports zero rows when every part is empty (Parquet too)", async () => {
     backend.redshift.setSlices(2);
     for (const format of ["csv", "parquet"] as const) {
-      const requested = await requestExport(deps, rose, { dataset: "product_inventory", params: { skus: ["NO-SUCH-SKU"] }, format, notify: false });
+      const requested = await requestExportAs(deps, rose, { dataset: "product_inventory", params: { skus: ["NO-SUCH-SKU"] }, format, notify: false });
       const done = await runUntil(requested.id, "ready");
       expect(done).toMatchObject({ rowCount: 0, fileCount: 2 });
     }
@@ -128,7 +128,7 @@ describe("the worker on the Redshift Data API's behaviours", () => {
 
   it("submits a fresh statement when Redshift has forgotten the first one (24 hours on)", async () => {
     backend.redshift.holdInPicked(true);
-    const requested = await requestExport(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
+    const requested = await requestExportAs(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
     await deliverBatch(backend.sqs, backend.queueUrl, handler, 1);
     expect(statementsOf(requested.id)).toHaveLength(1);
     backend.redshift.advanceClock(24 * 3600 * 1000 + 60_000);
@@ -143,7 +143,7 @@ describe("the worker on the Redshift Data API's behaviours", () => {
 
   it.each(["masked", "truncated", "absent"] as const)("finishes when DescribeStatement's QueryString is %s", async (mode) => {
     backend.redshift.setQueryString(mode);
-    const requested = await requestExport(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
+    const requested = await requestExportAs(deps, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
     const done = await runUntil(requested.id, "ready");
     expect(done.rowCount).toBeGreaterThan(0);
     expect((await zipContents(done)).reduce((n, f) => n + f.rows, 0)).toBe(done.rowCount);

@@ -2,9 +2,6 @@
 import { getDeps } from "@/lib/config";
 import { serveObject } from "@/lib/http/serve-object";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
 export async function GET(req: Request, ctx: { params: Promise<{ key: string[] }> }): Promise<Response> {
   // Next hands catch-all segments over already percent-decoded; decoding again would corrupt keys containing "%".
   const key = (await ctx.params).key.join("/");

@@ -97,7 +97,8 @@ describe("RedshiftWarehouse on the fake Data API", () => {
       const lines = (await text(await store.openRead(entry.key))).trimEnd().split("\n");
       expect(lines[0]).toBe("sku,product_id,product_name,warehouse,qty_on_hand,reorder_point,unit_cost,updated_at");
       expect((await store.head(entry.key))?.bytes).toBe(entry.bytes);
-      rows += entry.rows;
+      expect(entry.rows).toBe(lines.length - 1);
+      rows += entry.rows!;
     }
     expect(rows).toBe(state.manifest.rows);
   });
