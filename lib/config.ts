@@ -225,12 +225,24 @@ export interface AppDeps extends ExportDeps {
 /** The API's rate limit window: `requestsPerMinute` per key per minute. */
 const RATE_WINDOW_SECONDS = 60;
 
+/** The local backend's adapters, as `lib/adapters/local/index.ts` exports them. */
+export type LocalAdapters = typeof import("./adapters/local/index");
+
+export interface BuildOptions {
+  /**
+   * The local adapters module, for a caller that cannot follow this file's dynamic import:
+   * Playwright's test runner (CommonJS transform) leaves `import()` of a .ts file to Node,
+   * which cannot load it, so its helpers import the module statically and pass it here.
+   */
+  localAdapters?: LocalAdapters;
+}
+
 /**
  * Builds every adapter for the configured backend and composes the export
  * outcome hooks. Call once per process (see `getDeps`).
  */
-export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps> {
-  const deps: AppDeps = { ...(await buildBackend(config, log)), outcomeHooks: [] };
+export async function buildDeps(config: AppConfig, log: Logger, opts: BuildOptions = {}): Promise<AppDeps> {
+  const deps: AppDeps = { ...(await buildBackend(config, log, opts)), outcomeHooks: [] };
   // Subscribers to ready/failed exports, awaited in this order after the email.
   deps.outcomeHooks = [webhookOutcomeHook(deps)];
   return deps;
@@ -241,7 +253,7 @@ export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps
  * branch, so aws mode (Lambda, the deployed portal) never loads them nor their native modules
  * (better-sqlite3, @duckdb/node-api).
  */
-async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDeps, "outcomeHooks">> {
+async function buildBackend(config: AppConfig, log: Logger, opts: BuildOptions): Promise<Omit<AppDeps, "outcomeHooks">> {
   const { env, dataDir, settings } = config;
   switch (env.EXPORT_BACKEND) {
     case "local": {
@@ -257,7 +269,7 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         SqliteRequestClaimStore,
         SqliteUserStore,
         SqliteWebhookStore,
-      } = await import("./adapters/local");
+      } = opts.localAdapters ?? (await import("./adapters/local/index"));
       const db = openSqlite(path.join(dataDir, "jobs.sqlite"));
       const unloadRoot = path.join(dataDir, "unload-store");
       const signingSecret = deriveKey(config.authSecret, "local-file-urls");
