@@ -59,6 +59,9 @@ export default $config({
     // The worker's timeout; SQS redelivers a message still in flight after the queue's visibility timeout.
     const WORKER_TIMEOUT_MINUTES = 15;
     const DLQ_WORKER_TIMEOUT_MINUTES = 2;
+    // The delivery lane: one webhook attempt is bounded by WEBHOOK_TIMEOUT_MS (at most 30 s), a batch runs its attempts at once.
+    const DELIVERY_WORKER_TIMEOUT_MINUTES = 2;
+    const DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES = 1;
     // CloudFront waits 30 s (its default origin timeout) for the server function; a page that takes longer has failed.
     const PORTAL_TIMEOUT_SECONDS = 20;
     /** AWS's rule for a queue feeding a Lambda function: visibility at least 6x the function's timeout (Lambda retries throttled batches within it). */
@@ -210,7 +213,19 @@ export default $config({
       dlq: { queue: deadLetterQueue.arn, retry: 3 },
     });
 
-    const link = [queue, deadLetterQueue, unloadBucket, archiveBucket, jobs, mail, redshift, redshiftSecretArn, authSecret];
+    // The delivery lane (issue 12, finding 2): webhook attempts and pushes, worked by their own
+    // function so an endpoint that hangs never holds an export's concurrency. Each attempt is a
+    // new message; only store faults bring one back, so five receives are plenty.
+    const deliveryDeadLetterQueue = new sst.aws.Queue("DeliveryDeadLetterQueue", {
+      visibilityTimeout: visibilityFor(DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES),
+      transform: { queue: (args) => void (args.messageRetentionSeconds = 14 * 86_400) },
+    });
+    const deliveryQueue = new sst.aws.Queue("DeliveryQueue", {
+      visibilityTimeout: visibilityFor(DELIVERY_WORKER_TIMEOUT_MINUTES),
+      dlq: { queue: deliveryDeadLetterQueue.arn, retry: 5 },
+    });
+
+    const link = [queue, deadLetterQueue, deliveryQueue, deliveryDeadLetterQueue, unloadBucket, archiveBucket, jobs, mail, redshift, redshiftSecretArn, authSecret];
     // No secret here: AuthSecret reaches the code through `link` (Resource.AuthSecret.value), encrypted in the bundle.
     const environment = {
       EXPORT_BACKEND: "aws",
@@ -249,6 +264,19 @@ export default $config({
       { ...lambda, handler: "workers/sqs-dlq.handler", timeout: `${DLQ_WORKER_TIMEOUT_MINUTES} minutes`, memory: "512 MB" },
       { batch: { size: 10, partialResponses: true } },
     );
+    const deliveryWorker = deliveryQueue.subscribe(
+      { ...lambda, handler: "workers/sqs-deliveries.handler", timeout: `${DELIVERY_WORKER_TIMEOUT_MINUTES} minutes`, memory: "512 MB" },
+      {
+        // Ten attempts per invocation, run at once: a batch of hanging endpoints costs one timeout.
+        batch: { size: 10, partialResponses: true },
+        // Bounds the lane as a whole; per-endpoint and per-supplier caps are slots in the table.
+        transform: { eventSourceMapping: (args) => void (args.scalingConfig = { maximumConcurrency: 10 }) },
+      },
+    );
+    const deliveryDeadLetterWorker = deliveryDeadLetterQueue.subscribe(
+      { ...lambda, handler: "workers/sqs-deliveries.deadLetterHandler", timeout: `${DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES} minutes`, memory: "512 MB" },
+      { batch: { size: 10, partialResponses: true } },
+    );
 
     // Hard bounces and complaints become suppressions the mailer checks (workers/ses-events.ts).
     const mailEventsRecorder = mailEvents.subscribe("MailEventsRecorder", { ...lambda, handler: "workers/ses-events.handler", timeout: "30 seconds", memory: "256 MB" });
@@ -257,6 +285,13 @@ export default $config({
       schedule: "cron(15 3 * * ? *)",
       timezone: "UTC",
       function: { ...lambda, handler: "workers/sqs.sweepHandler", timeout: "15 minutes", memory: "512 MB" },
+    });
+
+    // Exports whose queue message was lost (a crash between the DynamoDB write and the SQS send) are
+    // found and sent again (issue 12, finding 4; lib/exports/requeue.ts).
+    const requeueSweep = new sst.aws.CronV2("RequeueSweep", {
+      schedule: "rate(5 minutes)",
+      function: { ...lambda, handler: "workers/sqs.requeueHandler", timeout: "5 minutes", memory: "512 MB" },
     });
 
     /* ------------------------------------------------------------ portal */
@@ -294,12 +329,14 @@ export default $config({
       new aws.cloudwatch.MetricAlarm(name, { evaluationPeriods: 1, period: 300, treatMissingData: "notBreaching", ...args, alarmActions: [alarms.arn], okActions: [alarms.arn] });
 
     // Any message in a dead-letter queue is an export that failed on every delivery, or a dead letter its handler could not record.
-    alarm("ExportDeadLetterQueueDepth", {
-      namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: deadLetterQueue.nodes.queue.name },
-      statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0,
-    });
+    for (const [name, q] of [["ExportDeadLetterQueueDepth", deadLetterQueue], ["DeliveryDeadLetterQueueDepth", deliveryDeadLetterQueue]] as const) {
+      alarm(name, {
+        namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: q.nodes.queue.name },
+        statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0,
+      });
+    }
     // Exports waiting longer than half an hour: workers are failing, throttled, or capped below demand.
-    for (const [name, q] of [["ExportQueue", queue], ["ExportDeadLetterQueue", deadLetterQueue]] as const) {
+    for (const [name, q] of [["ExportQueue", queue], ["ExportDeadLetterQueue", deadLetterQueue], ["DeliveryQueue", deliveryQueue], ["DeliveryDeadLetterQueue", deliveryDeadLetterQueue]] as const) {
       alarm(`${name}OldestMessageAge`, {
         namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: q.nodes.queue.name },
         statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 30 * 60,
@@ -309,7 +346,10 @@ export default $config({
     const monitored: Array<[string, $util.Output<string>, number]> = [
       ["ExportWorker", worker.nodes.function.name, WORKER_TIMEOUT_MINUTES * 60],
       ["ExportDeadLetterWorker", deadLetterWorker.nodes.function.name, DLQ_WORKER_TIMEOUT_MINUTES * 60],
+      ["DeliveryWorker", deliveryWorker.nodes.function.name, DELIVERY_WORKER_TIMEOUT_MINUTES * 60],
+      ["DeliveryDeadLetterWorker", deliveryDeadLetterWorker.nodes.function.name, DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES * 60],
       ["ExpirySweep", sweep.nodes.function.name, 15 * 60],
+      ["RequeueSweep", requeueSweep.nodes.function.name, 5 * 60],
       ["MailEventsRecorder", mailEventsRecorder.nodes.function.name, 30],
       ["PortalServer", $output(site.nodes.server).apply((server) => server!.nodes.function.name), PORTAL_TIMEOUT_SECONDS],
     ];
@@ -323,7 +363,7 @@ export default $config({
       });
     }
 
-    return { url: site.url, queue: queue.url, deadLetterQueue: deadLetterQueue.url, table: jobs.name, alarms: alarms.arn, mailEvents: mailEvents.arn };
+    return { url: site.url, queue: queue.url, deadLetterQueue: deadLetterQueue.url, deliveryQueue: deliveryQueue.url, table: jobs.name, alarms: alarms.arn, mailEvents: mailEvents.arn };
 
     /** Adds "abort incomplete multipart uploads after a day" to a bucket's lifecycle rules: a worker that dies mid-upload leaves parts S3 would keep billing. */
     function withAbortRule(rules: $util.Input<$util.Input<aws.types.input.s3.BucketLifecycleConfigurationRule>[]> | undefined) {

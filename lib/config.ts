@@ -25,7 +25,16 @@ import { linkedSecret, resolveAwsSettings, sstLinks, type LinkedLookup } from ".
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
-import type { ApiTokenStore, RateLimiter, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+import type { ApiTokenStore, Queue, RateLimiter, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+
+/**
+ * The disk stores' temp folder (DiskObjectStore's TMP_DIR), named here because AWS mode must not
+ * import the local adapters; workers/temp-sweep.test.ts checks the two agree.
+ */
+const DISK_STORE_TMP_DIR = ".tmp";
+
+/** Receives of one delivery-lane message before it is dead-lettered (only store faults make one come back). */
+export const DELIVERY_MAX_RECEIVES = 5;
 
 /** Limits of the partner API. */
 export interface PartnerApiSettings {
@@ -59,6 +68,8 @@ export const ZEnv = z
     DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
     ZIP_LEVEL: int(1, 0, 9),
     ZIP_CONCURRENCY: int(2, 1, 16),
+    /** Spool and temp entries untouched this long belong to no live archive and are swept (a killed worker left them). */
+    TEMP_SWEEP_AGE_MINUTES: int(60, 5, 7 * 24 * 60),
     WORKER_CONCURRENCY: int(2, 1, 64),
     /**
      * How long a worker waits for its statement before handing it to a delayed poll message. A
@@ -71,6 +82,8 @@ export const ZEnv = z
     MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
+    /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
+    REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
 
     // partner API (issue 5)
@@ -84,6 +97,14 @@ export const ZEnv = z
     WEBHOOK_TIMEOUT_MS: int(10_000, 100, 30_000),
     WEBHOOK_RETRY_BASE_SECONDS: int(30, 0, 900),
     WEBHOOK_MAX_AGE_HOURS: int(24, 1, 72),
+    /** Worker slots of the delivery lane (webhooks, pushes): separate from WORKER_CONCURRENCY's export slots. */
+    DELIVERY_CONCURRENCY: int(4, 1, 64),
+    /** Attempts in flight at once to one webhook endpoint, and to all of one supplier's endpoints (across every worker). */
+    WEBHOOK_MAX_PER_ENDPOINT: int(2, 1, 100),
+    WEBHOOK_MAX_PER_SUPPLIER: int(4, 1, 100),
+    /** Circuit breaker: an endpoint whose last N deliveries all failed gets no attempt for the cooldown. */
+    WEBHOOK_BREAKER_FAILURES: int(5, 1, 1000),
+    WEBHOOK_BREAKER_COOLDOWN_SECONDS: int(300, 1, 86_400),
 
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
@@ -103,6 +124,8 @@ export const ZEnv = z
     AWS_REGION: opt(z.string().optional()),
     EXPORT_QUEUE_URL: opt(z.url().optional()),
     EXPORT_DLQ_URL: opt(z.url().optional()),
+    DELIVERY_QUEUE_URL: opt(z.url().optional()),
+    DELIVERY_DLQ_URL: opt(z.url().optional()),
     UNLOAD_BUCKET: opt(z.string().optional()),
     ARCHIVE_BUCKET: opt(z.string().optional()),
     JOBS_TABLE: opt(z.string().optional()),
@@ -166,12 +189,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       zipLevel: env.ZIP_LEVEL,
       zipConcurrency: env.ZIP_CONCURRENCY,
       spoolDir: path.join(dataDir, "spool"),
+      // Local mode's disk stores write objects to `<root>/.tmp` first (see DiskObjectStore).
+      tempDirs: [path.join(dataDir, "spool"), ...(env.EXPORT_BACKEND === "local" ? ["unload-store", "archive-store"].map((s) => path.join(dataDir, s, DISK_STORE_TMP_DIR)) : [])],
+      tempMaxAgeMs: env.TEMP_SWEEP_AGE_MINUTES * 60_000,
       inlineWaitMs: env.INLINE_WAIT_MS,
       pollDelaySeconds: env.POLL_DELAY_SECONDS,
       maxPollDelaySeconds: env.MAX_POLL_DELAY_SECONDS,
       retryBaseSeconds: env.RETRY_BASE_SECONDS,
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
+      requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {
       maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER,
@@ -183,6 +210,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
       maxAgeSeconds: env.WEBHOOK_MAX_AGE_HOURS * 3600,
+      maxPerEndpoint: env.WEBHOOK_MAX_PER_ENDPOINT,
+      maxPerSupplier: env.WEBHOOK_MAX_PER_SUPPLIER,
+      breakerFailures: env.WEBHOOK_BREAKER_FAILURES,
+      breakerCooldownSeconds: env.WEBHOOK_BREAKER_COOLDOWN_SECONDS,
       secretKey: deriveKey(authSecret, "webhook-signing-secrets"),
     },
   };
@@ -213,8 +244,18 @@ export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
   tokens: ApiTokenStore;
+  /** Idempotency keys, active-request fingerprints, and the delivery lane's concurrency slots. */
   claims: RequestClaimStore;
   webhooks: { store: WebhookStore; settings: WebhookSettings };
+  /**
+   * The delivery lane (issue 12, finding 2): webhook attempts and other
+   * deliveries to suppliers' systems (message types in workers/delivery-dispatch.ts)
+   * go here, never on `queue`, worked by slots of their own, so an endpoint
+   * that hangs or fails never holds up an export.
+   */
+  deliveryQueue: Queue;
+  /** Where delivery messages land after failing every receive (store faults only; each attempt is a new message). */
+  deliveryDeadLetterQueue: Queue;
   /** The API's request rate limit, shared by every process of the deployment (see `RateLimiter` in lib/ports.ts). */
   rateLimiter: RateLimiter;
   /** Addresses SES reported as bounced or complaining (AWS only: the local outbox has no bounces). */
@@ -299,6 +340,8 @@ async function buildBackend(config: AppConfig, log: Logger, opts: BuildOptions):
         rateLimiter: new SqliteRateLimiter({ db, limit: config.api.requestsPerMinute, windowSeconds: RATE_WINDOW_SECONDS }),
         queue: new SqliteQueue({ db, name: "exports", deadLetter: { name: "exports-dlq", maxReceives: settings.maxReceives } }),
         deadLetterQueue: new SqliteQueue({ db, name: "exports-dlq" }),
+        deliveryQueue: new SqliteQueue({ db, name: "deliveries", deadLetter: { name: "deliveries-dlq", maxReceives: DELIVERY_MAX_RECEIVES } }),
+        deliveryDeadLetterQueue: new SqliteQueue({ db, name: "deliveries-dlq" }),
         warehouse: lazyWarehouse,
         unloadStore: new DiskObjectStore({ root: unloadRoot, signingSecret, publicBaseUrl: settings.publicUrl }),
         archiveStore: new DiskObjectStore({ root: path.join(dataDir, "archive-store"), signingSecret, publicBaseUrl: settings.publicUrl }),
@@ -333,6 +376,9 @@ async function buildBackend(config: AppConfig, log: Logger, opts: BuildOptions):
         // The main queue's redrive policy (maxReceiveCount = settings.maxReceives) is set by sst.config.ts.
         queue: new SqsQueue({ client: clients.sqs, queueUrl: aws.queueUrl }),
         deadLetterQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deadLetterQueueUrl }),
+        // The delivery lane's redrive (maxReceiveCount = DELIVERY_MAX_RECEIVES) is set by sst.config.ts too.
+        deliveryQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deliveryQueueUrl }),
+        deliveryDeadLetterQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deliveryDeadLetterQueueUrl }),
         warehouse: new RedshiftWarehouse({
           client: clients.redshiftData,
           target: aws.redshift.target,

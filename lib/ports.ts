@@ -217,6 +217,13 @@ export interface JobStore {
   /** Ready exports whose `expiresAt` is before `now`, oldest first, at most `limit`. */
   listExpiredReady(now: string, limit: number): Promise<ExportRecord[]>;
   /**
+   * Queued exports last updated before `before`, least recently updated first,
+   * at most `limit`: the requeue sweep's candidates (an export whose queue
+   * message was never sent, or was lost, stays queued). May lag a write by a
+   * moment where the store lists from an index; the sweep re-reads each one.
+   */
+  listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]>;
+  /**
    * How many of the supplier's exports are queued, running or archiving: the
    * per-supplier concurrency limit counts from here, so every web process agrees.
    */

@@ -2,7 +2,9 @@
 import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
+import { requeueStaleExports } from "@/lib/exports/requeue";
 import { handleQueueMessage, type WorkerDeps } from "./dispatch";
+import { sweepTempDirs } from "./temp-sweep";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 
@@ -47,9 +49,18 @@ const MIN_REMAINING_MS = 120_000;
 export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> =>
   processExportBatch(await getDeps(), event, context);
 
+/**
+ * Nothing in a Lambda container's /tmp can belong to a live archive once it is
+ * older than the longest invocation (15 minutes): a timed-out or killed
+ * invocation's spool would otherwise stay as long as the container (issue 12, finding 13).
+ */
+const LAMBDA_SCRATCH_MAX_AGE_MS = 16 * 60_000;
+
 /** `handler` with its dependencies passed in. */
 export async function processExportBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
+  const swept = await sweepTempDirs(deps.settings.tempDirs, Math.min(deps.settings.tempMaxAgeMs, LAMBDA_SCRATCH_MAX_AGE_MS)).catch(() => []);
+  if (swept.length > 0) deps.log.warn({ removed: swept }, "swept scratch files an earlier invocation left");
   for (const record of event.Records) {
     const log = deps.log.child({ messageId: record.messageId, requestId: context?.awsRequestId });
     if (context && context.getRemainingTimeInMillis() < MIN_REMAINING_MS) {
@@ -95,6 +106,25 @@ export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext,
   }
   deps.log.info({ expired }, "expiry sweep done");
   return { expired };
+}
+
+/**
+ * The requeue sweep, run every few minutes by a Cron: sends the queue message
+ * again for exports queued and untouched for REQUEUE_AFTER_SECONDS (a crash
+ * between the DynamoDB write and the SQS send lost it; see lib/exports/requeue.ts).
+ */
+export const requeueHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ requeued: number }> => requeueAll(await getDeps(), context);
+
+/** `requeueHandler` with its dependencies passed in. */
+export async function requeueAll(deps: ExportDeps, context?: LambdaContext, batch = 100): Promise<{ requeued: number }> {
+  let requeued = 0;
+  for (;;) {
+    const n = await requeueStaleExports(deps, batch);
+    requeued += n;
+    if (n < batch || (context && context.getRemainingTimeInMillis() < 30_000)) break;
+  }
+  if (requeued > 0) deps.log.warn({ requeued }, "requeue sweep sent queued exports again");
+  return { requeued };
 }
 
 /** Bodies are JSON; anything else is handed over as text for the message schema to refuse. */

@@ -16,6 +16,9 @@ export interface ExportSettings {
   zipConcurrency: number;
   /** Folder for compressed parts waiting their turn in the zip. */
   spoolDir: string;
+  /** Scratch folders the worker sweeps of entries untouched for `tempMaxAgeMs` (spool, the disk stores' temp files). */
+  tempDirs: string[];
+  tempMaxAgeMs: number;
   /** How long one delivery waits for a statement before handing over to a delayed poll message. */
   inlineWaitMs: number;
   /** Delay of the first poll message; later polls wait longer, up to `maxPollDelaySeconds`. */
@@ -27,6 +30,8 @@ export interface ExportSettings {
   maxReceives: number;
   /** How long a delivery stays hidden from other workers; the runner extends it while working. */
   visibilitySeconds: number;
+  /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
+  requeueAfterSeconds: number;
 }
 
 /** Everything the export domain needs from the outside world. Built once by `lib/config.ts`. */

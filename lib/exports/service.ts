@@ -36,7 +36,9 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): Prepare
 
   const dataset = getDataset(req.dataset);
   if (!dataset) throw new ApiError("bad_request", `Unknown dataset "${req.dataset}".`, [{ path: "dataset", message: "Unknown dataset." }]);
-  const params = dataset.paramsSchema.safeParse(req.params);
+  // The dataset's strict schema sees the params as sent: the record schema above drops an own
+  // `__proto__` key silently, and the export would then run unfiltered (issue 12, finding 10).
+  const params = dataset.paramsSchema.safeParse(rawParams(input) ?? req.params);
   if (!params.success) {
     throw new ApiError("validation_failed", "Some filters are not valid.", zodDetails(params.error, ["params"]));
   }
@@ -72,6 +74,13 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): Prepare
   });
   const same = { supplierId, dataset: record.dataset, params: record.params, format: record.format, bom: record.bom };
   return { record, requestHash: sha256(canonicalJson({ ...same, notify: record.notify })), fingerprint: sha256(canonicalJson(same)) };
+}
+
+/** The request's `params` exactly as sent, when it is a plain object. */
+function rawParams(input: unknown): Record<string, unknown> | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  const params = Object.getOwnPropertyDescriptor(input, "params")?.value as unknown;
+  return typeof params === "object" && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : undefined;
 }
 
 async function createAndEnqueue(deps: ExportDeps, actor: Actor, record: ExportRecord): Promise<ExportRecord> {

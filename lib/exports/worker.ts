@@ -13,6 +13,7 @@ import type { UnloadManifest, StatementState } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
+import { classifyFault } from "./faults";
 import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
@@ -60,11 +61,12 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
     return await advanceExport(deps, exportId, delivery.receiveCount);
   } catch (err) {
     if (err instanceof SimulatedCrash) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof BackendError && !err.retryable) {
-      log.error({ err, code: err.code }, "export failed");
+    const fault = classifyFault(err);
+    const message = fault.message;
+    if (!fault.retryable) {
+      log.error({ err, code: fault.code }, "export failed");
       const current = await deps.jobs.getExport(exportId);
-      const failed = current ? await failExport(deps, current, err.code, message) : null;
+      const failed = current ? await failExport(deps, current, fault.code, message) : null;
       if (failed) await announce(deps, failed);
       return { kind: "done" };
     }

@@ -19,10 +19,12 @@ import os from "node:os";
 import path from "node:path";
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDeps, type AppDeps } from "@/lib/config";
+import { deriveKey, getDeps, type AppDeps } from "@/lib/config";
 import type { Actor } from "@/lib/core/actor";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
 import { requestExportAs } from "@/test/support/request-export";
+import { webhookDeliverMessage } from "@/lib/webhooks/messages";
+import { sealSecret } from "@/lib/webhooks/secrets";
 import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
 import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../support/aws-backend";
@@ -38,6 +40,7 @@ let node: { bin: string; version: string };
 let sqsBundle: BuiltBundle;
 let dlqBundle: BuiltBundle;
 let sesBundle: BuiltBundle;
+let deliveryBundle: BuiltBundle;
 let sdk: { dir: string; packages: string[] };
 let backend: AwsBackend;
 let portal: AppDeps;
@@ -49,7 +52,8 @@ beforeAll(async () => {
   sqsBundle = await bundleLikeSst("workers/sqs.ts", path.join(root, "task-sqs"));
   dlqBundle = await bundleLikeSst("workers/sqs-dlq.ts", path.join(root, "task-dlq"));
   sesBundle = await bundleLikeSst("workers/ses-events.ts", path.join(root, "task-ses"));
-  const external = [...new Set([sqsBundle, dlqBundle, sesBundle].flatMap((b) => b.externalImports))].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
+  deliveryBundle = await bundleLikeSst("workers/sqs-deliveries.ts", path.join(root, "task-deliveries"));
+  const external = [...new Set([sqsBundle, dlqBundle, sesBundle, deliveryBundle].flatMap((b) => b.externalImports))].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
   sdk = runtimeSdkFolder(path.join(root, "runtime", "node_modules"), external);
   backend = await startAwsBackend({ rows: 3_000 });
   // This process is the portal: it requests exports with the same aws-mode adapters.
@@ -70,6 +74,9 @@ afterAll(async () => {
 
 const kb = (b: BuiltBundle) => `${Math.round(b.files.reduce((n, f) => n + f.bytes, 0) / 1024)} KB`;
 
+/** The containers' linked AuthSecret (the portal in this process has its own). */
+const BUNDLE_AUTH_SECRET = "bundle-test-secret-bundle-test-secret-0";
+
 async function startContainer(bundle: BuiltBundle, handler: string): Promise<LambdaContainer> {
   const b = backend.env;
   // What SST links (sst.config.ts `link`), as resource.enc in the task folder; only non-secret settings in the environment.
@@ -77,12 +84,14 @@ async function startContainer(bundle: BuiltBundle, handler: string): Promise<Lam
     App: { name: "partner-export-portal", stage: "bundle-test" },
     ExportQueue: { type: "sst.aws.Queue", url: b.EXPORT_QUEUE_URL },
     ExportDeadLetterQueue: { type: "sst.aws.Queue", url: b.EXPORT_DLQ_URL },
+    DeliveryQueue: { type: "sst.aws.Queue", url: b.DELIVERY_QUEUE_URL },
+    DeliveryDeadLetterQueue: { type: "sst.aws.Queue", url: b.DELIVERY_DLQ_URL },
     UnloadBucket: { type: "sst.aws.Bucket", name: b.UNLOAD_BUCKET },
     ArchiveBucket: { type: "sst.aws.Bucket", name: b.ARCHIVE_BUCKET },
     Jobs: { type: "sst.aws.Dynamo", name: b.JOBS_TABLE },
     Redshift: { type: "sst.sst.Linkable", clusterIdentifier: b.REDSHIFT_CLUSTER_ID, workgroupName: "", database: b.REDSHIFT_DATABASE, iamRoleArn: IAM_ROLE, dbUser: "" },
     RedshiftSecretArn: { type: "sst.sst.Secret", value: b.REDSHIFT_SECRET_ARN },
-    AuthSecret: { type: "sst.sst.Secret", value: "bundle-test-secret-bundle-test-secret-0" },
+    AuthSecret: { type: "sst.sst.Secret", value: BUNDLE_AUTH_SECRET },
   });
   const env: Record<string, string> = {
     AWS_LAMBDA_FUNCTION_NAME: `bundle-test-${handler}`,
@@ -151,7 +160,15 @@ async function waitForStatus(id: string, until: ExportStatus, step: () => Promis
 }
 
 /** Every Lambda handler this file bundles and invokes below. */
-const INVOKED = ["workers/sqs.handler", "workers/sqs.sweepHandler", "workers/sqs-dlq.handler", "workers/ses-events.handler"];
+const INVOKED = [
+  "workers/sqs.handler",
+  "workers/sqs.sweepHandler",
+  "workers/sqs.requeueHandler",
+  "workers/sqs-dlq.handler",
+  "workers/sqs-deliveries.handler",
+  "workers/sqs-deliveries.deadLetterHandler",
+  "workers/ses-events.handler",
+];
 
 describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
   it("cover every Lambda handler sst.config.ts deploys", () => {
@@ -161,7 +178,7 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
   });
 
   it("leave the local adapters and their native modules out of what a handler loads", () => {
-    for (const bundle of [sqsBundle, dlqBundle, sesBundle]) {
+    for (const bundle of [sqsBundle, dlqBundle, sesBundle, deliveryBundle]) {
       // The folder holds the bundle only: the entry and its chunks.
       expect(bundle.files.map((f) => f.name).every((n) => n.endsWith(".mjs"))).toBe(true);
       expect(bundle.entryInputs.filter((i) => i.startsWith("lib/adapters/local/"))).toEqual([]);
@@ -204,6 +221,20 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     const result = await sweep.invoke<{ expired: number }>(scheduled);
     expect(result.expired).toBeGreaterThanOrEqual(1);
     expect((await portal.jobs.getExport(requested.id))?.status).toBe("expired");
+  });
+
+  it("workers/sqs-deliveries.handler (the delivery lane) makes and records a webhook attempt", async () => {
+    const lambda = await startContainer(deliveryBundle, "sqs-deliveries.handler");
+    const { store } = portal.webhooks;
+    // Sealed with the key the container derives from its own AuthSecret, as an endpoint it created would be.
+    const containerKey = deriveKey(BUNDLE_AUTH_SECRET, "webhook-signing-secrets");
+    const at = new Date().toISOString();
+    // An endpoint on this machine: aws mode refuses loopback, so the attempt is recorded as refused, which is the round trip we want.
+    await store.createEndpoint({ id: "whe_bundle", supplierId: "sup_rose", url: "http://127.0.0.1:9/hook", events: ["export.ready"], secret: sealSecret(containerKey, "whsec_bundle"), description: "", createdBy: "usr_rose", createdAt: at });
+    await store.createDelivery({ id: "whd_bundle_1", endpointId: "whe_bundle", supplierId: "sup_rose", exportId: "exp_bundle", event: "export.ready", payload: "{}", status: "pending", attempts: 0, lastAttemptAt: null, lastStatusCode: null, lastError: null, nextAttemptAt: at, createdAt: at });
+    await backend.sqs.send(new SendMessageCommand({ QueueUrl: backend.deliveryQueueUrl, MessageBody: JSON.stringify(webhookDeliverMessage("whd_bundle_1", 1)) }));
+    await waitFor(async () => ((await store.getDelivery("whd_bundle_1"))?.attempts ?? 0) >= 1, () => poll(backend.deliveryQueueUrl, "deliveries", lambda, 10));
+    expect(await store.getDelivery("whd_bundle_1")).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/is not a public address/) });
   });
 
   it("workers/sqs-dlq.handler fails an export whose message was dead-lettered and mails the requester", async () => {
@@ -259,6 +290,20 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     };
     expect(await lambda.invoke<{ recorded: number }>(event)).toEqual({ recorded: 1 });
     expect(await portal.mailSuppressions!.get("gone@suppliers.test")).toMatchObject({ email: "gone@suppliers.test", reason: "bounce" });
+  });
+
+  it("workers/sqs.requeueHandler (the requeue Cron) runs its sweep against DynamoDB and SQS", async () => {
+    const lambda = await startContainer(sqsBundle, "sqs.requeueHandler");
+    const scheduled = { version: "0", id: "e0f1", "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: new Date().toISOString(), region: "us-east-1", resources: [], detail: {} };
+    expect(await lambda.invoke<{ requeued: number }>(scheduled)).toEqual({ requeued: expect.any(Number) });
+  });
+
+  it("workers/sqs-deliveries.deadLetterHandler takes a dead-lettered delivery message off its queue", async () => {
+    const lambda = await startContainer(deliveryBundle, "sqs-deliveries.deadLetterHandler");
+    await backend.sqs.send(new SendMessageCommand({ QueueUrl: backend.deliveryDeadLetterUrl, MessageBody: JSON.stringify(webhookDeliverMessage("whd_bundle_dead", 3)) }));
+    expect(await poll(backend.deliveryDeadLetterUrl, "deliveries-dlq", lambda, 10)).toBe(1);
+    const left = await backend.sqs.send(new ReceiveMessageCommand({ QueueUrl: backend.deliveryDeadLetterUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+    expect(left.Messages ?? []).toEqual([]);
   });
 });
 

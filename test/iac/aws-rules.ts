@@ -217,6 +217,10 @@ export const RULES: Record<string, Rule> = {
       [/^ExpirySweepHandlerFunction$/, { runtime: "nodejs22.x", timeout: 900, memorySize: 512, storage: 512 }],
       [/^PortalServer.*Function$/, { runtime: "nodejs24.x", timeout: 20, memorySize: 1024, storage: 512 }],
       [/^MailEventsSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 30, memorySize: 256, storage: 512 }],
+      // The delivery lane (issue 12, finding 2) and the requeue sweep (finding 4).
+      [/^DeliveryQueueSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 120, memorySize: 512, storage: 512 }],
+      [/^DeliveryDeadLetterQueueSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 60, memorySize: 512, storage: 512 }],
+      [/^RequeueSweepHandlerFunction$/, { runtime: "nodejs22.x", timeout: 300, memorySize: 512, storage: 512 }],
     ];
     const out: string[] = [];
     for (const [pattern, want] of expected) {

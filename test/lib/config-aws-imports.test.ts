@@ -26,6 +26,8 @@ const AWS_ENV = {
   AWS_REGION: "us-east-1",
   EXPORT_QUEUE_URL: "http://127.0.0.1:9/000000000000/exports",
   EXPORT_DLQ_URL: "http://127.0.0.1:9/000000000000/exports-dlq",
+  DELIVERY_QUEUE_URL: "http://127.0.0.1:9/000000000000/deliveries",
+  DELIVERY_DLQ_URL: "http://127.0.0.1:9/000000000000/deliveries-dlq",
   UNLOAD_BUCKET: "pep-unload",
   ARCHIVE_BUCKET: "pep-archive",
   JOBS_TABLE: "pep-jobs",
@@ -48,6 +50,7 @@ describe("EXPORT_BACKEND=aws", () => {
     const entryPoints = [
       () => import("@/workers/sqs"),
       () => import("@/workers/sqs-dlq"),
+      () => import("@/workers/sqs-deliveries"),
       () => import("@/lib/auth"),
       () => import("@/lib/api/handler"),
       () => import("@/app/api/v1/exports/route"),

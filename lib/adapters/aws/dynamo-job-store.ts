@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, IMMUTABLE_EXPORT_FIELDS, type ExportListQue
 import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } from "../record-retention";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
-import { BY_ENTITY, BY_STATUS_EXPIRY, BY_SUPPLIER, EXPORT_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamo-schema";
+import { BY_ENTITY, BY_STATUS_EXPIRY, BY_STATUS_UPDATED, BY_SUPPLIER, EXPORT_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamo-schema";
 
 export interface DynamoJobStoreOptions {
   client: ClientSource<DynamoDBDocumentClient>;
@@ -267,6 +267,29 @@ export class DynamoJobStore implements JobStore {
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page, nextCursor: items.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
+    if (!Number.isInteger(limit) || limit < 1) return [];
+    const out: ExportRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: BY_STATUS_UPDATED.name,
+          KeyConditionExpression: "#status = :queued AND #updatedAt < :before",
+          ExpressionAttributeNames: { "#status": "status", "#updatedAt": "updatedAt" },
+          ExpressionAttributeValues: { ":queued": "queued", ":before": before },
+          ScanIndexForward: true,
+          ExclusiveStartKey: startKey,
+          Limit: limit - out.length,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (out.length < limit && startKey);
+    return out.slice(0, limit);
   }
 
   async listExpiredReady(now: string, limit: number): Promise<ExportRecord[]> {

@@ -116,7 +116,15 @@ export const BY_STATUS_EXPIRY: IndexDefinition = {
   projection: without(EXPORT_ATTRIBUTES, ["status", "expiresAt"]),
 };
 
-export const TABLE_INDEXES: readonly IndexDefinition[] = [BY_SUPPLIER, BY_ENTITY, BY_STATUS_EXPIRY];
+/** Exports by status and last update: the requeue sweep's "queued, untouched for a while" (issue 12, finding 4). */
+export const BY_STATUS_UPDATED: IndexDefinition = {
+  name: "byStatusUpdated",
+  partitionKey: "status",
+  sortKey: "updatedAt",
+  projection: without(EXPORT_ATTRIBUTES, ["status", "updatedAt"]),
+};
+
+export const TABLE_INDEXES: readonly IndexDefinition[] = [BY_SUPPLIER, BY_ENTITY, BY_STATUS_EXPIRY, BY_STATUS_UPDATED];
 
 /** Every attribute used as a table or index key (all strings). */
 export const KEY_ATTRIBUTES: readonly string[] = [

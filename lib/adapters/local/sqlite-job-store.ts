@@ -105,6 +105,7 @@ export class SqliteJobStore implements JobStore {
       -- The admin list is mostly filtered by status ("failed", "running").
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_created ON ${EXPORTS} (status, created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_expires ON ${EXPORTS} (status, expires_at);
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_updated ON ${EXPORTS} (status, updated_at);
       CREATE TABLE IF NOT EXISTS ${STEPS} (
         export_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
@@ -277,6 +278,13 @@ export class SqliteJobStore implements JobStore {
          ORDER BY expires_at ASC, id ASC LIMIT ?`,
       )
       .all(now, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM ${EXPORTS} WHERE status = 'queued' AND updated_at < ? ORDER BY updated_at ASC, id ASC LIMIT ?`)
+      .all(before, limit) as Row[];
     return rows.map(fromRow);
   }
 
