@@ -55,8 +55,10 @@ export const ZEnv = z
     EXPORT_BACKEND: opt(z.enum(["local", "aws"]).default("local")),
     NODE_ENV: opt(z.enum(["development", "production", "test"]).default("development")),
     LOG_LEVEL: opt(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
-    /** Base URL people reach the portal at (links in emails, local signed URLs). */
-    PUBLIC_URL: opt(z.url().default("http://localhost:3000")),
+    /** Base URL people reach the portal at (links in emails, local signed URLs). Default: http://localhost:$PORT. */
+    PUBLIC_URL: opt(z.url().optional()),
+    /** The port `next dev` / `next start` listen on; PUBLIC_URL follows it unless set. */
+    PORT: int(3000, 1, 65_535),
     /**
      * Signs sessions and (locally) download URLs; local mode only (generated and kept in DATA_DIR
      * when unset). In aws mode the secret is `sst.Secret("AuthSecret")`, read through `Resource` at
@@ -183,7 +185,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir,
     authSecret,
     settings: {
-      publicUrl: env.PUBLIC_URL.replace(/\/$/, ""),
+      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
       retentionDays: env.RETENTION_DAYS,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       zipLevel: env.ZIP_LEVEL,
@@ -318,6 +320,7 @@ async function buildBackend(config: AppConfig, log: Logger, opts: BuildOptions):
       // The web process never runs queries; open DuckDB only where one is submitted.
       const lazyWarehouse: Warehouse = {
         submitUnload: (req) => getWarehouse().submitUnload(req),
+        preview: (req) => getWarehouse().preview(req),
         describe: (id) => getWarehouse().describe(id),
         cancel: (id) => getWarehouse().cancel(id),
         close: async () => warehouse?.close(),

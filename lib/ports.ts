@@ -8,7 +8,8 @@ import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, Immutable
 
 /* ------------------------------------------------------------------ Warehouse */
 
-export type UnloadFormat = "csv" | "parquet";
+/** What a warehouse writes itself. (XLSX is made from CSV parts by the worker.) */
+export type UnloadFormat = "csv" | "jsonl" | "parquet";
 
 export interface UnloadRequest {
   /** The export this statement belongs to; used for labelling and cancellation. */
@@ -19,6 +20,8 @@ export interface UnloadRequest {
    */
   sql: string;
   format: UnloadFormat;
+  /** CSV only: the field separator; default ",". Every part starts with a header line. */
+  delimiter?: "," | ";" | "\t";
   /**
    * Where the part files and the manifest go, as a key prefix in the unload
    * object store (ends with "/"). The warehouse writes there itself: rows
@@ -55,7 +58,25 @@ export type StatementState =
   /** The statement was cancelled (by us or an operator). */
   | { state: "aborted" };
 
+/** A quick look at a query's result (the export form's preview). */
+export interface QueryPreview {
+  /** The result's columns, in order, with the warehouse's type names. */
+  columns: { name: string; type: string }[];
+  /** The first rows in the order the unload writes them, every value as text (null for NULL). */
+  rows: (string | null)[][];
+  /** The result's row count: exact when the warehouse counted it within the budget, else unknown. */
+  count: { kind: "exact"; rows: number } | { kind: "unknown" };
+}
+
 export interface Warehouse {
+  /**
+   * Runs `sql` (one SELECT, as for `submitUnload`) for its first `limit` rows
+   * and its row count, giving up on the count after `budgetMs` (the count is
+   * then `unknown`, and the warehouse's work on it is stopped). Read only:
+   * writes nothing. Throws `BackendError` when the warehouse refuses the
+   * query or cannot give the rows within the budget.
+   */
+  preview(req: { sql: string; limit: number; budgetMs: number }): Promise<QueryPreview>;
   /**
    * Submits the query to be written as part files plus a manifest under
    * `req.keyPrefix`, and returns at once with the warehouse's statement id.

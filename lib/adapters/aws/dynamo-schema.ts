@@ -41,6 +41,8 @@ export const EXPORT_ATTRIBUTES = [
   "params",
   "format",
   "bom",
+  "columns",
+  "delimiter",
   "notify",
   "status",
   "createdAt",

@@ -25,7 +25,7 @@ import { createApiToken } from "@/lib/tokens/api-tokens";
 import { createUser } from "@/lib/users/users";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { apiClient } from "@/test/support/api-client";
-import { makeLocalDeps } from "@/test/support/local-env";
+import { makeLocalDeps, seededWarehouse } from "@/test/support/local-env";
 
 const state = vi.hoisted(() => ({ deps: undefined as AppDeps | undefined }));
 vi.mock("@/lib/config", async (importOriginal) => ({
@@ -43,6 +43,7 @@ type CallerName = "signed out" | "supplier" | "other supplier" | "admin" | "API 
 const CALLERS: CallerName[] = ["signed out", "supplier", "other supplier", "admin", "API token"];
 
 let deps: AppDeps & { dataDir: string };
+let warehouse: { dbPath: string; dir: string } | undefined;
 let rose: UserRecord;
 let tulip: UserRecord;
 let admin: UserRecord;
@@ -99,6 +100,8 @@ const FIXTURES: Record<RouteKey, Fixture> = {
       headers: { "idempotency-key": randomUUID() },
     }),
   },
+  "POST /api/v1/exports/preview": { ok: 200, prepare: async () => ({ body: { dataset: "product_inventory", params: {} } }) },
+  "GET /api/v1/datasets/{id}/options/{param}": { ok: 200, prepare: async () => ({ params: { id: "product_inventory", param: "warehouse" } }) },
   "GET /api/v1/exports": { ok: 200 },
   "GET /api/v1/exports/{id}": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseExport() } }) },
   "POST /api/v1/exports/{id}/cancel": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseExport() } }) },
@@ -151,8 +154,9 @@ async function handlerFor(key: RouteKey): Promise<TableRouteHandler<any>> {
 }
 
 beforeAll(async () => {
-  // The warehouse is opened lazily and no route here runs a query (exports stay queued).
-  deps = await makeLocalDeps("/nonexistent/warehouse.duckdb");
+  // A small warehouse for the routes that read it (preview, filter options); exports stay queued.
+  warehouse = await seededWarehouse(200);
+  deps = await makeLocalDeps(warehouse.dbPath);
   state.deps = deps;
   const make = (email: string, role: "supplier" | "admin", supplierId?: string) =>
     createUser(deps.users, { email, password: "test-password-123", role, supplierId });
@@ -167,6 +171,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await deps?.close();
   if (deps) await fs.rm(deps.dataDir, { recursive: true, force: true });
+  if (warehouse) await fs.rm(warehouse.dir, { recursive: true, force: true });
 });
 
 describe("route access matrix", () => {
