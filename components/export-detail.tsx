@@ -153,7 +153,11 @@ export function ExportDetail({
   const [actionError, setActionError] = useState<string | null>(null);
 
   const applyRecord = (next: ExportRecord) => {
-    queryClient.setQueryData<ExportView>(exportQueryKey(id), (old) => ({ export: next, steps: old?.steps ?? [] }));
+    queryClient.setQueryData<ExportView>(exportQueryKey(id), (old) => ({
+      export: next,
+      steps: old?.steps ?? [],
+      archiveProgress: next.status === "archiving" ? (old?.archiveProgress ?? null) : null,
+    }));
     void queryClient.invalidateQueries({ queryKey: exportQueryKey(id) });
   };
   const onActionError = (err: unknown) => {

@@ -69,7 +69,6 @@ export const ZEnv = z
     RETENTION_DAYS: int(7, 1, 365),
     DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
     ZIP_LEVEL: int(1, 0, 9),
-    ZIP_CONCURRENCY: int(2, 1, 16),
     /** Spool and temp entries untouched this long belong to no live archive and are swept (a killed worker left them). */
     TEMP_SWEEP_AGE_MINUTES: int(60, 5, 7 * 24 * 60),
     WORKER_CONCURRENCY: int(2, 1, 64),
@@ -84,6 +83,8 @@ export const ZEnv = z
     MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
+    /** How long a dead archiving delivery keeps others off its export (renewed every 2 s while it lives). */
+    ARCHIVE_LEASE_SECONDS: int(30, 1, 3600),
     /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
     REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
@@ -189,7 +190,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retentionDays: env.RETENTION_DAYS,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       zipLevel: env.ZIP_LEVEL,
-      zipConcurrency: env.ZIP_CONCURRENCY,
       spoolDir: path.join(dataDir, "spool"),
       // Local mode's disk stores write objects to `<root>/.tmp` first (see DiskObjectStore).
       tempDirs: [path.join(dataDir, "spool"), ...(env.EXPORT_BACKEND === "local" ? ["unload-store", "archive-store"].map((s) => path.join(dataDir, s, DISK_STORE_TMP_DIR)) : [])],
@@ -200,6 +200,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryBaseSeconds: env.RETRY_BASE_SECONDS,
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
+      archiveLeaseSeconds: env.ARCHIVE_LEASE_SECONDS,
       requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {

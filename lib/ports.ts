@@ -115,9 +115,13 @@ export interface ReceivedMessage {
 export interface Queue {
   /**
    * Sends one JSON message. `delaySeconds` (0..900) keeps it invisible that long
-   * (used for "poll again later" messages).
+   * (used for "poll again later" messages). `fairShareKey` (e.g. the supplier id)
+   * names whose work it is: deliveries are shared fairly between keys, so one
+   * key's burst of messages cannot starve another's (SQS fair queues: the
+   * MessageGroupId of a standard queue; locally, round-robin between keys).
+   * Messages without a key share one group.
    */
-  send(body: unknown, opts?: { delaySeconds?: number }): Promise<{ id: string }>;
+  send(body: unknown, opts?: { delaySeconds?: number; fairShareKey?: string }): Promise<{ id: string }>;
   /**
    * Receives up to `max` visible messages, waiting up to `waitSeconds` for the
    * first one (long poll). Each delivery is hidden for `visibilitySeconds`, then

@@ -12,9 +12,7 @@ export interface ExportSettings {
   downloadUrlTtlSeconds: number;
   /** Deflate level of the archive (0 = stored). */
   zipLevel: number;
-  /** Part files compressed at once. */
-  zipConcurrency: number;
-  /** Folder for compressed parts waiting their turn in the zip. */
+  /** Scratch folder of the archive step (the zip writer itself no longer spools: see lib/zip/archive.ts). */
   spoolDir: string;
   /** Scratch folders the worker sweeps of entries untouched for `tempMaxAgeMs` (spool, the disk stores' temp files). */
   tempDirs: string[];
@@ -30,6 +28,11 @@ export interface ExportSettings {
   maxReceives: number;
   /** How long a delivery stays hidden from other workers; the runner extends it while working. */
   visibilitySeconds: number;
+  /**
+   * Lifetime of the archive lease (renewed every 2 s, or a third of this, while the archive is
+   * written): how long a crashed delivery keeps a redelivery waiting before it takes over.
+   */
+  archiveLeaseSeconds: number;
   /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
   requeueAfterSeconds: number;
 }

@@ -111,7 +111,10 @@ export const ZExportSummary = z.object({
 });
 
 /** One export and its step history, as GET /api/v1/exports/{id} returns it and the detail page shows it. */
-export const ZExportView = z.object({ export: ZExportRecord, steps: z.array(ZExportStep), summary: ZExportSummary });
+/** While an export is archiving: bytes of its unloaded parts read into the archive so far, and in all. */
+export const ZArchiveProgress = z.object({ bytesDone: z.number().int().nonnegative(), bytesTotal: z.number().int().nonnegative() });
+
+export const ZExportView = z.object({ export: ZExportRecord, steps: z.array(ZExportStep), summary: ZExportSummary, archiveProgress: ZArchiveProgress.nullable() });
 export type ExportView = z.infer<typeof ZExportView>;
 
 export interface ExportListQuery {

@@ -11,7 +11,7 @@ import type { ExportDeps } from "./deps";
 import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { newId, ZExportIdPattern } from "../core/ids";
-import { exportMessage } from "./messages";
+import { exportMessage, exportSendOptions } from "./messages";
 import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type ExportView, type Page } from "./model";
 import { createdAtRange, ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
@@ -120,7 +120,7 @@ async function createAndEnqueue(deps: ExportDeps, actor: Actor, record: ExportRe
   const now = new Date(record.createdAt);
   await deps.jobs.createExport(record, [step(now, "requested", { by: actor.email }), step(now, "queued")]);
   try {
-    await deps.queue.send(exportMessage(record.id, "requested"));
+    await deps.queue.send(exportMessage(record.id, "requested"), exportSendOptions(record));
   } catch (err) {
     deps.log.error({ exportId: record.id, err }, "enqueue failed");
     await moveExport(deps.jobs, record.id, "queued", "failed", {
@@ -311,10 +311,12 @@ export async function getExportOrThrow(deps: ExportDeps, actor: Actor, id: strin
 /** The export and its step history. */
 export async function getExport(deps: ExportDeps, actor: Actor, id: string): Promise<ExportView> {
   const record = await getExportOrThrow(deps, actor, id);
-  const steps = await deps.jobs.listSteps(id);
-  const summary = summarizeExport(record, steps, deps.now(), deps.settings.maxReceives);
+  const [steps, lease] = await Promise.all([deps.jobs.listSteps(id), record.status === "archiving" ? deps.jobs.getArchiveLease(id) : null]);
+  // While archiving: how far the archive step got, as it last reported (every 2 s or so).
+  const archiveProgress = lease ? { bytesDone: lease.bytesDone, bytesTotal: lease.bytesTotal } : null;
+  const summary = summarizeExport(record, steps, deps.now(), deps.settings.maxReceives, archiveProgress);
   // Suppliers never see raw failure text (paths, commands, driver messages): that is for logs and admins.
-  return actor.role === "admin" ? { export: record, steps, summary } : { ...redactForSupplier(record, steps), summary };
+  return actor.role === "admin" ? { export: record, steps, summary, archiveProgress } : { ...redactForSupplier(record, steps), summary, archiveProgress };
 }
 
 function parseListQuery(input: unknown) {
@@ -393,7 +395,7 @@ export async function cancelExport(deps: ExportDeps, actor: Actor, id: string): 
     }
   }
   // Wake the worker so it cleans up now rather than at the next poll.
-  await deps.queue.send(exportMessage(id, "retry")).catch(() => undefined);
+  await deps.queue.send(exportMessage(id, "retry"), exportSendOptions(moved)).catch(() => undefined);
   return moved;
 }
 
@@ -418,7 +420,7 @@ export async function retryExport(deps: ExportDeps, actor: Actor, id: string): P
     [step(now, "retried", { by: actor.email }), step(now, "queued")],
   );
   if (!moved) throw new ApiError("conflict", "Only failed exports can be retried.");
-  await deps.queue.send(exportMessage(id, "retry"));
+  await deps.queue.send(exportMessage(id, "retry"), exportSendOptions(moved));
   return moved;
 }
 

@@ -9,17 +9,15 @@
  */
 import { getDataset } from "../datasets/catalog";
 import type { SupplierScope } from "../datasets/types";
-import type { UnloadManifest, UnloadRequest, StatementState } from "../ports";
+import type { StatementState, UnloadRequest } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
 import { classifyFault } from "./faults";
-import { exportMessage, ZExportMessage } from "./messages";
+import { exportMessage, exportSendOptions, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
-import { createZipArchive, type ZipEntryInput } from "../zip";
-import { createXlsxStream } from "../formats/xlsx";
-import { selectColumns } from "../datasets/types";
+import { archiveExport, archiveKeyOf, unloadPrefix } from "./archive-step";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -27,15 +25,7 @@ export type WorkerOutcome =
   /** A retryable fault: make the message visible again after `delaySeconds`. */
   | { kind: "retry"; delaySeconds: number; error: string };
 
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-export function unloadPrefix(exportId: string): string {
-  return `unload/${exportId}/`;
-}
-
-export function archiveKeyOf(record: ExportRecord): string {
-  return `archives/${record.supplierId ?? "all"}/${record.id}.zip`;
-}
+export { unloadPrefix };
 
 function step(deps: ExportDeps, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
   return { at: deps.now().toISOString(), step: name, detail };
@@ -115,7 +105,9 @@ async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: n
     rec = next;
   }
   if (rec.status === "archiving") {
-    rec = await archiveExport(deps, rec);
+    const next = await archiveExport(deps, rec);
+    if (next === "handed-over") return { kind: "done" };
+    rec = next;
   }
   switch (rec.status) {
     case "ready":
@@ -186,7 +178,7 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
     case "running": {
       const elapsed = (deps.now().getTime() - Date.parse(rec.startedAt ?? rec.createdAt)) / 1000;
       const delaySeconds = Math.round(Math.min(deps.settings.maxPollDelaySeconds, Math.max(deps.settings.pollDelaySeconds, elapsed / 10)));
-      await deps.queue.send(exportMessage(rec.id, "poll"), { delaySeconds });
+      await deps.queue.send(exportMessage(rec.id, "poll"), exportSendOptions(rec, delaySeconds));
       log.info({ statementId, delaySeconds }, "query still running; poll scheduled");
       return "handed-over";
     }
@@ -236,121 +228,6 @@ function unloadFormatOf(rec: ExportRecord): Pick<UnloadRequest, "format" | "deli
     default:
       return { format: rec.format };
   }
-}
-
-const EXTENSION: Record<ExportRecord["format"], string> = { csv: "csv", jsonl: "jsonl", parquet: "parquet", xlsx: "xlsx" };
-
-/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several (`.tsv` when tab-separated). */
-function entryName(rec: ExportRecord, index: number, total: number): string {
-  const ext = rec.format === "csv" && rec.delimiter === "\t" ? "tsv" : EXTENSION[rec.format];
-  if (total === 1) return `${rec.dataset}.${ext}`;
-  const width = Math.max(3, String(total).length);
-  return `${rec.dataset}_part_${String(index + 1).padStart(width, "0")}.${ext}`;
-}
-
-/** Streams the statement's part files into one zip in the archive store, hashing on the way. */
-async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
-  const log = deps.log.child({ exportId: rec.id });
-  if (!rec.statementId) throw new BackendError("statement_missing", "The export has no warehouse statement to archive.", false);
-  const state = await deps.warehouse.describe(rec.statementId, unloadPrefix(rec.id));
-  if (state.state !== "finished") {
-    throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
-  }
-  const manifest: UnloadManifest = state.manifest;
-  if (manifest.rows === 0) return finishWithoutRows(deps, rec);
-  const key = archiveKeyOf(rec);
-  const started = Date.now();
-  const entries = archiveEntries(deps, rec, manifest);
-  const zip = createZipArchive(entries, {
-    // Parquet parts and XLSX workbooks are compressed already: deflating them again costs CPU for a few percent.
-    level: rec.format === "parquet" || rec.format === "xlsx" ? 0 : deps.settings.zipLevel,
-    concurrency: deps.settings.zipConcurrency,
-    spoolDir: deps.settings.spoolDir,
-    mtime: new Date(rec.createdAt),
-  });
-  const [stored, result] = await Promise.all([deps.archiveStore.put(key, zip.stream, { contentType: "application/zip" }), zip.result]);
-  log.info({ bytes: result.bytes, sha256: result.sha256, seconds: (Date.now() - started) / 1000, stored: stored.bytes }, "archive written");
-  deps.checkpoint?.("archive-written", rec.id);
-
-  const now = deps.now();
-  const expiresAt = new Date(now.getTime() + deps.settings.retentionDays * 86_400_000).toISOString();
-  const ready = await moveExport(
-    deps.jobs,
-    rec.id,
-    "archiving",
-    "ready",
-    {
-      archiveKey: key,
-      archiveBytes: result.bytes,
-      sha256: result.sha256,
-      rowCount: manifest.rows,
-      fileCount: manifest.entries.length,
-      expiresAt,
-      finishedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    },
-    [step(deps, "archived", { bytes: result.bytes, sha256: result.sha256 }), step(deps, "ready", { rows: manifest.rows, expiresAt })],
-  );
-  if (!ready) {
-    const current = (await deps.jobs.getExport(rec.id)) ?? rec;
-    // Cancelled while we zipped: the archive is not wanted. (A duplicate delivery that won leaves the same key, same bytes.)
-    if (current.status === "cancelled") await deps.archiveStore.delete(key);
-    return current;
-  }
-  log.info({ rows: manifest.rows, bytes: result.bytes }, "ready");
-  deps.checkpoint?.("ready", rec.id);
-  return ready;
-}
-
-/** The zip's entries: one per part, or for XLSX one workbook streamed from all the CSV parts. */
-function archiveEntries(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest): ZipEntryInput[] {
-  const parts = manifest.entries.map((e) => () => deps.unloadStore.openRead(e.key));
-  if (rec.format === "xlsx") {
-    const dataset = getDataset(rec.dataset);
-    if (!dataset) throw new BackendError("unknown_dataset", `Dataset "${rec.dataset}" no longer exists.`, false);
-    const columns = selectColumns(dataset.columns, rec.columns);
-    return [
-      {
-        name: entryName(rec, 0, 1),
-        open: async () =>
-          createXlsxStream({
-            sheetName: dataset.id,
-            columns,
-            totalRows: manifest.rows,
-            parts,
-            level: Math.max(1, deps.settings.zipLevel),
-            spoolDir: deps.settings.spoolDir,
-            mtime: new Date(rec.createdAt),
-          }),
-      },
-    ];
-  }
-  return parts.map((open, i) => ({
-    name: entryName(rec, i, parts.length),
-    open,
-    prefix: rec.format === "csv" && rec.bom ? UTF8_BOM : undefined,
-  }));
-}
-
-/**
- * No rows matched: the export is finished, with nothing to download. No
- * archive is written (an empty zip would look like a result); the page, the
- * API and the email say "No rows matched these filters".
- */
-async function finishWithoutRows(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
-  const now = deps.now().toISOString();
-  const moved = await moveExport(
-    deps.jobs,
-    rec.id,
-    "archiving",
-    "ready",
-    { rowCount: 0, fileCount: 0, archiveKey: null, archiveBytes: null, sha256: null, expiresAt: null, finishedAt: now, updatedAt: now },
-    [step(deps, "ready", { rows: 0, noRows: true })],
-  );
-  if (!moved) return (await deps.jobs.getExport(rec.id)) ?? rec;
-  deps.log.child({ exportId: rec.id }).info("no rows matched; finished without an archive");
-  deps.checkpoint?.("ready", rec.id);
-  return moved;
 }
 
 /**

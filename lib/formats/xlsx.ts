@@ -85,7 +85,7 @@ export function createXlsxStream(opts: XlsxOptions): Readable {
         ),
     })),
   ];
-  const zip = createZipArchive(entries, { level: opts.level, concurrency: 1, spoolDir: opts.spoolDir, mtime: opts.mtime });
+  const zip = createZipArchive(entries, { level: opts.level, mtime: opts.mtime });
   zip.result.catch(() => undefined); // errors reach the reader through the stream
   return zip.stream;
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { readCsvRecords } from "@/lib/formats/csv-records";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObjectStore, StatementState, UnloadFormat, UnloadManifest, Warehouse } from "@/lib/ports";
 
@@ -131,7 +132,9 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       const headers = new Set<string>();
       let records = 0;
       bodies.forEach((body, i) => {
-        const lines = body.toString("utf8").split("\n");
+        // A warehouse may gzip its CSV parts (Redshift's UNLOAD ... GZIP names them .gz): one member each.
+        const csv = manifest.entries[i].key.endsWith(".gz") ? zlib.gunzipSync(body) : body;
+        const lines = csv.toString("utf8").split("\n");
         if (lines.at(-1) === "") lines.pop();
         headers.add(lines[0]);
         // One header line, then one line per row (the `ok` query has no newlines in its values).

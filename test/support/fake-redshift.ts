@@ -35,6 +35,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { parseUnload, tokenize, type ParsedUnload } from "./redshift-sql";
@@ -259,7 +260,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       const entries: Array<{ url: string; meta: { content_length: number; record_count: number } }> = [];
       for (let slice = 0; slice < sliceCount; slice++) {
         if (s.status !== "STARTED") return;
-        entries.push(await writePart({ con, table, slice, unload, dir, parquet, json, header: unload.options.includes("HEADER") }));
+        entries.push(await writePart({ con, table, slice, unload, dir, parquet, json, header: unload.options.includes("HEADER"), gzip: unload.options.includes("GZIP") }));
       }
       const columns = (await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${table}) WHERE column_name <> '__slice'`)).getRows();
       const manifest = {
@@ -324,9 +325,10 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
    * zero-row Parquet file likewise) written to the unload prefix, and its
    * manifest entry. The one place parts are written.
    */
-  async function writePart(p: { con: DuckDBConnection; table: string; slice: number; unload: ParsedUnload; dir: string; parquet: boolean; json: boolean; header: boolean }) {
-    const name = `${String(p.slice).padStart(4, "0")}_part_00${p.parquet ? ".parquet" : ""}`;
-    const file = path.join(p.dir, name);
+  async function writePart(p: { con: DuckDBConnection; table: string; slice: number; unload: ParsedUnload; dir: string; parquet: boolean; json: boolean; header: boolean; gzip: boolean }) {
+    const name = `${String(p.slice).padStart(4, "0")}_part_00${p.parquet ? ".parquet" : p.gzip ? ".gz" : ""}`;
+    // The local file has no .gz: DuckDB would gzip by the extension, and the gzip step below is UNLOAD's.
+    const file = path.join(p.dir, name.replace(/\.gz$/, ""));
     // FORMAT JSON: one object per line, no header, as Redshift writes it.
     const delimiter = `'${(p.unload.delimiter ?? ",").replaceAll("'", "''")}'`;
     const format = p.parquet ? "FORMAT parquet" : p.json ? "FORMAT json" : `FORMAT csv, HEADER ${p.header}, DELIMITER ${delimiter}`;
@@ -339,6 +341,8 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       const sep = p.unload.delimiter ?? ",";
       body = Buffer.from(`${cols.map(([c]) => csvField(String(c), sep)).join(sep)}\n`);
     }
+    // GZIP: one gzip member per part, as UNLOAD writes it; the manifest's content_length is the object's (compressed) size.
+    if (p.gzip) body = zlib.gzipSync(body);
     const key = `${p.unload.keyPrefix}${name}`;
     await opts.s3.send(new PutObjectCommand({ Bucket: p.unload.bucket, Key: key, Body: body }));
     return { url: `s3://${p.unload.bucket}/${key}`, meta: { content_length: body.length, record_count: rows } };

@@ -95,7 +95,7 @@ export interface ParsedUnload {
   delimiter?: string;
 }
 
-const OPTION_STARTS = new Set(["FORMAT", "HEADER", "DELIMITER", "MANIFEST", "ALLOWOVERWRITE", "PARALLEL", "MAXFILESIZE"]);
+const OPTION_STARTS = new Set(["FORMAT", "HEADER", "DELIMITER", "MANIFEST", "ALLOWOVERWRITE", "PARALLEL", "MAXFILESIZE", "GZIP"]);
 
 /**
  * Parses one UNLOAD as `renderUnload` writes it. Throws when the text is not

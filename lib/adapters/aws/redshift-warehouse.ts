@@ -38,13 +38,16 @@ export interface RedshiftWarehouseOptions {
  * FIXEDWIDTH, ADDQUOTES and ESCAPE with CSV; none of those is ever rendered,
  * and the combinations are fixed here rather than assembled from flags. The
  * one variable part, CSV's delimiter, is one of three characters, rendered as
- * a literal (a tab is a tab inside the quotes, as '\t' would be).
+ * a literal (a tab is a tab inside the quotes, as '\t' would be). CSV parts are
+ * gzipped on the cluster's slices, in parallel: the archive step copies their
+ * deflate data into the zip as it is (lib/zip re-frames gzip members), so the
+ * worker never deflates CSV itself. Parts are named `<slice>_part_<n>.gz`.
  */
 function formatOptions(format: UnloadFormat, delimiter: "," | ";" | "\t" = ","): readonly string[] {
   switch (format) {
     case "csv":
       if (![",", ";", "\t"].includes(delimiter)) throw new Error(`not a CSV delimiter: ${JSON.stringify(delimiter)}`);
-      return delimiter === "," ? ["FORMAT CSV", "HEADER"] : ["FORMAT CSV", `DELIMITER AS ${quoteLiteral(delimiter)}`, "HEADER"];
+      return delimiter === "," ? ["FORMAT CSV", "HEADER", "GZIP"] : ["FORMAT CSV", `DELIMITER AS ${quoteLiteral(delimiter)}`, "HEADER", "GZIP"];
     case "jsonl":
       return ["FORMAT JSON"];
     case "parquet":

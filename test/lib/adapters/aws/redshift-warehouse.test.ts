@@ -66,7 +66,7 @@ describe("submitUnload", () => {
     const parsed = parseUnload(input.Sql!);
     expect(parsed.query).toBe(sql);
     expect(parsed).toMatchObject({ bucket: BUCKET, keyPrefix: PREFIX, iamRole: ROLE });
-    expect(parsed.options).toEqual(["FORMAT CSV", "HEADER", "MANIFEST VERBOSE", "ALLOWOVERWRITE", "PARALLEL ON", "MAXFILESIZE 512 MB"]);
+    expect(parsed.options).toEqual(["FORMAT CSV", "HEADER", "GZIP", "MANIFEST VERBOSE", "ALLOWOVERWRITE", "PARALLEL ON", "MAXFILESIZE 512 MB"]);
     expect(input.StatementName).toBe("export-exp_1");
     expect(input.WithEvent).toBe(false);
   });
