@@ -5,6 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, Page } from "./exports/model";
+import type { DestinationDeliveryRecord, DestinationRecord, ScheduleRecord } from "./schedules/model";
 
 /* ------------------------------------------------------------------ Warehouse */
 
@@ -391,4 +392,66 @@ export interface WebhookStore {
   recordAttempt(id: string, expectedAttempts: number, patch: WebhookAttemptPatch): Promise<boolean>;
   /** An endpoint's deliveries, newest first, at most `limit`. */
   listDeliveries(endpointId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+}
+
+/* -------------------------------------------------------------- ScheduleStore */
+
+/** Condition of a schedule write: every given field must still hold its value. */
+export interface ScheduleCondition {
+  /** The write applies only while the schedule's `nextRunAt` is this: what keeps two ticking schedulers from starting one run twice. */
+  nextRunAt?: string | null;
+  /** The write applies only at this version (edits against ticks). */
+  version?: number;
+}
+
+export type SchedulePatch = Partial<Omit<ScheduleRecord, "id" | "supplierId" | "createdBy" | "createdAt" | "version">>;
+
+export type DestinationDeliveryPatch = Partial<Pick<DestinationDeliveryRecord, "status" | "attempts" | "log" | "location" | "nextAttemptAt" | "failureNotifiedAt" | "updatedAt">>;
+
+/**
+ * Schedules, push destinations and their delivery log. Lives next to the
+ * export records (same SQLite file / DynamoDB table).
+ */
+export interface ScheduleStore {
+  /** Stores a new schedule (version 1). Throws `ApiError("conflict")` if the id exists. */
+  createSchedule(schedule: ScheduleRecord): Promise<void>;
+  getSchedule(id: string): Promise<ScheduleRecord | null>;
+  /** A supplier's schedules, newest first. */
+  listSchedules(supplierId: string): Promise<ScheduleRecord[]>;
+  /**
+   * Active schedules whose `nextRunAt` is at or before `now`, soonest first,
+   * at most `limit`. Paused schedules (nextRunAt null) never appear.
+   */
+  listDue(now: string, limit: number): Promise<ScheduleRecord[]>;
+  /**
+   * Compare-and-set: applies `patch` and bumps `version` only if every field
+   * of `cond` still holds, atomically. Returns the updated record, or null
+   * when the condition failed (another tick or edit wrote first) or the schedule is gone.
+   */
+  updateSchedule(id: string, cond: ScheduleCondition, patch: SchedulePatch): Promise<ScheduleRecord | null>;
+  /** Deletes the supplier's schedule; false when there is none with that id for that supplier. */
+  deleteSchedule(id: string, supplierId: string): Promise<boolean>;
+
+  /** Stores a new destination. Throws `ApiError("conflict")` if the id exists. */
+  createDestination(destination: DestinationRecord): Promise<void>;
+  getDestination(id: string): Promise<DestinationRecord | null>;
+  /** A supplier's destinations, newest first. */
+  listDestinations(supplierId: string): Promise<DestinationRecord[]>;
+  /** Replaces the public config (e.g. a host key pinned on first use) of the supplier's destination. */
+  updateDestinationConfig(id: string, supplierId: string, config: DestinationRecord["config"]): Promise<boolean>;
+  /** Deletes the supplier's destination; false when there is none with that id for that supplier. */
+  deleteDestination(id: string, supplierId: string): Promise<boolean>;
+
+  /** Inserts a delivery unless one with its id exists; true when inserted (so a redelivered step schedules it once). */
+  createDelivery(delivery: DestinationDeliveryRecord): Promise<boolean>;
+  getDelivery(id: string): Promise<DestinationDeliveryRecord | null>;
+  /**
+   * Compare-and-set on the attempt count: applies `patch` only if the
+   * delivery still has `expectedAttempts` attempts. False when another worker recorded it first.
+   */
+  recordDeliveryAttempt(id: string, expectedAttempts: number, patch: DestinationDeliveryPatch): Promise<boolean>;
+  /** Deliveries of one export, oldest first. */
+  listDeliveriesForExport(exportId: string): Promise<DestinationDeliveryRecord[]>;
+  /** A destination's deliveries, newest first, at most `limit`. */
+  listDeliveries(destinationId: string, limit: number): Promise<DestinationDeliveryRecord[]>;
 }
