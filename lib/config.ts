@@ -230,6 +230,7 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         submitUnload: (req) => getWarehouse().submitUnload(req),
         describe: (id) => getWarehouse().describe(id),
         cancel: (id) => getWarehouse().cancel(id),
+        currentTime: () => getWarehouse().currentTime(),
         close: async () => warehouse?.close(),
       };
       const getWarehouse = () =>

@@ -66,6 +66,13 @@ export interface Warehouse {
   describe(statementId: string): Promise<StatementState>;
   /** Asks the warehouse to stop the statement. Idempotent; a finished statement is left alone. */
   cancel(statementId: string): Promise<void>;
+  /**
+   * The warehouse's own clock, now (millisecond precision). Incremental
+   * schedules take their window's upper bound from it, because rows are
+   * stamped by the warehouse (`updated_at`), not by the app's servers.
+   * Throws `BackendError` (retryable) when the warehouse cannot be asked.
+   */
+  currentTime(): Promise<Date>;
   /** Releases connections and files. */
   close(): Promise<void>;
 }
@@ -165,7 +172,7 @@ export interface TransitionCondition {
   unset?: readonly ("notifiedAt" | "statementId")[];
 }
 
-export type ExportPatch = Partial<Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "createdAt">>;
+export type ExportPatch = Partial<Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "createdAt" | "scheduleId">>;
 
 export interface JobStore {
   /** Stores a new export with its first steps. Throws if the id exists. */

@@ -38,6 +38,8 @@ export const ZExport = z
     errorCode: nullableString,
     errorMessage: nullableString,
     notifiedAt: nullableString,
+    /** The schedule this export is a run of; null for exports requested by hand. */
+    scheduleId: nullableString,
   }) satisfies z.ZodType<ExportRecord>;
 
 export const ZExportStep = z.object({

@@ -49,6 +49,8 @@ export interface ExportRecord {
   errorCode: string | null;
   errorMessage: string | null;
   notifiedAt: string | null;
+  /** The schedule whose run this is (lib/schedules); null for exports requested by hand. */
+  scheduleId: string | null;
 }
 
 export const STEP_NAMES = [
@@ -135,6 +137,7 @@ export function newExportRecord(fields: NewExportFields, overrides: Partial<Expo
     errorCode: null,
     errorMessage: null,
     notifiedAt: null,
+    scheduleId: null,
     ...overrides,
   };
 }

@@ -2,7 +2,8 @@
  * TEST ONLY: a fake Redshift Data API over DuckDB, served over HTTP on
  * 127.0.0.1 so the real `@aws-sdk/client-redshift-data` client (and so the
  * real RedshiftWarehouse) talks to it unchanged. It speaks the service's
- * JSON protocol for ExecuteStatement, DescribeStatement and CancelStatement.
+ * JSON protocol for ExecuteStatement, DescribeStatement and CancelStatement
+ * (and GetStatementResult for the one SELECT the portal runs: its clock).
  *
  * ExecuteStatement accepts only an UNLOAD as RedshiftWarehouse renders it
  * (parsed with the same lexer the rendering tests use), checks the target,
@@ -26,6 +27,8 @@ import { parseUnload, type ParsedUnload } from "./redshift-sql";
 
 export type FakeStatus = "SUBMITTED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
 
+const CLOCK_QUERY = /^SELECT TO_CHAR\(SYSDATE, 'YYYY-MM-DD"T"HH24:MI:SS\.MS"Z"'\) AS now$/;
+
 export interface FakeStatement {
   id: string;
   sql: string;
@@ -34,6 +37,8 @@ export interface FakeStatement {
   createdAt: number;
   updatedAt: number;
   resultRows?: number;
+  /** Rows of a statement with a result set (only the clock query has one). */
+  records?: { stringValue: string }[][];
   input: Record<string, unknown>;
   connection?: DuckDBConnection;
   done: Promise<void>;
@@ -114,6 +119,11 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
         ...pickTarget(s.input),
       };
     },
+    GetStatementResult: async (input) => {
+      const s = find(input.Id);
+      if (s.status !== "FINISHED" || !s.records) throw new ApiFault("ValidationException", `Query does not have result. Please check query status with DescribeStatement.`);
+      return { Records: s.records, TotalNumRows: s.records.length, ColumnMetadata: [{ name: "now", typeName: "varchar" }] };
+    },
     CancelStatement: async (input) => {
       const s = find(input.Id);
       if (s.status !== "SUBMITTED" && s.status !== "STARTED") {
@@ -169,6 +179,13 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     if (s.status !== "SUBMITTED") return;
     s.status = "STARTED";
     s.updatedAt = Date.now() / 1000;
+    if (CLOCK_QUERY.test(s.sql)) {
+      // RedshiftWarehouse.currentTime: SYSDATE is the transaction's start, on the fake's (the host's) clock.
+      s.records = [[{ stringValue: new Date(s.createdAt * 1000).toISOString() }]];
+      s.resultRows = 1;
+      settle(s, "FINISHED");
+      return;
+    }
     let unload: ParsedUnload;
     try {
       unload = parseUnload(s.sql);

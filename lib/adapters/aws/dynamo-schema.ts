@@ -52,6 +52,7 @@ export const EXPORT_ATTRIBUTES = [
   "errorCode",
   "errorMessage",
   "notifiedAt",
+  "scheduleId",
 ] as const;
 
 /** The user record's fields, as item attributes (same names as `UserRecord`). */

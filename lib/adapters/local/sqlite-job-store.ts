@@ -39,12 +39,13 @@ const FIELDS = [
   ["errorCode", "error_code", "text"],
   ["errorMessage", "error_message", "text"],
   ["notifiedAt", "notified_at", "text"],
+  ["scheduleId", "schedule_id", "text"],
 ] as const satisfies ReadonlyArray<readonly [keyof ExportRecord, string, FieldKind]>;
 
 const COLUMN = new Map<string, { column: string; kind: FieldKind }>(FIELDS.map(([f, column, kind]) => [f, { column, kind }]));
 
 /** Fields fixed at creation: a patch that names one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt", "scheduleId"]);
 
 const UNSET_COLUMN: Record<NonNullable<TransitionCondition["unset"]>[number], string> = {
   notifiedAt: "notified_at",
@@ -92,6 +93,11 @@ export class SqliteJobStore implements JobStore {
       CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_delete BEFORE DELETE ON ${STEPS}
         BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
     `);
+    // Files made before a field existed get its column (CREATE TABLE IF NOT EXISTS leaves them as they were).
+    const present = new Set((db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as { name: string }[]).map((c) => c.name));
+    for (const [, column, kind] of FIELDS) {
+      if (!present.has(column)) db.exec(`ALTER TABLE ${EXPORTS} ADD COLUMN ${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`);
+    }
   }
 
   async createExport(record: ExportRecord, steps: ExportStep[]): Promise<void> {
