@@ -127,7 +127,19 @@ export default $config({
       dlq: { queue: deadLetterQueue.arn, retry: 3 },
     });
 
-    const link = [queue, deadLetterQueue, unloadBucket, archiveBucket, jobs, email, redshift, redshiftSecretArn, authSecret];
+    // The delivery lane (issue 12, finding 2): webhook attempts and pushes, worked by their own
+    // function so an endpoint that hangs never holds an export's concurrency. Each attempt is a
+    // new message; only store faults bring one back, so five receives are plenty.
+    const deliveryDeadLetterQueue = new sst.aws.Queue("DeliveryDeadLetterQueue", {
+      transform: { queue: (args) => void (args.messageRetentionSeconds = 14 * 86_400) },
+    });
+    const deliveryQueue = new sst.aws.Queue("DeliveryQueue", {
+      // Above the delivery function's 2-minute timeout.
+      visibilityTimeout: "3 minutes",
+      dlq: { queue: deliveryDeadLetterQueue.arn, retry: 5 },
+    });
+
+    const link = [queue, deadLetterQueue, deliveryQueue, deliveryDeadLetterQueue, unloadBucket, archiveBucket, jobs, email, redshift, redshiftSecretArn, authSecret];
     const environment = {
       EXPORT_BACKEND: "aws",
       NODE_ENV: "production",
@@ -167,6 +179,19 @@ export default $config({
       },
     );
     deadLetterQueue.subscribe({ ...lambda, handler: "workers/sqs-dlq.handler", timeout: "2 minutes", memory: "512 MB" }, { batch: { size: 10, partialResponses: true } });
+    deliveryQueue.subscribe(
+      { ...lambda, handler: "workers/sqs-deliveries.handler", timeout: "2 minutes", memory: "512 MB" },
+      {
+        // Ten attempts per invocation, run at once: a batch of hanging endpoints costs one timeout.
+        batch: { size: 10, partialResponses: true },
+        // Bounds the lane as a whole; per-endpoint and per-supplier caps are slots in the table.
+        transform: { eventSourceMapping: (args) => void (args.scalingConfig = { maximumConcurrency: 10 }) },
+      },
+    );
+    deliveryDeadLetterQueue.subscribe(
+      { ...lambda, handler: "workers/sqs-deliveries.deadLetterHandler", timeout: "1 minute", memory: "512 MB" },
+      { batch: { size: 10, partialResponses: true } },
+    );
 
     new sst.aws.Cron("ExpirySweep", {
       schedule: "cron(15 3 * * ? *)",
@@ -181,7 +206,7 @@ export default $config({
       ...(domain ? { domain: { name: domain } } : {}),
     });
 
-    return { url: site.url, queue: queue.url, deadLetterQueue: deadLetterQueue.url, table: jobs.name };
+    return { url: site.url, queue: queue.url, deadLetterQueue: deadLetterQueue.url, deliveryQueue: deliveryQueue.url, table: jobs.name };
 
     /** Adds "abort incomplete multipart uploads after a day" to a bucket's lifecycle rules: a worker that dies mid-upload leaves parts S3 would keep billing. */
     function withAbortRule(rules: $util.Input<$util.Input<aws.types.input.s3.BucketLifecycleConfigurationRule>[]> | undefined) {

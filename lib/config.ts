@@ -35,6 +35,9 @@ import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
 import type { ApiTokenStore, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
 
+/** Receives of one delivery-lane message before it is dead-lettered (only store faults make one come back). */
+export const DELIVERY_MAX_RECEIVES = 5;
+
 /** Limits of the partner API. */
 export interface PartnerApiSettings {
   /** Exports one supplier may have queued or running at once. */
@@ -87,6 +90,14 @@ export const ZEnv = z
     WEBHOOK_TIMEOUT_MS: int(10_000, 100, 30_000),
     WEBHOOK_RETRY_BASE_SECONDS: int(30, 0, 900),
     WEBHOOK_MAX_AGE_HOURS: int(24, 1, 72),
+    /** Worker slots of the delivery lane (webhooks, pushes): separate from WORKER_CONCURRENCY's export slots. */
+    DELIVERY_CONCURRENCY: int(4, 1, 64),
+    /** Attempts in flight at once to one webhook endpoint, and to all of one supplier's endpoints (across every worker). */
+    WEBHOOK_MAX_PER_ENDPOINT: int(2, 1, 100),
+    WEBHOOK_MAX_PER_SUPPLIER: int(4, 1, 100),
+    /** Circuit breaker: an endpoint whose last N deliveries all failed gets no attempt for the cooldown. */
+    WEBHOOK_BREAKER_FAILURES: int(5, 1, 1000),
+    WEBHOOK_BREAKER_COOLDOWN_SECONDS: int(300, 1, 86_400),
 
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
@@ -106,6 +117,8 @@ export const ZEnv = z
     AWS_REGION: opt(z.string().optional()),
     EXPORT_QUEUE_URL: opt(z.url().optional()),
     EXPORT_DLQ_URL: opt(z.url().optional()),
+    DELIVERY_QUEUE_URL: opt(z.url().optional()),
+    DELIVERY_DLQ_URL: opt(z.url().optional()),
     UNLOAD_BUCKET: opt(z.string().optional()),
     ARCHIVE_BUCKET: opt(z.string().optional()),
     JOBS_TABLE: opt(z.string().optional()),
@@ -179,6 +192,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
       maxAgeSeconds: env.WEBHOOK_MAX_AGE_HOURS * 3600,
+      maxPerEndpoint: env.WEBHOOK_MAX_PER_ENDPOINT,
+      maxPerSupplier: env.WEBHOOK_MAX_PER_SUPPLIER,
+      breakerFailures: env.WEBHOOK_BREAKER_FAILURES,
+      breakerCooldownSeconds: env.WEBHOOK_BREAKER_COOLDOWN_SECONDS,
       secretKey: deriveKey(authSecret, "webhook-signing-secrets"),
     },
   };
@@ -209,7 +226,6 @@ export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
   tokens: ApiTokenStore;
-  claims: RequestClaimStore;
   webhooks: { store: WebhookStore; settings: WebhookSettings };
   /** Per-process request rate limiter of the API (see lib/api/rate-limit.ts). */
   rateLimiter: RateLimiter;
@@ -251,6 +267,8 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         rateLimiter: new RateLimiter({ perMinute: config.api.requestsPerMinute }),
         queue: new SqliteQueue({ db, name: "exports", deadLetter: { name: "exports-dlq", maxReceives: settings.maxReceives } }),
         deadLetterQueue: new SqliteQueue({ db, name: "exports-dlq" }),
+        deliveryQueue: new SqliteQueue({ db, name: "deliveries", deadLetter: { name: "deliveries-dlq", maxReceives: DELIVERY_MAX_RECEIVES } }),
+        deliveryDeadLetterQueue: new SqliteQueue({ db, name: "deliveries-dlq" }),
         warehouse: lazyWarehouse,
         unloadStore: new DiskObjectStore({ root: unloadRoot, signingSecret, publicBaseUrl: settings.publicUrl }),
         archiveStore: new DiskObjectStore({ root: path.join(dataDir, "archive-store"), signingSecret, publicBaseUrl: settings.publicUrl }),
@@ -280,6 +298,9 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         // The main queue's redrive policy (maxReceiveCount = settings.maxReceives) is set by sst.config.ts.
         queue: new SqsQueue({ client: clients.sqs, queueUrl: aws.queueUrl }),
         deadLetterQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deadLetterQueueUrl }),
+        // The delivery lane's redrive (maxReceiveCount = DELIVERY_MAX_RECEIVES) is set by sst.config.ts too.
+        deliveryQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deliveryQueueUrl }),
+        deliveryDeadLetterQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deliveryDeadLetterQueueUrl }),
         warehouse: new RedshiftWarehouse({
           client: clients.redshiftData,
           target: aws.redshift.target,

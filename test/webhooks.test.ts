@@ -162,10 +162,10 @@ describe("webhook deliveries", () => {
       try {
         // First attempt fails (500) and schedules a second.
         await drainOnlyExport(rec.id);
-        const msgs = await deps.queue.receive({ max: 10, waitSeconds: 0, visibilitySeconds: 30 });
+        const msgs = await deps.deliveryQueue.receive({ max: 10, waitSeconds: 0, visibilitySeconds: 30 });
         expect(msgs).toHaveLength(1);
         await handleWebhookMessage(deps, msgs[0]!.body as ReturnType<typeof webhookDeliverMessage>);
-        await deps.queue.ack(msgs[0]!.receipt);
+        await deps.deliveryQueue.ack(msgs[0]!.receipt);
         let [log] = await listWebhookDeliveries(deps, iris, endpoint.id);
         expect(log).toMatchObject({ status: "pending", attempts: 1, lastStatusCode: 500, nextAttemptAt: expect.any(String) });
         expect(log!.lastError!.length).toBeLessThanOrEqual(220);
@@ -173,12 +173,12 @@ describe("webhook deliveries", () => {
 
         // 25 hours later the next attempt fails too, and that is the last.
         shift = 25 * 3600_000;
-        const [next] = await deps.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 30 });
+        const [next] = await deps.deliveryQueue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 30 });
         await handleWebhookMessage(deps, next!.body as ReturnType<typeof webhookDeliverMessage>);
-        await deps.queue.ack(next!.receipt);
+        await deps.deliveryQueue.ack(next!.receipt);
         [log] = await listWebhookDeliveries(deps, iris, endpoint.id);
         expect(log).toMatchObject({ status: "failed", attempts: 2, lastStatusCode: 500, nextAttemptAt: null });
-        expect(await deps.queue.depth()).toBe(0);
+        expect(await deps.deliveryQueue.depth()).toBe(0);
       } finally {
         deps.now = realNow;
       }
@@ -206,7 +206,7 @@ describe("webhook deliveries", () => {
   });
 
   it("accepts https, and http only on localhost where the setting allows it", () => {
-    const local = { allowHttpLocalhost: true, timeoutMs: 1000, retryBaseSeconds: 1, maxAgeSeconds: 60, secretKey: "00".repeat(32) };
+    const local = { ...deps.webhooks.settings, allowHttpLocalhost: true, timeoutMs: 1000, retryBaseSeconds: 1, maxAgeSeconds: 60 };
     const strict = { ...local, allowHttpLocalhost: false };
     expect(checkEndpointUrl("https://erp.example.com/hook", strict)).toBe("https://erp.example.com/hook");
     expect(checkEndpointUrl("http://127.0.0.1:8080/hook", local)).toBe("http://127.0.0.1:8080/hook");

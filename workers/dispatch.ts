@@ -1,21 +1,20 @@
 /**
  * One entry for every message on the export queue: validates the body with
- * the shared union schema and hands it to the export worker or the webhook
- * sender by `type`. Used by the local runner and the Lambda handler alike.
+ * the shared union schema and hands it to the export worker. Webhook messages
+ * belong to the delivery lane (workers/delivery-dispatch.ts); one found here
+ * (sent before the lane existed) is moved there at once, so it never holds an
+ * export slot for an attempt. Used by the local runner and the Lambda handler alike.
  */
 import type { ExportDeps } from "@/lib/exports/deps";
 import { ZQueueMessage } from "@/lib/exports/messages";
 import { handleExportMessage, type WorkerOutcome } from "@/lib/exports/worker";
-import { handleWebhookMessage } from "@/lib/webhooks/deliveries";
 
 export async function handleQueueMessage(deps: ExportDeps, body: unknown, delivery: { receiveCount: number }): Promise<WorkerOutcome> {
   const parsed = ZQueueMessage.safeParse(body);
   if (parsed.success && parsed.data.type === "webhook.deliver") {
     try {
-      await handleWebhookMessage(deps, parsed.data);
+      await deps.deliveryQueue.send(parsed.data);
     } catch (err) {
-      // A store fault: let the queue bring this attempt back (its record was not written, so it is not a duplicate).
-      deps.log.warn({ err, deliveryId: parsed.data.deliveryId }, "webhook attempt could not be recorded; will retry");
       return { kind: "retry", delaySeconds: 30, error: err instanceof Error ? err.message : String(err) };
     }
     return { kind: "done" };

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
       controller.abort();
     });
   }
-  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, signal: controller.signal });
+  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY, signal: controller.signal });
   await deps.close();
 }
 

@@ -1,18 +1,25 @@
 /**
  * The long-running worker loop, for any Queue adapter (SQLite locally, SQS
- * when run as a plain process): `concurrency` slots each long-poll for one
- * message, run it, and ack or release it; one more loop drains the
- * dead-letter queue; a timer sweeps expired archives. Stops cleanly when
+ * when run as a plain process): `concurrency` slots each long-poll the export
+ * queue for one message, run it, and ack or release it; `deliveryConcurrency`
+ * slots of their own do the same on the delivery lane (webhooks, pushes), so
+ * a hanging endpoint never takes an export's slot (issue 12, finding 2); one
+ * more loop per lane drains its dead-letter queue; a timer sweeps expired archives. Stops cleanly when
  * `signal` aborts: no new messages, in-flight ones get `graceMs` to finish,
  * then are released for another worker.
  */
 import type { ExportDeps } from "@/lib/exports/deps";
 import { handleDeadLetter, sweepExpired } from "@/lib/exports/worker";
 import type { Queue, ReceivedMessage } from "@/lib/ports";
+import type { WorkerOutcome } from "@/lib/exports/worker";
+import { handleDeliveryDeadLetter, handleDeliveryMessage } from "./delivery-dispatch";
 import { handleQueueMessage } from "./dispatch";
 
 export interface RunnerOptions {
+  /** Export slots. */
   concurrency: number;
+  /** Delivery-lane slots (default 4). */
+  deliveryConcurrency?: number;
   signal: AbortSignal;
   /** Long-poll wait of each receive. */
   waitSeconds?: number;
@@ -61,46 +68,48 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
   const log = deps.log;
   const inFlight = new Map<string, { queue: Queue; msg: ReceivedMessage; work: Promise<void> }>();
 
-  async function slot(n: number): Promise<void> {
+  type Handle = (body: unknown, delivery: { receiveCount: number }) => Promise<WorkerOutcome>;
+
+  async function slot(lane: string, queue: Queue, handle: Handle, n: number): Promise<void> {
     while (!signal.aborted) {
       let messages: ReceivedMessage[];
       try {
-        messages = await deps.queue.receive({ max: 1, waitSeconds, visibilitySeconds: visibility, signal });
+        messages = await queue.receive({ max: 1, waitSeconds, visibilitySeconds: visibility, signal });
       } catch (err) {
         if (signal.aborted) break;
-        log.error({ err, slot: n }, "receive failed; backing off");
+        log.error({ err, lane, slot: n }, "receive failed; backing off");
         await delay(2000, signal);
         continue;
       }
       for (const msg of messages) {
         const work = (async () => {
-          const stop = keepInvisible(deps.queue, msg, visibility);
+          const stop = keepInvisible(queue, msg, visibility);
           try {
-            const outcome = await handleQueueMessage(deps, msg.body, { receiveCount: msg.receiveCount });
-            if (outcome.kind === "done") await deps.queue.ack(msg.receipt);
-            else await deps.queue.release(msg.receipt, outcome.delaySeconds);
+            const outcome = await handle(msg.body, { receiveCount: msg.receiveCount });
+            if (outcome.kind === "done") await queue.ack(msg.receipt);
+            else await queue.release(msg.receipt, outcome.delaySeconds);
           } catch (err) {
-            // handleQueueMessage only throws for bugs; let the visibility timeout bring the message back.
-            log.error({ err, ...aboutMessage(msg) }, "unexpected error handling message");
+            // The handlers only throw for bugs; let the visibility timeout bring the message back.
+            log.error({ err, lane, ...aboutMessage(msg) }, "unexpected error handling message");
           } finally {
             stop();
           }
         })();
-        inFlight.set(msg.receipt, { queue: deps.queue, msg, work });
+        inFlight.set(msg.receipt, { queue, msg, work });
         await work;
         inFlight.delete(msg.receipt);
       }
     }
   }
 
-  async function deadLetters(): Promise<void> {
+  async function deadLetters(queue: Queue, handle: (body: unknown) => Promise<void>): Promise<void> {
     while (!signal.aborted) {
       try {
-        const messages = await deps.deadLetterQueue.receive({ max: 10, waitSeconds, visibilitySeconds: visibility, signal });
+        const messages = await queue.receive({ max: 10, waitSeconds, visibilitySeconds: visibility, signal });
         for (const msg of messages) {
           log.warn({ ...aboutMessage(msg), body: msg.body }, "dead letter");
-          await handleDeadLetter(deps, msg.body);
-          await deps.deadLetterQueue.ack(msg.receipt);
+          await handle(msg.body);
+          await queue.ack(msg.receipt);
         }
       } catch (err) {
         if (signal.aborted) break;
@@ -124,8 +133,17 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
     }
   }
 
-  log.info({ concurrency: opts.concurrency }, "worker started");
-  const loops = [...Array.from({ length: opts.concurrency }, (_, i) => slot(i)), deadLetters(), sweeper()];
+  const deliveryConcurrency = opts.deliveryConcurrency ?? 4;
+  log.info({ concurrency: opts.concurrency, deliveryConcurrency }, "worker started");
+  const exportLane: Handle = (body, d) => handleQueueMessage(deps, body, d);
+  const deliveryLane: Handle = (body) => handleDeliveryMessage(deps, body);
+  const loops = [
+    ...Array.from({ length: opts.concurrency }, (_, i) => slot("exports", deps.queue, exportLane, i)),
+    ...Array.from({ length: deliveryConcurrency }, (_, i) => slot("deliveries", deps.deliveryQueue, deliveryLane, i)),
+    deadLetters(deps.deadLetterQueue, (body) => handleDeadLetter(deps, body)),
+    deadLetters(deps.deliveryDeadLetterQueue, (body) => handleDeliveryDeadLetter(deps, body)),
+    sweeper(),
+  ];
 
   // Loops end on abort only after their in-flight message; bound that wait.
   const finished = Promise.all(loops).then(() => "finished" as const);

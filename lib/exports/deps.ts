@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, Warehouse, WebhookStore } from "../ports";
+import type { JobStore, Mailer, ObjectStore, Queue, RequestClaimStore, Warehouse, WebhookStore } from "../ports";
 import type { WebhookSettings } from "../webhooks/settings";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
@@ -34,6 +34,17 @@ export interface ExportDeps {
   jobs: JobStore;
   queue: Queue;
   deadLetterQueue: Queue;
+  /**
+   * The delivery lane (issue 12, finding 2): webhook attempts and other
+   * deliveries to suppliers' systems (message types in workers/delivery-dispatch.ts)
+   * go here, never on `queue`, and are worked by slots of their own, so an
+   * endpoint that hangs or fails never holds up an export.
+   */
+  deliveryQueue: Queue;
+  /** Where delivery messages land after failing every receive (store faults only; attempts retry by new messages). */
+  deliveryDeadLetterQueue: Queue;
+  /** Shared claims: idempotency keys, active-request fingerprints, and the delivery lane's concurrency slots. */
+  claims: RequestClaimStore;
   warehouse: Warehouse;
   /** Where the warehouse writes part files (S3 unload bucket / local folder). */
   unloadStore: ObjectStore;

@@ -16,11 +16,20 @@
  * - Guards: public addresses only (`target.ts`), `timeoutMs` per attempt,
  *   redirects are not followed (a 3xx is a failure), and only a short
  *   excerpt of the response is read and kept.
+ * - Their own lane (issue 12, finding 2): messages go on `deliveryQueue`,
+ *   worked by slots export work never waits on. Within the lane, at most
+ *   `maxPerEndpoint` attempts run at once per endpoint and `maxPerSupplier`
+ *   per supplier (slots in the claim store, shared by every worker), and an
+ *   endpoint whose last `breakerFailures` deliveries all failed gets no
+ *   attempt for `breakerCooldownSeconds` (circuit open). A message that
+ *   finds its cap full or the circuit open is put back with a delay; that
+ *   is not an attempt and does not count toward the delivery's attempts.
  */
 import type { Logger } from "pino";
 import type { ExportRecord } from "../exports/model";
 import { webhookDeliverMessage, type TWebhookDeliverMessage } from "../exports/messages";
-import type { Queue, WebhookAttemptPatch, WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent, WebhookStore } from "../ports";
+import { acquireSlots } from "../deliveries/slots";
+import type { Queue, RequestClaimStore, WebhookAttemptPatch, WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent, WebhookStore } from "../ports";
 import { buildPayload, signPayload } from "./payload";
 import type { WebhookSettings } from "./settings";
 import { openSecret } from "./secrets";
@@ -28,7 +37,10 @@ import { checkDeliveryTarget } from "./target";
 
 export interface DeliveryDeps {
   webhooks?: { store: WebhookStore; settings: WebhookSettings };
-  queue: Queue;
+  /** The delivery lane's queue: every webhook message goes here, never on the export queue. */
+  deliveryQueue: Queue;
+  /** Holds the lane's concurrency slots. */
+  claims: RequestClaimStore;
   log: Logger;
   now: () => Date;
 }
@@ -39,6 +51,8 @@ const MAX_QUEUE_DELAY_SECONDS = 900;
 const MAX_BACKOFF_SECONDS = 4 * 3600;
 /** Characters of a response body kept in the log. */
 const EXCERPT_CHARS = 200;
+/** A message that found its cap full comes back after this many seconds, plus up to as many again (jitter). */
+const CAP_FULL_DELAY_SECONDS = 2;
 
 export function deliveryIdOf(exportId: string, endpointId: string, event: WebhookEvent): string {
   return `whd_${exportId.replace(/^exp_/, "")}_${endpointId.replace(/^whe_/, "")}_${event === "export.ready" ? "r" : "f"}`;
@@ -83,7 +97,7 @@ export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRe
     // Also re-send the first attempt of a delivery created by a step that died before sending it.
     const existing = created ? delivery : await store.getDelivery(id);
     if (existing && existing.status === "pending" && existing.attempts === 0) {
-      await deps.queue.send(webhookDeliverMessage(id, 1));
+      await deps.deliveryQueue.send(webhookDeliverMessage(id, 1));
       sent++;
     }
   }
@@ -161,7 +175,7 @@ export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeli
   if (msg.notBefore && Date.parse(msg.notBefore) > now.getTime()) {
     // Not due yet: another hop.
     const wait = Math.ceil((Date.parse(msg.notBefore) - now.getTime()) / 1000);
-    await deps.queue.send(msg, { delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, wait) });
+    await deps.deliveryQueue.send(msg, { delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, wait) });
     return;
   }
 
@@ -171,9 +185,44 @@ export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeli
     return;
   }
   const endpoint = await store.getEndpoint(delivery.endpointId);
-  const result: AttemptResult = endpoint
-    ? await postWebhook({ ...endpoint, secret: openSecret(settings.secretKey, endpoint.secret) }, delivery, settings, now)
-    : { ok: false, statusCode: null, error: "The endpoint was removed." };
+  let result: AttemptResult;
+  if (!endpoint) {
+    result = { ok: false, statusCode: null, error: "The endpoint was removed." };
+  } else {
+    const openUntil = await circuitOpenUntil(store, endpoint.id, settings, now);
+    if (openUntil !== null) {
+      if (now.getTime() - Date.parse(delivery.createdAt) > settings.maxAgeSeconds * 1000) {
+        result = { ok: false, statusCode: null, error: "Not sent: the endpoint kept failing (circuit open) until the delivery was too old." };
+      } else {
+        const notBefore = new Date(openUntil).toISOString();
+        const wait = Math.max(1, Math.ceil((openUntil - now.getTime()) / 1000));
+        log.info({ endpointId: endpoint.id, notBefore }, "endpoint circuit open; attempt put off");
+        await deps.deliveryQueue.send({ ...msg, notBefore }, { delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, wait) });
+        return;
+      }
+    } else {
+      const slots = await acquireSlots(
+        deps.claims,
+        [
+          { name: `webhook-endpoint:${endpoint.id}`, limit: settings.maxPerEndpoint },
+          { name: `webhook-supplier:${delivery.supplierId}`, limit: settings.maxPerSupplier },
+        ],
+        `${delivery.id}:${msg.attempt}`,
+        Math.ceil(settings.timeoutMs / 1000) + 60,
+        now,
+      );
+      if (!slots) {
+        log.debug({ endpointId: endpoint.id }, "endpoint or supplier at its concurrency cap; attempt put off");
+        await deps.deliveryQueue.send(msg, { delaySeconds: CAP_FULL_DELAY_SECONDS + Math.floor(Math.random() * (CAP_FULL_DELAY_SECONDS + 1)) });
+        return;
+      }
+      try {
+        result = await postWebhook({ ...endpoint, secret: openSecret(settings.secretKey, endpoint.secret) }, delivery, settings, now);
+      } finally {
+        await slots.release();
+      }
+    }
+  }
 
   const at = deps.now();
   let patch: WebhookAttemptPatch;
@@ -198,8 +247,31 @@ export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeli
   log.info({ status: patch.status, statusCode: result.statusCode, error: result.error, nextAttemptAt: patch.nextAttemptAt }, "webhook attempt");
   if (patch.status === "pending" && patch.nextAttemptAt) {
     const wait = Math.max(0, Math.ceil((Date.parse(patch.nextAttemptAt) - at.getTime()) / 1000));
-    await deps.queue.send(webhookDeliverMessage(delivery.id, msg.attempt + 1, wait > MAX_QUEUE_DELAY_SECONDS ? patch.nextAttemptAt : undefined), {
+    await deps.deliveryQueue.send(webhookDeliverMessage(delivery.id, msg.attempt + 1, wait > MAX_QUEUE_DELAY_SECONDS ? patch.nextAttemptAt : undefined), {
       delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, wait),
     });
   }
+}
+
+/** A delivery whose latest attempt failed. */
+function lastAttemptFailed(d: WebhookDeliveryRecord): boolean {
+  return d.attempts > 0 && d.status !== "delivered" && d.lastAttemptAt !== null;
+}
+
+/**
+ * The circuit breaker, read from the endpoint's own delivery log rather than
+ * kept as separate state: open (returns when it closes, epoch ms) when the
+ * endpoint's last `breakerFailures` deliveries all failed their latest
+ * attempt and the newest of those failures is younger than the cooldown.
+ * After the cooldown, attempts go through again (at most `maxPerEndpoint` at
+ * once); one success closes it, one more failure opens it for another cooldown.
+ */
+export async function circuitOpenUntil(store: WebhookStore, endpointId: string, settings: WebhookSettings, now: Date): Promise<number | null> {
+  const recent = (await store.listDeliveries(endpointId, settings.breakerFailures + 5)).filter((d) => d.attempts > 0);
+  if (recent.length < settings.breakerFailures) return null;
+  const window = recent.slice(0, settings.breakerFailures);
+  if (!window.every(lastAttemptFailed)) return null;
+  const newest = Math.max(...window.map((d) => Date.parse(d.lastAttemptAt!)));
+  const until = newest + settings.breakerCooldownSeconds * 1000;
+  return until > now.getTime() ? until : null;
 }

@@ -22,6 +22,9 @@ export interface AwsBackend {
   dbPath: string;
   queueUrl: string;
   deadLetterUrl: string;
+  /** The delivery lane's queue and its dead-letter queue (5 receives). */
+  deliveryQueueUrl: string;
+  deliveryDeadLetterUrl: string;
   unloadBucket: string;
   sqs: SQSClient;
   redshift: FakeRedshift;
@@ -38,6 +41,7 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
   const unload = await createBucket(s3.client, "pep-unload");
   const archive = await createBucket(s3.client, "pep-archive");
   const queues = await createQueuePair(sqs.client);
+  const deliveries = await createQueuePair(sqs.client, { maxReceives: 5 });
   const redshift = await startFakeRedshift({
     dbPath,
     s3: s3ClientFor(s3.rawEndpoint),
@@ -66,6 +70,8 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
     AWS_S3_FORCE_PATH_STYLE: "true",
     EXPORT_QUEUE_URL: queues.queueUrl,
     EXPORT_DLQ_URL: queues.deadLetterUrl,
+    DELIVERY_QUEUE_URL: deliveries.queueUrl,
+    DELIVERY_DLQ_URL: deliveries.deadLetterUrl,
     UNLOAD_BUCKET: unload.name,
     ARCHIVE_BUCKET: archive.name,
     JOBS_TABLE: table.name,
@@ -79,6 +85,8 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
     dbPath,
     queueUrl: queues.queueUrl,
     deadLetterUrl: queues.deadLetterUrl,
+    deliveryQueueUrl: deliveries.queueUrl,
+    deliveryDeadLetterUrl: deliveries.deadLetterUrl,
     unloadBucket: unload.name,
     sqs: sqs.client,
     redshift,

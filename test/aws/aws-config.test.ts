@@ -17,6 +17,8 @@ const complete: AwsEnv = {
   AWS_REGION: "eu-west-1",
   EXPORT_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/exports",
   EXPORT_DLQ_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/exports-dlq",
+  DELIVERY_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries",
+  DELIVERY_DLQ_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries-dlq",
   UNLOAD_BUCKET: "pep-unload",
   ARCHIVE_BUCKET: "pep-archive",
   JOBS_TABLE: "pep-jobs",
@@ -37,7 +39,7 @@ describe("resolveAwsSettings", () => {
       }
       throw new Error("expected a throw");
     })();
-    for (const v of ["EXPORT_QUEUE_URL", "EXPORT_DLQ_URL", "UNLOAD_BUCKET", "ARCHIVE_BUCKET", "JOBS_TABLE", "REDSHIFT_DATABASE", "REDSHIFT_IAM_ROLE_ARN", "REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP"]) {
+    for (const v of ["EXPORT_QUEUE_URL", "EXPORT_DLQ_URL", "DELIVERY_QUEUE_URL", "DELIVERY_DLQ_URL", "UNLOAD_BUCKET", "ARCHIVE_BUCKET", "JOBS_TABLE", "REDSHIFT_DATABASE", "REDSHIFT_IAM_ROLE_ARN", "REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP"]) {
       expect(err.message).toContain(v);
     }
   });
@@ -70,6 +72,8 @@ describe("resolveAwsSettings", () => {
     const links: Record<string, Record<string, string>> = {
       ExportQueue: { url: "https://sqs/linked-queue" },
       ExportDeadLetterQueue: { url: "https://sqs/linked-dlq" },
+      DeliveryQueue: { url: "https://sqs/linked-deliveries" },
+      DeliveryDeadLetterQueue: { url: "https://sqs/linked-deliveries-dlq" },
       UnloadBucket: { name: "linked-unload" },
       ArchiveBucket: { name: "linked-archive" },
       Jobs: { name: "linked-jobs" },
@@ -82,6 +86,8 @@ describe("resolveAwsSettings", () => {
     expect(s).toMatchObject({
       queueUrl: "https://sqs/linked-queue",
       deadLetterQueueUrl: "https://sqs/linked-dlq",
+      deliveryQueueUrl: "https://sqs/linked-deliveries",
+      deliveryDeadLetterQueueUrl: "https://sqs/linked-deliveries-dlq",
       unloadBucket: "linked-unload",
       archiveBucket: "linked-archive",
       jobsTable: "linked-jobs",
@@ -113,6 +119,8 @@ describe("buildDeps with EXPORT_BACKEND=aws", () => {
     expect(deps.jobs).toBeInstanceOf(DynamoJobStore);
     expect(deps.queue).toBeInstanceOf(SqsQueue);
     expect(deps.deadLetterQueue).toBeInstanceOf(SqsQueue);
+    expect(deps.deliveryQueue).toBeInstanceOf(SqsQueue);
+    expect(deps.deliveryDeadLetterQueue).toBeInstanceOf(SqsQueue);
     expect(deps.warehouse).toBeInstanceOf(RedshiftWarehouse);
     expect(deps.unloadStore).toBeInstanceOf(S3ObjectStore);
     expect(deps.archiveStore).toBeInstanceOf(S3ObjectStore);

@@ -18,6 +18,7 @@ import { createApiToken, verifyApiToken } from "@/lib/tokens/api-tokens";
 import { createUser } from "@/lib/users/users";
 import { handler as deadLetterHandler } from "@/workers/sqs-dlq";
 import { handler } from "@/workers/sqs";
+import { handler as deliveryHandler } from "@/workers/sqs-deliveries";
 import { deliverBatch, startAwsBackend, type AwsBackend } from "./aws-backend";
 
 let backend: AwsBackend;
@@ -62,7 +63,7 @@ async function runLambdaUntil(done: () => Promise<boolean>, deadlineMs = 60_000)
   const deadline = Date.now() + deadlineMs;
   while (!(await done()) || (await deps.queue.depth()) > 0) {
     if (Date.now() > deadline) throw new Error("did not finish in time");
-    const delivered = await deliverBatch(backend.sqs, backend.queueUrl, handler);
+    const delivered = (await deliverBatch(backend.sqs, backend.queueUrl, handler)) + (await deliverBatch(backend.sqs, backend.deliveryQueueUrl, deliveryHandler, 10));
     if (delivered === 0) await deliverBatch(backend.sqs, backend.deadLetterUrl, deadLetterHandler);
   }
 }
@@ -73,7 +74,7 @@ describe("partner API in aws mode", () => {
     expect((await verifyApiToken(deps, secret))?.actor).toMatchObject({ userId: rose.userId, supplierId: "sup_rose" });
   });
 
-  it("delivers export.ready through SQS and the Lambda handler, retrying a failed attempt", async () => {
+  it("delivers export.ready through the delivery queue and its own Lambda handler, retrying a failed attempt", async () => {
     const { endpoint, secret } = await createWebhookEndpoint(deps, rose, { url: receiverUrl });
     const guards = { claims: deps.claims, limits: deps.config.api };
     const body = { dataset: "product_inventory", params: {}, format: "csv", notify: false };
@@ -94,5 +95,7 @@ describe("partner API in aws mode", () => {
     expect(JSON.parse(last.body)).toMatchObject({ type: "export.ready", data: { export: { id: first.export.id, status: "ready" } } });
     const [log] = await listWebhookDeliveries(deps, rose, endpoint.id);
     expect(log).toMatchObject({ status: "delivered", attempts: 2, lastStatusCode: 200 });
+    // The lane is the delivery queue's: nothing of it passed through the export queue's slots.
+    expect(await deps.queue.depth()).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import { handleDeadLetter } from "@/lib/exports/worker";
 import { handleQueueMessage } from "@/workers/dispatch";
+import { handleDeliveryMessage } from "@/workers/delivery-dispatch";
 import { SimulatedCrash } from "@/lib/exports/deps";
 import type { Actor } from "@/lib/core/actor";
 import { createLogger } from "@/lib/log";
@@ -57,6 +58,13 @@ export async function drain(deps: AppDeps, exportId: string, opts: { deadlineMs?
   for (;;) {
     if (Date.now() > deadline) throw new Error(`export ${exportId} did not finish in time`);
     const [msg] = await deps.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 30 });
+    const [delivery] = msg ? [] : await deps.deliveryQueue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 30 });
+    if (delivery) {
+      const outcome = await handleDeliveryMessage(deps, delivery.body);
+      if (outcome.kind === "done") await deps.deliveryQueue.ack(delivery.receipt);
+      else await deps.deliveryQueue.release(delivery.receipt, outcome.delaySeconds);
+      continue;
+    }
     if (msg) {
       try {
         const outcome = await handleQueueMessage(deps, msg.body, { receiveCount: msg.receiveCount });
@@ -75,7 +83,7 @@ export async function drain(deps: AppDeps, exportId: string, opts: { deadlineMs?
       continue;
     }
     const rec = await deps.jobs.getExport(exportId);
-    if (rec && TERMINAL.includes(rec.status) && (await deps.queue.depth()) === 0) return rec;
+    if (rec && TERMINAL.includes(rec.status) && (await deps.queue.depth()) === 0 && (await deps.deliveryQueue.depth()) === 0) return rec;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

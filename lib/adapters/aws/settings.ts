@@ -13,6 +13,8 @@ export interface AwsEnv {
   AWS_REGION?: string;
   EXPORT_QUEUE_URL?: string;
   EXPORT_DLQ_URL?: string;
+  DELIVERY_QUEUE_URL?: string;
+  DELIVERY_DLQ_URL?: string;
   UNLOAD_BUCKET?: string;
   ARCHIVE_BUCKET?: string;
   JOBS_TABLE?: string;
@@ -35,6 +37,8 @@ export interface AwsSettings {
   clients: AwsClientSettings;
   queueUrl: string;
   deadLetterQueueUrl: string;
+  deliveryQueueUrl: string;
+  deliveryDeadLetterQueueUrl: string;
   unloadBucket: string;
   archiveBucket: string;
   jobsTable: string;
@@ -49,6 +53,8 @@ export interface AwsSettings {
 export const SST_LINKS = {
   queue: "ExportQueue",
   deadLetterQueue: "ExportDeadLetterQueue",
+  deliveryQueue: "DeliveryQueue",
+  deliveryDeadLetterQueue: "DeliveryDeadLetterQueue",
   unloadBucket: "UnloadBucket",
   archiveBucket: "ArchiveBucket",
   table: "Jobs",
@@ -94,6 +100,8 @@ export function resolveAwsSettings(env: AwsEnv, linked: LinkedLookup = sstLinks(
 
   const queueUrl = need(linked(SST_LINKS.queue, "url") ?? env.EXPORT_QUEUE_URL, "EXPORT_QUEUE_URL");
   const deadLetterQueueUrl = need(linked(SST_LINKS.deadLetterQueue, "url") ?? env.EXPORT_DLQ_URL, "EXPORT_DLQ_URL");
+  const deliveryQueueUrl = need(linked(SST_LINKS.deliveryQueue, "url") ?? env.DELIVERY_QUEUE_URL, "DELIVERY_QUEUE_URL");
+  const deliveryDeadLetterQueueUrl = need(linked(SST_LINKS.deliveryDeadLetterQueue, "url") ?? env.DELIVERY_DLQ_URL, "DELIVERY_DLQ_URL");
   const unloadBucket = need(linked(SST_LINKS.unloadBucket, "name") ?? env.UNLOAD_BUCKET, "UNLOAD_BUCKET");
   const archiveBucket = need(linked(SST_LINKS.archiveBucket, "name") ?? env.ARCHIVE_BUCKET, "ARCHIVE_BUCKET");
   const jobsTable = need(linked(SST_LINKS.table, "name") ?? env.JOBS_TABLE, "JOBS_TABLE");
@@ -139,6 +147,8 @@ export function resolveAwsSettings(env: AwsEnv, linked: LinkedLookup = sstLinks(
     },
     queueUrl,
     deadLetterQueueUrl,
+    deliveryQueueUrl,
+    deliveryDeadLetterQueueUrl,
     unloadBucket,
     archiveBucket,
     jobsTable,
