@@ -31,7 +31,13 @@ import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
 import { resolveAwsSettings } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
-import type { ExportDeps, ExportSettings } from "./exports/deps";
+import type { ExportDeps, ExportSettings, ScheduleSupport } from "./exports/deps";
+import { SqliteScheduleStore } from "./adapters/local/sqlite-schedule-store";
+import { DynamoScheduleStore } from "./adapters/aws/dynamo-schedule-store";
+import { S3Pusher } from "./adapters/destinations/s3-pusher";
+import { SftpPusher } from "./adapters/destinations/sftp-pusher";
+import { onScheduledExportFinished } from "./schedules/push";
+import { STSClient } from "@aws-sdk/client-sts";
 import { createLogger } from "./log";
 import type { ApiTokenStore, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
 
@@ -99,6 +105,19 @@ export const ZEnv = z
     WEBHOOK_BREAKER_FAILURES: int(5, 1, 1000),
     WEBHOOK_BREAKER_COOLDOWN_SECONDS: int(300, 1, 86_400),
 
+    // schedules and push destinations (issue 14)
+    /** How often the local worker runs the scheduler tick (on AWS a one-minute cron does). */
+    SCHEDULE_TICK_SECONDS: int(30, 1, 3600),
+    /** Attempts of one push to an S3 bucket or SFTP server before it counts as failed and the supplier is emailed. */
+    DESTINATION_MAX_ATTEMPTS: int(5, 1, 20),
+    DESTINATION_RETRY_BASE_SECONDS: int(30, 0, 900),
+    /** SFTP servers on loopback; default: allowed with the local backend only (like webhooks). */
+    DESTINATION_ALLOW_LOOPBACK: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
+    /** Local mode: an S3-compatible endpoint for S3 destinations (with these keys); unset, S3 destinations need AWS. */
+    DESTINATION_S3_ENDPOINT: opt(z.url().optional()),
+    DESTINATION_S3_ACCESS_KEY_ID: opt(z.string().optional()),
+    DESTINATION_S3_SECRET_ACCESS_KEY: opt(z.string().optional()),
+
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
     DUCKDB_PATH: opt(z.string().optional()),
@@ -146,6 +165,8 @@ export type Env = z.infer<typeof ZEnv>;
 
 export interface AppConfig {
   env: Env;
+  /** Schedules and push destinations. */
+  schedules: Pick<ScheduleSupport, "limits" | "settings"> & { tickSeconds: number; allowLoopback: boolean };
   /** Absolute data folder of the local backend. */
   dataDir: string;
   authSecret: string;
@@ -186,6 +207,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER,
       requestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600,
+    },
+    schedules: {
+      limits: { maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER, idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600 },
+      settings: {
+        secretKey: deriveKey(authSecret, "destination-credentials"),
+        maxAttempts: env.DESTINATION_MAX_ATTEMPTS,
+        retryBaseSeconds: env.DESTINATION_RETRY_BASE_SECONDS,
+      },
+      tickSeconds: env.SCHEDULE_TICK_SECONDS,
+      allowLoopback: env.DESTINATION_ALLOW_LOOPBACK ?? env.EXPORT_BACKEND === "local",
     },
     webhooks: {
       allowHttpLocalhost: env.WEBHOOK_ALLOW_HTTP_LOCALHOST ?? env.EXPORT_BACKEND === "local",
@@ -273,6 +304,25 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         unloadStore: new DiskObjectStore({ root: unloadRoot, signingSecret, publicBaseUrl: settings.publicUrl }),
         archiveStore: new DiskObjectStore({ root: path.join(dataDir, "archive-store"), signingSecret, publicBaseUrl: settings.publicUrl }),
         mailer: new OutboxMailer({ dir: path.join(dataDir, "outbox"), from: env.MAIL_FROM }),
+        schedules: {
+          store: new SqliteScheduleStore(db),
+          limits: config.schedules.limits,
+          settings: config.schedules.settings,
+          pushers: {
+            sftp: new SftpPusher({ allowLoopback: config.schedules.allowLoopback }),
+            s3: new S3Pusher(
+              env.DESTINATION_S3_ENDPOINT
+                ? {
+                    kind: "endpoint",
+                    endpoint: env.DESTINATION_S3_ENDPOINT,
+                    credentials: { accessKeyId: env.DESTINATION_S3_ACCESS_KEY_ID ?? "", secretAccessKey: env.DESTINATION_S3_SECRET_ACCESS_KEY ?? "" },
+                    forcePathStyle: true,
+                  }
+                : { kind: "unavailable", reason: "S3 destinations need the AWS deployment (or DESTINATION_S3_ENDPOINT in local mode)." },
+            ),
+          },
+        },
+        outcomeHooks: [onScheduledExportFinished],
         settings,
         log,
         now: () => new Date(),
@@ -313,6 +363,17 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         unloadStore,
         archiveStore: new S3ObjectStore({ client: clients.s3, bucket: aws.archiveBucket, partSize: aws.s3PartSizeBytes }),
         mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet }),
+        schedules: {
+          store: new DynamoScheduleStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+          limits: config.schedules.limits,
+          settings: config.schedules.settings,
+          pushers: {
+            sftp: new SftpPusher({ allowLoopback: config.schedules.allowLoopback }),
+            // The supplier's role, assumed with the destination's external id; STS is built on first push.
+            s3: new S3Pusher({ kind: "assume-role", sts: lazySts(aws.clients.region) }),
+          },
+        },
+        outcomeHooks: [onScheduledExportFinished],
         settings,
         log,
         now: () => new Date(),
@@ -324,6 +385,11 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
       throw new Error(`Unknown EXPORT_BACKEND ${String(never)}`);
     }
   }
+}
+
+function lazySts(region: string | undefined): () => STSClient {
+  let client: STSClient | undefined;
+  return () => (client ??= new STSClient({ region }));
 }
 
 /** A sub-key for one purpose, so one leaked key does not open the others. */

@@ -462,3 +462,40 @@ export interface ScheduleStore {
   /** A destination's deliveries, newest first, at most `limit`. */
   listDeliveries(destinationId: string, limit: number): Promise<DestinationDeliveryRecord[]>;
 }
+
+/* --------------------------------------------------------- DestinationPusher */
+
+/** A push that failed; `retryable` false for faults no retry can fix (wrong password, host key mismatch, no such bucket). */
+export class PushError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "PushError";
+  }
+}
+
+export interface PushResult {
+  /** Where the file went: `s3://bucket/key` or `sftp://host:port/path`. */
+  location: string;
+  /** SFTP: the server's host key as `SHA256:<base64>`, for pinning on first use. */
+  hostKeyFingerprint?: string;
+}
+
+/**
+ * Writes files into a supplier's own storage (their S3 bucket, their SFTP
+ * server). One adapter per destination kind, chosen by `lib/config.ts`.
+ */
+export interface DestinationPusher {
+  /**
+   * Streams `open()` to `fileName` under the destination's folder or prefix,
+   * so that the file appears whole (SFTP: written under a temporary name,
+   * then renamed). `secret` is the opened credential (password or private
+   * key), null for S3 roles. Throws `PushError`.
+   */
+  push(destination: DestinationRecord, secret: string | null, fileName: string, open: () => Promise<Readable>): Promise<PushResult>;
+  /** "Test connection": writes a small file and deletes it again. Throws `PushError`. */
+  test(destination: DestinationRecord, secret: string | null): Promise<PushResult>;
+}

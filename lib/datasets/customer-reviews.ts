@@ -3,6 +3,7 @@ import { z } from "zod";
 import { sqlNumber, sqlStringList } from "./sql";
 import {
   defineDataset,
+  exclusiveUpperBoundCondition,
   isOrderedRange,
   lowerBoundCondition,
   paramsObjectError,
@@ -24,6 +25,8 @@ export const ZCustomerReviewsParams = z
       createdFrom: ZIsoDateOrDateTime.optional(),
       /** Reviews written at or before this date (a date means up to the end of that day, UTC). */
       createdTo: ZIsoDateOrDateTime.optional(),
+      /** Reviews written strictly before this date-time (with createdFrom: a half-open window). */
+      createdBefore: ZIsoDateOrDateTime.optional(),
       /** Lowest star rating to include. */
       ratingMin: ZRating.optional(),
       /** Highest star rating to include. */
@@ -57,11 +60,13 @@ export const customerReviews = defineDataset<TCustomerReviewsParams>({
   title: "Customer reviews",
   description: "Ratings and reviews customers wrote about your products.",
   columns,
+  changeCursor: { column: "created_at", fromParam: "createdFrom", beforeParam: "createdBefore" },
   paramsSchema: ZCustomerReviewsParams,
   buildQuery(p, scope) {
     const where: string[] = [];
     if (p.createdFrom !== undefined) where.push(lowerBoundCondition("created_at", p.createdFrom));
     if (p.createdTo !== undefined) where.push(upperBoundCondition("created_at", p.createdTo));
+    if (p.createdBefore !== undefined) where.push(exclusiveUpperBoundCondition("created_at", p.createdBefore));
     if (p.ratingMin !== undefined) where.push(`rating >= ${sqlNumber(p.ratingMin)}`);
     if (p.ratingMax !== undefined) where.push(`rating <= ${sqlNumber(p.ratingMax)}`);
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, RequestClaimStore, Warehouse, WebhookStore } from "../ports";
+import type { DestinationPusher, JobStore, Mailer, ObjectStore, Queue, RequestClaimStore, ScheduleStore, Warehouse, WebhookStore } from "../ports";
 import type { WebhookSettings } from "../webhooks/settings";
+import type { ExportRecord } from "./model";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
 export interface ExportSettings {
@@ -29,6 +30,22 @@ export interface ExportSettings {
   visibilitySeconds: number;
 }
 
+/** What schedules and push destinations need besides the export deps (lib/schedules). */
+export interface ScheduleSupport {
+  store: ScheduleStore;
+  /** Runs are requested through the API's path (`submitExport` with `deps.claims`): idempotency keys and the per-supplier limit apply. */
+  limits: { maxActiveExportsPerSupplier: number; idempotencyTtlSeconds: number };
+  pushers: { s3: DestinationPusher; sftp: DestinationPusher };
+  settings: {
+    /** Seals destination credentials at rest (derived from AUTH_SECRET, like webhook secrets). */
+    secretKey: string;
+    /** Attempts of one push before it counts as failed (and the supplier is emailed). */
+    maxAttempts: number;
+    /** Delay before the second attempt; doubles with each. */
+    retryBaseSeconds: number;
+  };
+}
+
 /** Everything the export domain needs from the outside world. Built once by `lib/config.ts`. */
 export interface ExportDeps {
   jobs: JobStore;
@@ -52,6 +69,15 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
+  /** Schedules and push destinations (issue 14); when absent, finished exports are nobody's run. */
+  schedules?: ScheduleSupport;
+  /**
+   * Called once per delivery that leaves an export ready, failed or cancelled
+   * (after the email and webhooks), so layers above the export domain (the
+   * scheduler's pushes and cursors) react without the worker knowing them.
+   * Each must be idempotent: a redelivered step calls them again.
+   */
+  outcomeHooks?: ReadonlyArray<(deps: ExportDeps, rec: ExportRecord) => Promise<void>>;
   /** Webhook endpoints and delivery settings (issue 5); when absent, finished exports enqueue no deliveries. */
   webhooks?: { store: WebhookStore; settings: WebhookSettings };
   log: Logger;

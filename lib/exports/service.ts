@@ -34,7 +34,7 @@ interface PreparedRequest {
   fingerprint: string;
 }
 
-function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): PreparedRequest {
+function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, scheduleId: string | null = null): PreparedRequest {
   const parsed = ZCreateExportRequest.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The export request is not valid.", zodDetails(parsed.error));
   const req = parsed.data;
@@ -63,18 +63,21 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): Prepare
 
   const now = deps.now();
   const at = now.toISOString();
-  const record = newExportRecord({
-    id: newId("exp", now.getTime()),
-    supplierId,
-    requestedBy: actor.userId,
-    requesterEmail: actor.email,
-    dataset: dataset.id,
-    params: params.data as Record<string, unknown>,
-    format: req.format,
-    bom: req.bom,
-    notify: req.notify,
-    createdAt: at,
-  });
+  const record = newExportRecord(
+    {
+      id: newId("exp", now.getTime()),
+      supplierId,
+      requestedBy: actor.userId,
+      requesterEmail: actor.email,
+      dataset: dataset.id,
+      params: params.data as Record<string, unknown>,
+      format: req.format,
+      bom: req.bom,
+      notify: req.notify,
+      createdAt: at,
+    },
+    { scheduleId },
+  );
   const same = { supplierId, dataset: record.dataset, params: record.params, format: record.format, bom: record.bom };
   return { record, requestHash: sha256(canonicalJson({ ...same, notify: record.notify })), fingerprint: sha256(canonicalJson(same)) };
 }
@@ -155,9 +158,9 @@ export async function submitExport(
   guards: RequestGuards,
   actor: Actor,
   input: unknown,
-  opts: { idempotencyKey?: string | null } = {},
+  opts: { idempotencyKey?: string | null; /** Set by the scheduler: the export is a run of this schedule. */ scheduleId?: string } = {},
 ): Promise<SubmitResult> {
-  const prepared = prepareRequest(deps, actor, input);
+  const prepared = prepareRequest(deps, actor, input, opts.scheduleId ?? null);
   const { record } = prepared;
   const scope = record.supplierId ?? `admin:${actor.userId}`;
   const now = deps.now();

@@ -305,6 +305,11 @@ export async function failExport(deps: ExportDeps, rec: ExportRecord, code: stri
 async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   await notify(deps, rec);
   await enqueueWebhookDeliveries(deps, rec); // idempotent: a redelivery schedules nothing twice
+  await runOutcomeHooks(deps, rec);
+}
+
+async function runOutcomeHooks(deps: ExportDeps, rec: ExportRecord): Promise<void> {
+  for (const hook of deps.outcomeHooks ?? []) await hook(deps, rec);
 }
 
 /**
@@ -328,6 +333,7 @@ async function cleanUpCancelled(deps: ExportDeps, rec: ExportRecord): Promise<vo
   await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
   await deps.archiveStore.delete(archiveKeyOf(rec));
   deps.log.info({ exportId: rec.id }, "cancelled export cleaned up");
+  await runOutcomeHooks(deps, rec);
 }
 
 /**

@@ -102,6 +102,8 @@ export interface ScheduleRecord {
   lastRunAt: string | null;
   lastExportId: string | null;
   lastRunStatus: RunStatus | null;
+  /** Why the last run failed or was not started yet, for people. */
+  lastRunError: string | null;
   /** Bumped by every write: edits and ticks compare-and-set on it. */
   version: number;
   createdAt: string;

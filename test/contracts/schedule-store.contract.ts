@@ -29,6 +29,7 @@ export function scheduleRecord(overrides: Partial<ScheduleRecord> = {}): Schedul
     lastRunAt: null,
     lastExportId: null,
     lastRunStatus: null,
+    lastRunError: null,
     version: 1,
     createdAt: "2026-02-01T10:00:00.000Z",
     updatedAt: "2026-02-01T10:00:00.000Z",
