@@ -180,7 +180,15 @@ export default $config({
     );
     deadLetterQueue.subscribe({ ...lambda, handler: "workers/sqs-dlq.handler", timeout: "2 minutes", memory: "512 MB" }, { batch: { size: 10, partialResponses: true } });
     deliveryQueue.subscribe(
-      { ...lambda, handler: "workers/sqs-deliveries.handler", timeout: "2 minutes", memory: "512 MB" },
+      {
+        ...lambda,
+        handler: "workers/sqs-deliveries.handler",
+        timeout: "2 minutes",
+        memory: "512 MB",
+        // Pushes to suppliers' S3 buckets assume the role each supplier created, in their own account;
+        // the role's trust policy (naming this account and the destination's external id) is the gate.
+        permissions: [{ actions: ["sts:AssumeRole"], resources: ["*"] }],
+      },
       {
         // Ten attempts per invocation, run at once: a batch of hanging endpoints costs one timeout.
         batch: { size: 10, partialResponses: true },
@@ -196,6 +204,14 @@ export default $config({
     new sst.aws.Cron("ExpirySweep", {
       schedule: "cron(15 3 * * ? *)",
       function: { ...lambda, handler: "workers/sqs.sweepHandler", timeout: "15 minutes", memory: "512 MB" },
+    });
+
+    // The scheduler (issue 14): enqueues every due scheduled run once a minute. Two invocations
+    // overlapping is harmless: each run's slot is claimed with a conditional write on nextRunAt.
+    // CronV2 (EventBridge Scheduler) is SST's non-deprecated cron component.
+    new sst.aws.CronV2("Scheduler", {
+      schedule: "rate(1 minute)",
+      function: { ...lambda, handler: "workers/sqs.scheduleHandler", timeout: "1 minute", memory: "512 MB" },
     });
 
     /* ------------------------------------------------------------ portal */

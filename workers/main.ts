@@ -1,5 +1,6 @@
 // `npm run worker` – runs the export worker as a plain process against the configured backend.
 import { getDeps } from "@/lib/config";
+import { tickSchedules } from "@/lib/schedules/runs";
 import { runWorker } from "./runner";
 
 async function main(): Promise<void> {
@@ -12,7 +13,16 @@ async function main(): Promise<void> {
       controller.abort();
     });
   }
-  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY, signal: controller.signal });
+  const { schedules } = deps;
+  await runWorker(
+    { ...deps, log },
+    {
+      concurrency: deps.config.env.WORKER_CONCURRENCY,
+      deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY,
+      signal: controller.signal,
+      scheduler: schedules && { tick: () => tickSchedules({ ...deps, log, schedules }), intervalMs: deps.config.schedules.tickSeconds * 1000 },
+    },
+  );
   await deps.close();
 }
 

@@ -3,6 +3,7 @@ import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
 import { handleQueueMessage } from "./dispatch";
+import { tickSchedules, type TickReport } from "@/lib/schedules/runs";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 
@@ -95,6 +96,20 @@ export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext,
   }
   deps.log.info({ expired }, "expiry sweep done");
   return { expired };
+}
+
+/**
+ * The scheduler, run every minute by a CronV2 (sst.config.ts): starts every
+ * due scheduled run once (see lib/schedules/runs.ts; overlapping invocations
+ * are safe).
+ */
+export const scheduleHandler = async (): Promise<TickReport> => runScheduleTick(getDeps());
+
+/** `scheduleHandler` with its dependencies passed in. */
+export async function runScheduleTick(deps: ExportDeps): Promise<TickReport> {
+  const { schedules } = deps;
+  if (!schedules) throw new Error("scheduleHandler: the deployment has no schedule store");
+  return tickSchedules({ ...deps, schedules });
 }
 
 /** Bodies are JSON; anything else is handed over as text for the message schema to refuse. */
