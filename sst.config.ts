@@ -2,15 +2,20 @@
 /**
  * The AWS deployment (see docs/DEPLOY.md): the Next.js portal, the export
  * queue with its Lambda worker and dead-letter queue, the unload and archive
- * buckets, the DynamoDB table, SES, and a daily expiry sweep. The app code
- * reads linked resources through `Resource` only in lib/adapters/aws/settings.ts.
+ * buckets, the DynamoDB table, SES with its configuration set, a daily expiry
+ * sweep, and the alarms. The app code reads linked resources through
+ * `Resource` only in lib/adapters/aws/settings.ts. test/iac/ evaluates this
+ * file under Pulumi's mocks and checks what it would create against AWS's
+ * rules (queue timeouts, IAM, lifecycle, alarms, secrets).
  *
  * Deploy-time settings (shell or CI environment of `sst deploy`):
  *   PORTAL_DOMAIN                 custom domain of the portal (Route 53 zone), or
  *   PUBLIC_URL                    the portal's URL when it has no custom domain
  *   MAIL_SENDER                   SES identity: a domain (mail from exports@<domain>) or an address
  *   REDSHIFT_CLUSTER_ID | REDSHIFT_WORKGROUP, REDSHIFT_DATABASE, REDSHIFT_IAM_ROLE_ARN, [REDSHIFT_DB_USER]
+ *   REDSHIFT_SECRET_KMS_KEY_ARN   the customer managed KMS key the Redshift secret is encrypted with, if any
  *   RETENTION_DAYS                days archives are kept (default 7)
+ *   ALARM_EMAIL                   address subscribed to the alarm topic (optional; confirm the mail SNS sends)
  * Secrets (`npx sst secret set <Name> <value> --stage <stage>`): AuthSecret, RedshiftSecretArn.
  */
 export default $config({
@@ -34,19 +39,37 @@ export default $config({
     const mailSender = env("MAIL_SENDER") || domain;
     if (!mailSender) throw new Error("Set MAIL_SENDER: the SES identity (a domain or an address) export emails are sent from.");
     const mailFrom = `Acme Flowers Exports <${mailSender.includes("@") ? mailSender : `exports@${mailSender}`}>`;
+    const alarmEmail = env("ALARM_EMAIL");
 
     const clusterId = env("REDSHIFT_CLUSTER_ID");
     const workgroup = env("REDSHIFT_WORKGROUP");
     const database = env("REDSHIFT_DATABASE");
     const iamRoleArn = env("REDSHIFT_IAM_ROLE_ARN");
     const dbUser = env("REDSHIFT_DB_USER");
+    const secretKmsKeyArn = env("REDSHIFT_SECRET_KMS_KEY_ARN");
     if (!clusterId === !workgroup) throw new Error("Set exactly one of REDSHIFT_CLUSTER_ID (provisioned) or REDSHIFT_WORKGROUP (serverless).");
     if (!database || !iamRoleArn) throw new Error("Set REDSHIFT_DATABASE and REDSHIFT_IAM_ROLE_ARN (the role UNLOAD assumes to write to the unload bucket).");
+    if (workgroup && dbUser) throw new Error("REDSHIFT_DB_USER does not apply to Redshift Serverless: set the RedshiftSecretArn secret.");
+    if (secretKmsKeyArn && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/.test(secretKmsKeyArn)) throw new Error("REDSHIFT_SECRET_KMS_KEY_ARN must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).");
+
+    /** Function settings every function of the portal's code shares. */
+    const LOG_RETENTION = "1 month" as const;
+    // The worker's timeout; SQS redelivers a message still in flight after the queue's visibility timeout.
+    const WORKER_TIMEOUT_MINUTES = 15;
+    const DLQ_WORKER_TIMEOUT_MINUTES = 2;
+    const DELIVERY_WORKER_TIMEOUT_MINUTES = 2;
+    const DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES = 1;
+    /** One tick lists due schedules and submits their runs: seconds, well inside the one-minute rate. */
+    const SCHEDULER_TIMEOUT_SECONDS = 55;
+    // CloudFront waits 30 s (its default origin timeout) for the server function; a page that takes longer has failed.
+    const PORTAL_TIMEOUT_SECONDS = 20;
+    /** AWS's rule for a queue feeding a Lambda function: visibility at least 6x the function's timeout (Lambda retries throttled batches within it). */
+    const visibilityFor = (timeoutMinutes: number) => `${timeoutMinutes * 6} minutes` as const;
 
     /* ------------------------------------------------------------ secrets */
 
     const authSecret = new sst.Secret("AuthSecret");
-    // Empty when the cluster is reached as REDSHIFT_DB_USER or (serverless) with the caller's IAM identity.
+    // Empty when a provisioned cluster is reached as REDSHIFT_DB_USER; required for Serverless.
     const redshiftSecretArn = new sst.Secret("RedshiftSecretArn", "");
 
     /* ------------------------------------------------------------ storage */
@@ -74,23 +97,51 @@ export default $config({
 
     /* ------------------------------------------------------------ mail */
 
-    const email = new sst.aws.Email("Email", { sender: mailSender });
+    // Bounces and complaints go on SES's suppression list through the configuration set (SES then drops
+    // later mail to that address; operators see the list in the SES console) and to the mail-events topic.
+    const mailEvents = new sst.aws.SnsTopic("MailEvents");
+    const email = new sst.aws.Email("Email", {
+      sender: mailSender,
+      // The shop's DNS is not in this account's Route 53 (and SST would write `_dmarc` as p=none): the
+      // operator adds the records SES shows (docs/DEPLOY.md).
+      dns: false,
+      events: [{ name: "bounces-and-complaints", types: ["bounce", "complaint"], topic: mailEvents.arn }],
+      transform: { configurationSet: (args) => void (args.suppressionOptions = { suppressedReasons: ["BOUNCE", "COMPLAINT"] }) },
+    });
+    // The mailer's link: sender and configuration set, and SendEmail on exactly those (SST's Email link
+    // also allows ses:Send* on "*"). identity/* covers the recipients SES checks while in the sandbox.
+    const mail = new sst.Linkable("Mail", {
+      properties: { sender: mailSender, configSet: email.configSet },
+      include: [
+        sst.aws.permission({
+          actions: ["ses:SendEmail"],
+          resources: [
+            $interpolate`arn:aws:ses:${aws.getRegionOutput({}).name}:${aws.getCallerIdentityOutput({}).accountId}:identity/*`,
+            email.nodes.configurationSet.arn,
+          ],
+        }),
+      ],
+    });
 
     /* ------------------------------------------------------------ Redshift */
 
     const identity = aws.getCallerIdentityOutput({});
     const region = aws.getRegionOutput({});
+    // Serverless: the Data API signs in with the secret's user. Signing in with the function's IAM identity
+    // would make the database user `IAMR:<role name>`, and SST's role names carry a random suffix, so it
+    // could not be granted before the first deploy.
+    if (workgroup) {
+      $resolve([redshiftSecretArn.value]).apply(([arn]) => {
+        if (!arn) throw new Error("Redshift Serverless needs the RedshiftSecretArn secret (npx sst secret set RedshiftSecretArn <arn>): see docs/DEPLOY.md.");
+      });
+    }
+    const redshiftArn = clusterId
+      ? $interpolate`arn:aws:redshift:${region.name}:${identity.accountId}:cluster:${clusterId}`
+      : aws.redshiftserverless.getWorkgroupOutput({ workgroupName: workgroup }).arn;
     const redshift = new sst.Linkable("Redshift", {
       properties: { clusterIdentifier: clusterId, workgroupName: workgroup, database, iamRoleArn, dbUser },
       include: [
-        sst.aws.permission({
-          actions: ["redshift-data:ExecuteStatement"],
-          resources: [
-            clusterId
-              ? $interpolate`arn:aws:redshift:${region.name}:${identity.accountId}:cluster:${clusterId}`
-              : $interpolate`arn:aws:redshift-serverless:${region.name}:${identity.accountId}:workgroup/*`,
-          ],
-        }),
+        sst.aws.permission({ actions: ["redshift-data:ExecuteStatement"], resources: [redshiftArn] }),
         // Describe and Cancel take no resource; the Data API limits them to the caller's own statements.
         sst.aws.permission({ actions: ["redshift-data:DescribeStatement", "redshift-data:CancelStatement"], resources: ["*"] }),
         ...(clusterId && dbUser
@@ -104,26 +155,36 @@ export default $config({
               }),
             ]
           : []),
-        ...(workgroup ? [sst.aws.permission({ actions: ["redshift-serverless:GetCredentials"], resources: ["*"] })] : []),
         sst.aws.permission({
           actions: ["secretsmanager:GetSecretValue"],
-          // Without a secret (database user or IAM identity) the grant names a secret that does not exist.
+          // Without a secret (a provisioned cluster reached as REDSHIFT_DB_USER) the grant names a secret that does not exist.
           resources: [
             $resolve([redshiftSecretArn.value, region.name, identity.accountId]).apply(([arn, r, account]) => arn || `arn:aws:secretsmanager:${r}:${account}:secret:no-redshift-secret`),
           ],
         }),
+        // A secret encrypted with a customer managed key is readable only with kms:Decrypt on that key, through Secrets Manager.
+        ...(secretKmsKeyArn
+          ? [
+              sst.aws.permission({
+                actions: ["kms:Decrypt"],
+                resources: [secretKmsKeyArn],
+                conditions: [{ test: "StringEquals", variable: "kms:ViaService", values: [$interpolate`secretsmanager.${region.name}.amazonaws.com`] }],
+              }),
+            ]
+          : []),
       ],
     });
 
     /* ------------------------------------------------------------ queue and worker */
 
     const deadLetterQueue = new sst.aws.Queue("ExportDeadLetterQueue", {
+      visibilityTimeout: visibilityFor(DLQ_WORKER_TIMEOUT_MINUTES),
       // Failed exports are handled at once; the messages stay two weeks for inspection.
       transform: { queue: (args) => void (args.messageRetentionSeconds = 14 * 86_400) },
     });
     const queue = new sst.aws.Queue("ExportQueue", {
-      // Above the worker's 15-minute timeout, so a delivery is never handed out twice while it runs.
-      visibilityTimeout: "20 minutes",
+      // Only a crashed worker waits this out: retries set their own delay (ChangeMessageVisibility).
+      visibilityTimeout: visibilityFor(WORKER_TIMEOUT_MINUTES),
       dlq: { queue: deadLetterQueue.arn, retry: 3 },
     });
 
@@ -131,19 +192,19 @@ export default $config({
     // function so an endpoint that hangs never holds an export's concurrency. Each attempt is a
     // new message; only store faults bring one back, so five receives are plenty.
     const deliveryDeadLetterQueue = new sst.aws.Queue("DeliveryDeadLetterQueue", {
+      visibilityTimeout: visibilityFor(DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES),
       transform: { queue: (args) => void (args.messageRetentionSeconds = 14 * 86_400) },
     });
     const deliveryQueue = new sst.aws.Queue("DeliveryQueue", {
-      // Above the delivery function's 2-minute timeout.
-      visibilityTimeout: "3 minutes",
+      visibilityTimeout: visibilityFor(DELIVERY_WORKER_TIMEOUT_MINUTES),
       dlq: { queue: deliveryDeadLetterQueue.arn, retry: 5 },
     });
 
-    const link = [queue, deadLetterQueue, deliveryQueue, deliveryDeadLetterQueue, unloadBucket, archiveBucket, jobs, email, redshift, redshiftSecretArn, authSecret];
+    const link = [queue, deadLetterQueue, deliveryQueue, deliveryDeadLetterQueue, unloadBucket, archiveBucket, jobs, mail, redshift, redshiftSecretArn, authSecret];
+    // No secret here: AuthSecret reaches the code through `link` (Resource.AuthSecret.value), encrypted in the bundle.
     const environment = {
       EXPORT_BACKEND: "aws",
       NODE_ENV: "production",
-      AUTH_SECRET: authSecret.value,
       PUBLIC_URL: publicUrl,
       MAIL_FROM: mailFrom,
       RETENTION_DAYS: String(retentionDays),
@@ -151,19 +212,14 @@ export default $config({
       DATA_DIR: "/tmp/portal",
       LOG_LEVEL: "info",
     };
-    const lambda = {
-      link,
-      environment,
-      runtime: "nodejs22.x" as const,
-      // lib/config.ts imports the local adapters too; their native modules must be in the package.
-      nodejs: { install: ["@duckdb/node-api", "better-sqlite3"] },
-    };
+    // AWS mode loads no native module (lib/config.ts imports the local adapters only in local mode): nothing to install.
+    const lambda = { link, environment, runtime: "nodejs22.x" as const, logging: { retention: LOG_RETENTION } };
 
-    queue.subscribe(
+    const worker = queue.subscribe(
       {
         ...lambda,
         handler: "workers/sqs.handler",
-        timeout: "15 minutes",
+        timeout: `${WORKER_TIMEOUT_MINUTES} minutes`,
         // Parallel deflate of large parts; flat memory otherwise (streams end to end).
         memory: "3008 MB",
         // Spool for compressed parts waiting their turn in the zip.
@@ -178,12 +234,15 @@ export default $config({
         },
       },
     );
-    deadLetterQueue.subscribe({ ...lambda, handler: "workers/sqs-dlq.handler", timeout: "2 minutes", memory: "512 MB" }, { batch: { size: 10, partialResponses: true } });
-    deliveryQueue.subscribe(
+    const deadLetterWorker = deadLetterQueue.subscribe(
+      { ...lambda, handler: "workers/sqs-dlq.handler", timeout: `${DLQ_WORKER_TIMEOUT_MINUTES} minutes`, memory: "512 MB" },
+      { batch: { size: 10, partialResponses: true } },
+    );
+    const deliveryWorker = deliveryQueue.subscribe(
       {
         ...lambda,
         handler: "workers/sqs-deliveries.handler",
-        timeout: "2 minutes",
+        timeout: `${DELIVERY_WORKER_TIMEOUT_MINUTES} minutes`,
         memory: "512 MB",
         // Pushes to suppliers' S3 buckets assume the role each supplier created, in their own account;
         // the role's trust policy (naming this account and the destination's external id) is the gate.
@@ -197,21 +256,22 @@ export default $config({
       },
     );
     deliveryDeadLetterQueue.subscribe(
-      { ...lambda, handler: "workers/sqs-deliveries.deadLetterHandler", timeout: "1 minute", memory: "512 MB" },
+      { ...lambda, handler: "workers/sqs-deliveries.deadLetterHandler", timeout: `${DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES} minutes`, memory: "512 MB" },
       { batch: { size: 10, partialResponses: true } },
     );
 
-    new sst.aws.Cron("ExpirySweep", {
+    const sweep = new sst.aws.CronV2("ExpirySweep", {
       schedule: "cron(15 3 * * ? *)",
+      timezone: "UTC",
       function: { ...lambda, handler: "workers/sqs.sweepHandler", timeout: "15 minutes", memory: "512 MB" },
     });
 
     // The scheduler (issue 14): enqueues every due scheduled run once a minute. Two invocations
     // overlapping is harmless: each run's slot is claimed with a conditional write on nextRunAt.
     // CronV2 (EventBridge Scheduler) is SST's non-deprecated cron component.
-    new sst.aws.CronV2("Scheduler", {
+    const scheduler = new sst.aws.CronV2("Scheduler", {
       schedule: "rate(1 minute)",
-      function: { ...lambda, handler: "workers/sqs.scheduleHandler", timeout: "1 minute", memory: "512 MB" },
+      function: { ...lambda, handler: "workers/sqs.scheduleHandler", timeout: `${SCHEDULER_TIMEOUT_SECONDS} seconds`, memory: "512 MB" },
     });
 
     /* ------------------------------------------------------------ portal */
@@ -220,9 +280,62 @@ export default $config({
       link,
       environment,
       ...(domain ? { domain: { name: domain } } : {}),
+      server: { timeout: `${PORTAL_TIMEOUT_SECONDS} seconds`, memory: "1024 MB" },
+      transform: {
+        server: (args) => {
+          args.logging = { retention: LOG_RETENTION };
+          // SST lets the server invalidate any distribution ("*"); this account's distributions are enough.
+          args.permissions = $output(args.permissions ?? []).apply((list) =>
+            list.map((p) =>
+              p.actions.includes("cloudfront:CreateInvalidation") && p.resources.includes("*")
+                ? { ...p, resources: [$interpolate`arn:aws:cloudfront::${identity.accountId}:distribution/*`] }
+                : p,
+            ),
+          );
+        },
+      },
     });
 
-    return { url: site.url, queue: queue.url, deadLetterQueue: deadLetterQueue.url, deliveryQueue: deliveryQueue.url, table: jobs.name };
+    /* ------------------------------------------------------------ alarms */
+
+    // Every alarm goes to this topic; ALARM_EMAIL subscribes an address (SNS mails it a confirmation link first).
+    const alarms = new sst.aws.SnsTopic("Alarms");
+    if (alarmEmail) new aws.sns.TopicSubscription("AlarmsEmail", { topic: alarms.arn, protocol: "email", endpoint: alarmEmail });
+    const alarm = (name: string, args: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "evaluationPeriods" | "period">) =>
+      new aws.cloudwatch.MetricAlarm(name, { evaluationPeriods: 1, period: 300, treatMissingData: "notBreaching", ...args, alarmActions: [alarms.arn], okActions: [alarms.arn] });
+
+    // Any message in a dead-letter queue is an export that failed on every delivery, or a dead letter its handler could not record.
+    alarm("ExportDeadLetterQueueDepth", {
+      namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: deadLetterQueue.nodes.queue.name },
+      statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0,
+    });
+    // Exports waiting longer than half an hour: workers are failing, throttled, or capped below demand.
+    for (const [name, q] of [["ExportQueue", queue], ["ExportDeadLetterQueue", deadLetterQueue]] as const) {
+      alarm(`${name}OldestMessageAge`, {
+        namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: q.nodes.queue.name },
+        statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 30 * 60,
+      });
+    }
+    // [alarm name prefix, function name, its timeout in seconds]
+    const monitored: Array<[string, $util.Output<string>, number]> = [
+      ["ExportWorker", worker.nodes.function.name, WORKER_TIMEOUT_MINUTES * 60],
+      ["ExportDeadLetterWorker", deadLetterWorker.nodes.function.name, DLQ_WORKER_TIMEOUT_MINUTES * 60],
+      ["ExpirySweep", sweep.nodes.function.name, 15 * 60],
+      ["Scheduler", scheduler.nodes.function.name, SCHEDULER_TIMEOUT_SECONDS],
+      ["DeliveryWorker", deliveryWorker.nodes.function.name, DELIVERY_WORKER_TIMEOUT_MINUTES * 60],
+      ["PortalServer", $output(site.nodes.server).apply((server) => server!.nodes.function.name), PORTAL_TIMEOUT_SECONDS],
+    ];
+    for (const [name, functionName, timeoutSeconds] of monitored) {
+      const dimensions = { FunctionName: functionName };
+      alarm(`${name}Errors`, { namespace: "AWS/Lambda", metricName: "Errors", dimensions, statistic: "Sum", comparisonOperator: "GreaterThanThreshold", threshold: 0 });
+      alarm(`${name}Throttles`, { namespace: "AWS/Lambda", metricName: "Throttles", dimensions, statistic: "Sum", comparisonOperator: "GreaterThanThreshold", threshold: 0 });
+      // Close to the timeout: the next larger export will be killed mid-archive.
+      alarm(`${name}Duration`, {
+        namespace: "AWS/Lambda", metricName: "Duration", dimensions, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: timeoutSeconds * 1000 * 0.8,
+      });
+    }
+
+    return { url: site.url, queue: queue.url, deadLetterQueue: deadLetterQueue.url, deliveryQueue: deliveryQueue.url, table: jobs.name, alarms: alarms.arn, mailEvents: mailEvents.arn };
 
     /** Adds "abort incomplete multipart uploads after a day" to a bucket's lifecycle rules: a worker that dies mid-upload leaves parts S3 would keep billing. */
     function withAbortRule(rules: $util.Input<$util.Input<aws.types.input.s3.BucketLifecycleConfigurationRule>[]> | undefined) {

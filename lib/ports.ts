@@ -174,6 +174,23 @@ export interface TransitionCondition {
 
 export type ExportPatch = Partial<Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "createdAt" | "scheduleId">>;
 
+/**
+ * Who is archiving an export, until when, and how far it got. Kept beside the
+ * export (its own row or item, not a field of the record), written by the
+ * archive step only.
+ */
+export interface ArchiveLease {
+  exportId: string;
+  /** Random token of the delivery archiving now. */
+  owner: string;
+  /** ISO instant after which another delivery may take the lease over (its owner is presumed dead). */
+  expiresAt: string;
+  /** Bytes of the unloaded parts read into the archive so far, and in all. */
+  bytesDone: number;
+  bytesTotal: number;
+  updatedAt: string;
+}
+
 export interface JobStore {
   /** Stores a new export with its first steps. Throws if the id exists. */
   createExport(record: ExportRecord, steps: ExportStep[]): Promise<void>;
@@ -203,6 +220,18 @@ export interface JobStore {
    * per-supplier concurrency limit counts from here, so every web process agrees.
    */
   countActive(supplierId: string): Promise<number>;
+  /**
+   * Takes, renews or updates the export's archive lease as one conditional
+   * write: it applies when there is no lease, when the stored lease is
+   * `lease.owner`'s, or when the stored lease expired at or before `now`.
+   * Returns false (and writes nothing) when another owner holds a live lease:
+   * that is what keeps a duplicate delivery from archiving an export twice at once.
+   */
+  putArchiveLease(lease: ArchiveLease, now: string): Promise<boolean>;
+  /** The export's archive lease (live or expired), or null. */
+  getArchiveLease(exportId: string): Promise<ArchiveLease | null>;
+  /** Forgets the export's archive lease; a no-op when there is none. */
+  deleteArchiveLease(exportId: string): Promise<void>;
 }
 
 /* --------------------------------------------------------------------- Mailer */

@@ -1,9 +1,12 @@
-// `npm run bench:export -- --rows N [--supplier sup_lily] [--level 1] [--no-api] [--build]` – export speed, memory and API latency under load.
+// `npm run bench:export -- --rows N [--runs 3] [--concurrency 2] [--supplier sup_lily] [--level 1] [--no-api] [--build]` – export speed, memory and API latency under load.
 //
 // Ours: request -> SQLite queue -> worker process (DuckDB COPY to parts, parts
 // zipped into the archive store) -> ready, measured from the request to the
 // ready state, with the worker's peak RSS read from /proc (VmHWM).
 // Baseline, in the same run: DuckDB COPY of the same query to one CSV, then `zip -1`.
+// Ours and the baseline run interleaved `--runs` times (one run each is swamped by this shared
+// machine's noise); each run is printed, then the medians and the ratio of the medians.
+// `--concurrency 1,2` runs ours at each zip concurrency in every round (the spool window's worth).
 // Then a supplier-filtered export (`--supplier`, default sup_lily: 2% of the rows), end to end.
 // Then, unless --no-api: `next start` on a free port against the bench's DATA_DIR (run
 // `next build` first, or pass --build), 50 connections x 10 s of GET /api/v1/exports/{id}
@@ -33,6 +36,8 @@ import { createUser } from "@/lib/users/users";
 const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
+    runs: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "" },
     supplier: { type: "string", default: "sup_lily" },
     level: { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
@@ -45,6 +50,11 @@ const { values } = parseArgs({
 const rows = Number(values.rows);
 if (!Number.isInteger(rows) || rows <= 0) throw new Error("--rows must be a positive integer");
 const apiSeconds = Number(values["api-seconds"]);
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs <= 0) throw new Error("--runs must be a positive integer");
+/** Zip concurrencies to run ours at; empty = the worker's default. */
+const concurrencies = values.concurrency ? values.concurrency.split(",").map(Number) : [null];
+if (concurrencies.some((c) => c !== null && (!Number.isInteger(c) || c < 1))) throw new Error("--concurrency takes positive integers, comma-separated");
 const connections = Number(values.connections);
 
 const benchDir = path.resolve(".bench");
@@ -149,9 +159,9 @@ interface OursResult {
 }
 
 /** One export in a fresh worker process, request to ready. */
-async function runOurs(supplierId: string | null): Promise<OursResult> {
+async function runOurs(supplierId: string | null, zipConcurrency: number | null = null): Promise<OursResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-"));
-  const env = benchEnv(dataDir);
+  const env = benchEnv(dataDir, zipConcurrency === null ? {} : { ZIP_CONCURRENCY: String(zipConcurrency) });
   const worker = await startWorker(env);
   const deps = buildDeps(loadConfig(env), createLogger("warn", "bench"));
   try {
@@ -347,12 +357,45 @@ async function main(): Promise<void> {
       `${name.padEnd(9)} ${s.toFixed(2).padStart(7)} s  ${Math.round(r / s).toLocaleString("en-US").padStart(11)} rows/s  ${(input / 1e6 / s).toFixed(1).padStart(7)} MB/s in  ${mb(input).padStart(8)} MB csv  ${mb(out).padStart(7)} MB zip  ${extra}`,
     );
 
-  console.log(`\nwhole table (admin, all suppliers)`);
-  const base = await runBaseline(null);
-  const ours = await runOurs(null);
-  line("ours", ours.seconds, ours.rows, ours.inputBytes, ours.archiveBytes, `worker peak RSS ${ours.peakRss.toFixed(0)} MB, ${ours.files} part(s), query finished at ${ours.querySeconds.toFixed(2)} s`);
-  line("baseline", base.seconds, ours.rows, base.inputBytes, base.archiveBytes, `COPY ${base.copySeconds.toFixed(2)} s + zip -1 ${base.zipSeconds.toFixed(2)} s`);
-  console.log(`ratio ours/baseline: ${(ours.seconds / base.seconds).toFixed(2)}`);
+  console.log(`\nwhole table (admin, all suppliers), ${runs} interleaved run(s)`);
+  const oursName = (c: number | null) => (c === null ? "ours" : `ours c=${c}`);
+  const oursRuns = new Map<number | null, OursResult[]>(concurrencies.map((c) => [c, []]));
+  const baseRuns: Awaited<ReturnType<typeof runBaseline>>[] = [];
+  for (let i = 0; i < runs; i++) {
+    console.log(`run ${i + 1}`);
+    const base = await runBaseline(null);
+    baseRuns.push(base);
+    let rowsSeen = 0;
+    for (const c of concurrencies) {
+      const ours = await runOurs(null, c);
+      oursRuns.get(c)!.push(ours);
+      rowsSeen = ours.rows;
+      line(oursName(c), ours.seconds, ours.rows, ours.inputBytes, ours.archiveBytes, `worker peak RSS ${ours.peakRss.toFixed(0)} MB, ${ours.files} part(s), query finished at ${ours.querySeconds.toFixed(2)} s, archive ${(ours.seconds - ours.querySeconds).toFixed(2)} s`);
+    }
+    line("baseline", base.seconds, rowsSeen, base.inputBytes, base.archiveBytes, `COPY ${base.copySeconds.toFixed(2)} s + zip -1 ${base.zipSeconds.toFixed(2)} s`);
+  }
+  const baseMedian = median(baseRuns.map((b) => b.seconds));
+  console.log(`medians of ${runs}`);
+  for (const c of concurrencies) {
+    const results = oursRuns.get(c)!;
+    const m = median(results.map((r) => r.seconds));
+    const rss = median(results.map((r) => r.peakRss));
+    console.log(`${oursName(c).padEnd(9)} ${m.toFixed(2).padStart(7)} s  worker peak RSS ${rss.toFixed(0)} MB   ratio of medians ours/baseline: ${(m / baseMedian).toFixed(2)}  (per run: ${results.map((r, i) => (r.seconds / baseRuns[i].seconds).toFixed(2)).join(", ")})`);
+  }
+  console.log(`${"baseline".padEnd(9)} ${baseMedian.toFixed(2).padStart(7)} s`);
+  if (concurrencies.length > 1) {
+    const [first, ...rest] = concurrencies;
+    const firstMedian = median(oursRuns.get(first)!.map((r) => r.seconds));
+    for (const c of rest) {
+      const perRun = oursRuns.get(c)!.map((r, i) => r.seconds / oursRuns.get(first)!.at(i)!.seconds);
+      console.log(`${oursName(c)} / ${oursName(first)}: ratio of medians ${(median(oursRuns.get(c)!.map((r) => r.seconds)) / firstMedian).toFixed(3)}, median of per-run ratios ${median(perRun).toFixed(3)} (${perRun.map((r) => r.toFixed(3)).join(", ")})`);
+      // The window only changes the archive step (query_finished -> ready): compare that alone too.
+      const archive = (r: OursResult) => r.seconds - r.querySeconds;
+      const perRunArchive = oursRuns.get(c)!.map((r, i) => archive(r) / archive(oursRuns.get(first)!.at(i)!));
+      console.log(`  archive step only: medians ${median(oursRuns.get(first)!.map(archive)).toFixed(2)} s vs ${median(oursRuns.get(c)!.map(archive)).toFixed(2)} s, median of per-run ratios ${median(perRunArchive).toFixed(3)} (${perRunArchive.map((r) => r.toFixed(3)).join(", ")})`);
+    }
+  }
+  const ours = oursRuns.get(concurrencies[0])!.at(-1)!;
 
   console.log(`\nsupplier ${values.supplier} (one supplier's rows)`);
   const supplierRuns: OursResult[] = [];

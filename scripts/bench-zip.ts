@@ -1,4 +1,4 @@
-// Benchmark: `zip -1` against lib/exports/zip-writer at level 1, concurrency 1 and 2.
+// Benchmark: `zip -1` against lib/zip at level 1, concurrency 1 and 2.
 //
 //   npx tsx scripts/bench-zip.ts [--mb 300] [--parts 4] [--runs 2] [--keep]
 //
@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import { createZipArchive } from "../lib/zip/zip-writer";
+import { createZipArchive } from "../lib/zip";
 
 const run = promisify(execFile);
 

@@ -8,7 +8,7 @@ import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestExport } from "@/lib/exports/service";
 import type { AppDeps } from "@/lib/config";
-import { makeLocalDeps, rose, seededWarehouse } from "@/test/helpers/local-env";
+import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 import { runWorker } from "./runner";
 
 let warehouse: { dbPath: string; dir: string };

@@ -1,7 +1,7 @@
 /**
  * The wrapper on its own, around handlers that check nothing themselves: the
- * role checks, the token hook and the error mapping must hold without help
- * from the service.
+ * access declared in the route table, the token hook and the error mapping
+ * must hold without help from the service.
  */
 import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -12,8 +12,8 @@ import { claimsFor, SESSION_MAX_AGE_SECONDS } from "@/lib/auth";
 import { ApiError } from "@/lib/core/errors";
 import type { UserRecord } from "@/lib/ports";
 import { createUser } from "@/lib/users/users";
-import { makeLocalDeps } from "@/test/helpers/local-env";
-import { json, readJson, readQuery, withActor, withAdmin, withSupplier } from "./handler";
+import { makeLocalDeps } from "@/test/support/local-env";
+import { json, publicRoute, readJson, readQuery, route } from "./handler";
 
 const state = vi.hoisted(() => ({ deps: undefined as AppDeps | undefined }));
 vi.mock("@/lib/config", async (importOriginal) => ({
@@ -50,48 +50,61 @@ async function request(user: UserRecord | null, init: RequestInit & { path?: str
 const noParams = { params: Promise.resolve({}) };
 const ok = async () => json({ ok: true });
 
-describe("role checks", () => {
-  it("withAdmin refuses a supplier with 403 even when the handler checks nothing", async () => {
-    const route = withAdmin(ok);
-    expect((await route(await request(supplier), noParams)).status).toBe(403);
-    expect((await route(await request(admin), noParams)).status).toBe(200);
-    expect((await route(await request(null), noParams)).status).toBe(401);
+describe("access from the route table", () => {
+  it("an admin-only route refuses a supplier with 403 even when the handler checks nothing", async () => {
+    const wrapped = route("GET /api/v1/admin/exports", ok);
+    expect((await wrapped(await request(supplier), noParams)).status).toBe(403);
+    expect((await wrapped(await request(admin), noParams)).status).toBe(200);
+    expect((await wrapped(await request(null), noParams)).status).toBe(401);
   });
 
-  it("withSupplier and withActor let suppliers and admins in, and hand over the actor and the params", async () => {
+  it("a supplier route lets suppliers and admins in, and hands over the actor and the params", async () => {
     const seen: unknown[] = [];
-    const route = withSupplier<{ id: string }>(async ({ actor, params }) => {
+    const wrapped = route<{ id: string }>("GET /api/v1/exports/{id}", async ({ actor, params }) => {
       seen.push({ actor, params });
       return json({});
     });
-    await route(await request(supplier), { params: Promise.resolve({ id: "exp_1" }) });
+    await wrapped(await request(supplier), { params: Promise.resolve({ id: "exp_1" }) });
     expect(seen).toEqual([{ actor: { userId: supplier.id, email: "s@suppliers.test", role: "supplier", supplierId: "sup_s" }, params: { id: "exp_1" } }]);
-    expect((await withActor(ok)(await request(admin), noParams)).status).toBe(200);
+    expect((await wrapped(await request(admin), { params: Promise.resolve({ id: "exp_1" }) })).status).toBe(200);
   });
 
-  it("withActor and withAdmin do not accept API tokens at all", async () => {
-    for (const route of [withActor(ok), withAdmin(ok)]) {
-      const res = await route(await request(admin, { headers: { authorization: "Bearer whatever" } }), noParams);
+  it("a supplier-account route refuses an admin with 403", async () => {
+    const wrapped = route("GET /api/v1/tokens", ok);
+    expect((await wrapped(await request(supplier), noParams)).status).toBe(200);
+    expect((await wrapped(await request(admin), noParams)).status).toBe(403);
+  });
+
+  it("routes declared tokens: false do not accept API tokens at all", async () => {
+    for (const wrapped of [route("GET /api/v1/tokens", ok), route("GET /api/v1/admin/stats", ok)]) {
+      const res = await wrapped(await request(admin, { headers: { authorization: "Bearer whatever" } }), noParams);
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/not accepted here/);
     }
+  });
+
+  it("tags each wrapped handler with its route key; a public route needs no sign-in", async () => {
+    expect(route("POST /api/v1/exports", ok).routeKey).toBe("POST /api/v1/exports");
+    const open = publicRoute("GET /api/v1/openapi.json", ok);
+    expect(open.routeKey).toBe("GET /api/v1/openapi.json");
+    expect((await open(await request(null), noParams)).status).toBe(200);
   });
 });
 
 describe("error mapping", () => {
   it("keeps an ApiError's status, details and headers", async () => {
-    const route = withSupplier(async () => {
+    const wrapped = route("GET /api/v1/datasets", async () => {
       throw new ApiError("rate_limited", "Slow down.", [{ path: "", message: "5 per minute" }], { "Retry-After": "30" });
     });
-    const res = await route(await request(supplier), noParams);
+    const res = await wrapped(await request(supplier), noParams);
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("30");
     expect(await res.json()).toEqual({ error: { code: "rate_limited", message: "Slow down.", details: [{ path: "", message: "5 per minute" }] } });
   });
 
   it("turns a ZodError into 400 with one detail per field", async () => {
-    const route = withSupplier(async ({ req }) => json(z.object({ n: z.number() }).strict().parse(await readJson(req))));
-    const res = await route(await request(supplier, { method: "POST", body: '{"n":"1","x":2}', headers: { "content-type": "application/json" } }), noParams);
+    const wrapped = route("POST /api/v1/webhooks", async ({ req }) => json(z.object({ n: z.number() }).strict().parse(await readJson(req))));
+    const res = await wrapped(await request(supplier, { method: "POST", body: '{"n":"1","x":2}', headers: { "content-type": "application/json" } }), noParams);
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; details: { path: string }[] } };
     expect(body.error.code).toBe("validation_failed");
@@ -100,10 +113,10 @@ describe("error mapping", () => {
 
   it("turns anything else into a generic 500 and logs it", async () => {
     const log = vi.spyOn(deps.log, "error");
-    const route = withSupplier(async () => {
+    const wrapped = route("GET /api/v1/datasets", async () => {
       throw new TypeError("cannot read properties of undefined (reading 'secret')");
     });
-    const res = await route(await request(supplier), noParams);
+    const res = await wrapped(await request(supplier), noParams);
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toContain("secret");

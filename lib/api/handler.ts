@@ -1,11 +1,12 @@
 /**
  * The one wrapper around every /api/v1 route handler: resolves the caller,
- * checks the role, hands the handler `{ req, actor, deps, params }` and turns
- * whatever it throws into the one error shape (lib/api/errors.ts). Handlers
- * stay two or three lines that call into `lib/exports`.
+ * enforces the access the route table (./routes.ts) declares for the route,
+ * hands the handler `{ req, actor, deps, params }` and turns whatever it
+ * throws into the one error shape (lib/api/errors.ts). Handlers stay two or
+ * three lines that call into the domain.
  *
- *   export const POST = withSupplier(async ({ req, actor, deps }) =>
- *     json(await requestExport(deps, actor, await readJson(req)), 202));
+ *   export const GET = route<{ id: string }>("GET /api/v1/exports/{id}", async ({ actor, deps, params }) =>
+ *     json(await getExport(deps, actor, params.id)));
  */
 import { getActorFromRequest } from "../auth";
 import { getDeps, type AppDeps } from "../config";
@@ -13,6 +14,7 @@ import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { verifyApiToken } from "../tokens/api-tokens";
 import { toErrorResponse } from "./errors";
+import { ROUTES, type ProtectedRouteKey, type PublicRouteKey, type Role, type RouteKey } from "./routes";
 
 /** What a wrapped handler receives. */
 export interface HandlerContext<P> {
@@ -31,35 +33,16 @@ export type RouteHandler<P> = (req: Request, ctx: { params: Promise<P> }) => Pro
 
 type NoParams = Record<string, never>;
 
-interface Access {
-  roles: readonly Actor["role"][];
-  /** Whether an `Authorization: Bearer` API token may stand in for a session. */
-  tokens: boolean;
-}
+/** A route handler as exported by a route file, tagged with its key in the route table. */
+export type TableRouteHandler<P> = RouteHandler<P> & { readonly routeKey: RouteKey };
 
 /**
- * Routes a supplier may use (admins too, across suppliers): a session, or an
- * API token scoped to the token's supplier.
+ * Wraps the handler of the route table's entry `key`: enforces the access
+ * declared there (./routes.ts), so a route file states only which route it is.
  */
-export function withSupplier<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
-  return wrap({ roles: ["supplier", "admin"], tokens: true }, handler);
-}
-
-/** Admin-only routes. A signed-in supplier gets 403; API tokens are not accepted (there are no admin tokens). */
-export function withAdmin<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
-  return wrap({ roles: ["admin"], tokens: false }, handler);
-}
-
-/**
- * Routes for a signed-in person only, never an API token: things a token
- * must not be able to do to its own account (such as creating more tokens).
- */
-export function withActor<P = NoParams>(handler: Handler<P>): RouteHandler<P> {
-  return wrap({ roles: ["supplier", "admin"], tokens: false }, handler);
-}
-
-function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
-  return async (req, ctx) => {
+export function route<P = NoParams>(key: ProtectedRouteKey, handler: Handler<P>): TableRouteHandler<P> {
+  const access = ROUTES[key].access;
+  const wrapped: RouteHandler<P> = async (req, ctx) => {
     let deps: AppDeps | undefined;
     try {
       deps = getDeps();
@@ -70,7 +53,7 @@ function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
         });
       }
       const { actor } = caller;
-      if (!access.roles.includes(actor.role)) throw new ApiError("forbidden", "Only admins can do this.");
+      if (!(access.roles as readonly Role[]).includes(actor.role)) throw new ApiError("forbidden", forbiddenMessage(access.roles));
       limitRate(deps, caller.rateKey);
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, actor, deps, params: await ctx.params });
@@ -78,6 +61,25 @@ function wrap<P>(access: Access, handler: Handler<P>): RouteHandler<P> {
       return toErrorResponse(err, deps?.log);
     }
   };
+  return Object.assign(wrapped, { routeKey: key as RouteKey });
+}
+
+/** A route anyone may call (no sign-in, no rate limit): only errors are mapped to the one shape. */
+export function publicRoute(key: PublicRouteKey, handler: (req: Request) => Promise<Response>): TableRouteHandler<NoParams> {
+  const wrapped: RouteHandler<NoParams> = async (req) => {
+    try {
+      return await handler(req);
+    } catch (err) {
+      return toErrorResponse(err, undefined);
+    }
+  };
+  return Object.assign(wrapped, { routeKey: key as RouteKey });
+}
+
+function forbiddenMessage(roles: readonly Role[]): string {
+  if (roles.length === 1 && roles[0] === "admin") return "Only admins can do this.";
+  if (roles.length === 1 && roles[0] === "supplier") return "This belongs to a supplier account; admin accounts have none.";
+  return "Your account cannot do this.";
 }
 
 /** Who is calling, and the key their request rate is counted under: the token, else the supplier (or the admin user). */
@@ -105,10 +107,6 @@ function limitRate(deps: AppDeps, key: string): void {
  * are not ours and are ignored. A token that does not verify is a 401, never
  * a fallback to the session.
  */
-export async function resolveActor(req: Request, opts: { allowTokens: boolean }, deps: AppDeps = getDeps()): Promise<Actor | null> {
-  return (await resolveCaller(req, opts, deps))?.actor ?? null;
-}
-
 async function resolveCaller(req: Request, opts: { allowTokens: boolean }, deps: AppDeps): Promise<Caller | null> {
   const authorization = req.headers.get("authorization");
   if (authorization && /^bearer\s/i.test(authorization.trim())) {

@@ -1,7 +1,8 @@
 /**
  * The OpenAPI document validates against the OpenAPI 3.1 schema (an
  * independent validator from npm), and lists exactly the routes and methods
- * the route files under app/api/v1 export.
+ * the route files under app/api/v1 export (the route table's keys; that each
+ * file wraps its handler with its own key is test/app/api/v1/route-matrix.test.ts).
  */
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -60,6 +61,11 @@ describe("OpenAPI document", () => {
     expect(post.security).toEqual([{ bearerAuth: [] }, { cookieAuth: [] }]);
     expect(paths["/api/v1/admin/exports"].get.security).toEqual([{ cookieAuth: [] }]);
     expect(paths["/api/v1/tokens"].post.security).toEqual([{ cookieAuth: [] }]);
+    expect(paths["/api/v1/openapi.json"].get.security).toEqual([]);
+    // Roles come from the same declaration the wrapper enforces (lib/api/routes.ts).
+    expect(paths["/api/v1/admin/exports"].get["x-roles"]).toEqual(["admin"]);
+    expect(paths["/api/v1/tokens"].post["x-roles"]).toEqual(["supplier"]);
+    expect(post["x-roles"]).toEqual(["supplier", "admin"]);
     expect((doc.components as any).securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
   });
 });

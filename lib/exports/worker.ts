@@ -16,7 +16,7 @@ import { BackendError } from "../core/errors";
 import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
-import { createZipArchive, type ZipEntryInput } from "../zip/zip-writer";
+import { createZipArchive, type ZipEntryInput } from "../zip";
 import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =

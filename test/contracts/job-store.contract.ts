@@ -329,5 +329,52 @@ export function testJobStore(make: MakeJobStore): void {
         expect(await store.listExpiredReady(iso(99), 10)).toEqual([]);
       });
     });
+
+    describe("archive lease", () => {
+      const lease = (owner: string, expiresAt: string, bytesDone = 0) => ({ exportId: "exp_lease", owner, expiresAt, bytesDone, bytesTotal: 1000, updatedAt: iso(0) });
+
+      it("one owner at a time: a live lease refuses others, its owner renews it with progress, anyone takes an expired one", async () => {
+        expect(await store.getArchiveLease("exp_lease")).toBeNull();
+        expect(await store.putArchiveLease(lease("a", iso(60)), iso(0))).toBe(true);
+        expect(await store.putArchiveLease(lease("b", iso(70)), iso(10))).toBe(false);
+        expect(await store.getArchiveLease("exp_lease")).toEqual(lease("a", iso(60)));
+
+        expect(await store.putArchiveLease(lease("a", iso(80), 400), iso(20))).toBe(true);
+        expect(await store.getArchiveLease("exp_lease")).toMatchObject({ owner: "a", expiresAt: iso(80), bytesDone: 400, bytesTotal: 1000 });
+        expect(await store.putArchiveLease(lease("b", iso(90)), iso(79))).toBe(false);
+
+        // At the expiry instant the lease is over.
+        expect(await store.putArchiveLease(lease("b", iso(140)), iso(80))).toBe(true);
+        expect(await store.putArchiveLease(lease("a", iso(150), 999), iso(81))).toBe(false);
+        expect(await store.getArchiveLease("exp_lease")).toMatchObject({ owner: "b", bytesDone: 0 });
+      });
+
+      it("two takers racing for a free lease: exactly one wins", async () => {
+        const results = await Promise.all(["a", "b", "c", "d"].map((owner) => store.putArchiveLease(lease(owner, iso(60)), iso(0))));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = ["a", "b", "c", "d"][results.indexOf(true)];
+        expect((await store.getArchiveLease("exp_lease"))?.owner).toBe(winner);
+      });
+
+      it("delete forgets the lease (and is a no-op when there is none); leases are per export", async () => {
+        await store.putArchiveLease(lease("a", iso(60)), iso(0));
+        await store.putArchiveLease({ ...lease("z", iso(60)), exportId: "exp_other" }, iso(0));
+        await store.deleteArchiveLease("exp_lease");
+        await store.deleteArchiveLease("exp_lease");
+        expect(await store.getArchiveLease("exp_lease")).toBeNull();
+        expect((await store.getArchiveLease("exp_other"))?.owner).toBe("z");
+        expect(await store.putArchiveLease(lease("b", iso(60)), iso(0))).toBe(true);
+      });
+
+      it("a lease is not an export: lists, counts and reads by id ignore it", async () => {
+        const rec = record({ status: "archiving" });
+        await store.createExport(rec, []);
+        await store.putArchiveLease({ ...lease("a", iso(60)), exportId: rec.id }, iso(0));
+        expect(ids((await store.listExports({ limit: 10 })).items)).toEqual([rec.id]);
+        expect(ids((await store.listExports({ supplierId: "sup_a", limit: 10 })).items)).toEqual([rec.id]);
+        expect(await store.countActive("sup_a")).toBe(1);
+        expect((await store.getExport(rec.id))?.status).toBe("archiving");
+      });
+    });
   });
 }

@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
 import { ApiError } from "@/lib/core/errors";
 import { ZExportIdPattern } from "@/lib/core/ids";
 import { decodeCursor, encodeCursor, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
@@ -29,6 +29,10 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const FILTERED_PAGE = 100;
 
 const exportKey = (id: string) => ({ pk: `EXPORT#${id}`, sk: "EXPORT" });
+/** The archive lease: an item of its own beside the export (same partition, no index attributes). */
+const leaseKey = (id: string) => ({ pk: `EXPORT#${id}`, sk: "ARCHIVE_LEASE" });
+/** A lease nobody deleted (its export's worker died for good) is TTL'd this long after it expired. */
+const LEASE_TTL_SECONDS = 7 * 86_400;
 const supplierPk = (supplierId: string) => `SUPPLIER#${supplierId}`;
 const createdKey = (createdAt: string, id: string) => `${createdAt}#${id}`;
 
@@ -316,6 +320,48 @@ export class DynamoJobStore implements JobStore {
   }
 
   /** TTL instant for an export whose archive expires at `expiresAt`. */
+  async putArchiveLease(lease: ArchiveLease, now: string): Promise<boolean> {
+    const item: Item = {
+      ...leaseKey(lease.exportId),
+      ...lease,
+      [TTL_ATTRIBUTE]: Math.floor(Date.parse(lease.expiresAt) / 1000) + LEASE_TTL_SECONDS,
+    };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          // ISO instants of one format compare as strings.
+          ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner OR #expiresAt <= :now",
+          ExpressionAttributeNames: { "#owner": "owner", "#expiresAt": "expiresAt" },
+          ExpressionAttributeValues: { ":owner": lease.owner, ":now": now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (awsErrorName(err) === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  async getArchiveLease(exportId: string): Promise<ArchiveLease | null> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: leaseKey(exportId), ConsistentRead: true }));
+    if (!out.Item) return null;
+    const i = out.Item;
+    return {
+      exportId: String(i.exportId),
+      owner: String(i.owner),
+      expiresAt: String(i.expiresAt),
+      bytesDone: Number(i.bytesDone),
+      bytesTotal: Number(i.bytesTotal),
+      updatedAt: String(i.updatedAt),
+    };
+  }
+
+  async deleteArchiveLease(exportId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: leaseKey(exportId) }));
+  }
+
   private ttlOf(expiresAt: string): number {
     const ms = Date.parse(expiresAt);
     if (!Number.isFinite(ms)) throw new TypeError(`expiresAt is not a timestamp: ${expiresAt}`);

@@ -60,7 +60,7 @@ export const SST_LINKS = {
   table: "Jobs",
   redshift: "Redshift",
   redshiftSecretArn: "RedshiftSecretArn",
-  email: "Email",
+  email: "Mail",
 } as const;
 
 /** Reads a property of a linked resource; undefined outside SST or when not linked. */

@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import type { ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
+import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
 import {
   decodeCursor,
   encodeCursor,
@@ -57,6 +57,7 @@ type Row = Record<string, SqlValue>;
 
 const EXPORTS = "pe_exports";
 const STEPS = "pe_export_steps";
+const LEASES = "pe_archive_leases";
 
 /**
  * Job state for local mode, in the SQLite file the web process and the worker share.
@@ -92,6 +93,15 @@ export class SqliteJobStore implements JobStore {
         BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
       CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_delete BEFORE DELETE ON ${STEPS}
         BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
+      -- The archive step's lease and progress: its own table, written every few seconds while archiving.
+      CREATE TABLE IF NOT EXISTS ${LEASES} (
+        export_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        bytes_done INTEGER NOT NULL,
+        bytes_total INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
     `);
     // Files made before a field existed get its column (CREATE TABLE IF NOT EXISTS leaves them as they were).
     const present = new Set((db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as { name: string }[]).map((c) => c.name));
@@ -228,6 +238,31 @@ export class SqliteJobStore implements JobStore {
       )
       .all(now, limit) as Row[];
     return rows.map(fromRow);
+  }
+
+  async putArchiveLease(lease: ArchiveLease, now: string): Promise<boolean> {
+    // One statement: the upsert's WHERE is the condition, so it cannot interleave with another process's.
+    const result = this.db
+      .prepare(
+        `INSERT INTO ${LEASES} (export_id, owner, expires_at, bytes_done, bytes_total, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (export_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+           bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total, updated_at = excluded.updated_at
+         WHERE ${LEASES}.owner = excluded.owner OR ${LEASES}.expires_at <= ?`,
+      )
+      .run(lease.exportId, lease.owner, lease.expiresAt, lease.bytesDone, lease.bytesTotal, lease.updatedAt, now);
+    return result.changes === 1;
+  }
+
+  async getArchiveLease(exportId: string): Promise<ArchiveLease | null> {
+    const row = this.db
+      .prepare(`SELECT export_id, owner, expires_at, bytes_done, bytes_total, updated_at FROM ${LEASES} WHERE export_id = ?`)
+      .get(exportId) as { export_id: string; owner: string; expires_at: string; bytes_done: number; bytes_total: number; updated_at: string } | undefined;
+    if (!row) return null;
+    return { exportId: row.export_id, owner: row.owner, expiresAt: row.expires_at, bytesDone: row.bytes_done, bytesTotal: row.bytes_total, updatedAt: row.updated_at };
+  }
+
+  async deleteArchiveLease(exportId: string): Promise<void> {
+    this.db.prepare(`DELETE FROM ${LEASES} WHERE export_id = ?`).run(exportId);
   }
 
   async countActive(supplierId: string): Promise<number> {

@@ -17,7 +17,7 @@ import { circuitOpenUntil } from "@/lib/webhooks/deliveries";
 import { createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";
 import type { WebhookDeliveryRecord } from "@/lib/ports";
 import type { Actor } from "@/lib/core/actor";
-import { makeLocalDeps, rose, seededWarehouse } from "@/test/helpers/local-env";
+import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 import { runWorker } from "@/workers/runner";
 
 /** A receiver that takes requests and never answers; counts requests in flight, overall and at most. */

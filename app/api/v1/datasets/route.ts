@@ -1,8 +1,5 @@
 // GET /api/v1/datasets – the exportable datasets, their columns and the JSON Schema of their filters
-import { json, withSupplier } from "@/lib/api/handler";
+import { json, route } from "@/lib/api/handler";
 import { describeDatasets } from "@/lib/api/datasets";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
-export const GET = withSupplier(async () => json({ datasets: describeDatasets() }));
+export const GET = route("GET /api/v1/datasets", async () => json({ datasets: describeDatasets() }));

@@ -1,12 +1,9 @@
 // POST /api/v1/exports – request an export; GET /api/v1/exports – the caller's export history
-import { json, readJson, readQuery, withSupplier } from "@/lib/api/handler";
+import { json, readJson, readQuery, route } from "@/lib/api/handler";
 import { listAllExports, listExports, submitExport } from "@/lib/exports/service";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
 // 202 for a new export; 200 for the export an earlier request made (same Idempotency-Key, or an identical one still active).
-export const POST = withSupplier(async ({ req, actor, deps }) => {
+export const POST = route("POST /api/v1/exports", async ({ req, actor, deps }) => {
   const guards = { claims: deps.claims, limits: deps.config.api };
   const result = await submitExport(deps, guards, actor, await readJson(req), { idempotencyKey: req.headers.get("idempotency-key") });
   switch (result.outcome) {
@@ -20,6 +17,6 @@ export const POST = withSupplier(async ({ req, actor, deps }) => {
 });
 
 // A supplier sees its own history; an admin, who belongs to no supplier, gets every supplier's (as /admin/exports).
-export const GET = withSupplier(async ({ req, actor, deps }) =>
+export const GET = route("GET /api/v1/exports", async ({ req, actor, deps }) =>
   json(actor.role === "admin" ? await listAllExports(deps, actor, readQuery(req)) : await listExports(deps, actor, readQuery(req))),
 );

@@ -1,10 +1,8 @@
 // GET /api/v1/openapi.json – the OpenAPI 3.1 document of this API (public: it describes, it grants nothing)
-import { getDeps } from "@/lib/config";
+import { publicRoute } from "@/lib/api/handler";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
+import { getDeps } from "@/lib/config";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
-export async function GET(): Promise<Response> {
-  return Response.json(buildOpenApiDocument(`${getDeps().config.settings.publicUrl}`), { headers: { "Cache-Control": "public, max-age=300" } });
-}
+export const GET = publicRoute("GET /api/v1/openapi.json", async () =>
+  Response.json(buildOpenApiDocument(`${getDeps().config.settings.publicUrl}`), { headers: { "Cache-Control": "public, max-age=300" } }),
+);

@@ -1,11 +1,8 @@
 // GET /api/v1/tokens – the supplier's API tokens; POST /api/v1/tokens – create one (the secret is in this response only)
-import { json, readJson, withActor } from "@/lib/api/handler";
+import { json, readJson, route } from "@/lib/api/handler";
 import { createApiToken, listApiTokens } from "@/lib/tokens/api-tokens";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
+// Session only (tokens: false in lib/api/routes.ts): a token must not be able to mint more tokens.
+export const GET = route("GET /api/v1/tokens", async ({ actor, deps }) => json({ tokens: await listApiTokens(deps, actor) }));
 
-// Session only (withActor): a token must not be able to mint more tokens.
-export const GET = withActor(async ({ actor, deps }) => json({ tokens: await listApiTokens(deps, actor) }));
-
-export const POST = withActor(async ({ req, actor, deps }) => json(await createApiToken(deps, actor, await readJson(req)), 201));
+export const POST = route("POST /api/v1/tokens", async ({ req, actor, deps }) => json(await createApiToken(deps, actor, await readJson(req)), 201));

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { DynamoScheduleStore } from "@/lib/adapters/aws/dynamo-schedule-store";
 import { testScheduleStore } from "../../../contracts/schedule-store.contract";
-import { createJobsTable, startDynamo } from "../../../aws/emulators";
+import { createJobsTable, startDynamo } from "@/test/support/emulators";
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 

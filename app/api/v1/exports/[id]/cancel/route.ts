@@ -1,8 +1,5 @@
 // POST /api/v1/exports/{id}/cancel – cancel a queued or running export
-import { json, withSupplier } from "@/lib/api/handler";
+import { json, route } from "@/lib/api/handler";
 import { cancelExport } from "@/lib/exports/service";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
-export const POST = withSupplier<{ id: string }>(async ({ actor, deps, params }) => json({ export: await cancelExport(deps, actor, params.id) }));
+export const POST = route<{ id: string }>("POST /api/v1/exports/{id}/cancel", async ({ actor, deps, params }) => json({ export: await cancelExport(deps, actor, params.id) }));

@@ -1,8 +1,5 @@
 // GET /api/v1/exports/{id}/download – 302 to a fresh short-lived signed URL of the archive
-import { redirect, withSupplier } from "@/lib/api/handler";
+import { redirect, route } from "@/lib/api/handler";
 import { getDownloadUrl } from "@/lib/exports/service";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
-export const GET = withSupplier<{ id: string }>(async ({ actor, deps, params }) => redirect(await getDownloadUrl(deps, actor, params.id)));
+export const GET = route<{ id: string }>("GET /api/v1/exports/{id}/download", async ({ actor, deps, params }) => redirect(await getDownloadUrl(deps, actor, params.id)));

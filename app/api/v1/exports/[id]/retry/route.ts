@@ -1,8 +1,5 @@
 // POST /api/v1/exports/{id}/retry – admins: queue a failed export again
-import { json, withAdmin } from "@/lib/api/handler";
+import { json, route } from "@/lib/api/handler";
 import { retryExport } from "@/lib/exports/service";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
-export const POST = withAdmin<{ id: string }>(async ({ actor, deps, params }) => json({ export: await retryExport(deps, actor, params.id) }));
+export const POST = route<{ id: string }>("POST /api/v1/exports/{id}/retry", async ({ actor, deps, params }) => json({ export: await retryExport(deps, actor, params.id) }));

@@ -1,8 +1,8 @@
 /** The Queue contract on SQS (local-aws-sqs), with the production redrive policy of 3 receives. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqsQueue } from "@/lib/adapters/aws/sqs-queue";
-import { testQueue } from "../contracts/queue.contract";
-import { createQueuePair, startSqs } from "./emulators";
+import { testQueue } from "@/test/contracts/queue.contract";
+import { createQueuePair, startSqs } from "@/test/support/emulators";
 
 let sqs: Awaited<ReturnType<typeof startSqs>>;
 

@@ -1,8 +1,8 @@
 /** The Mailer contract on SES (aws-ses-v2-local), reading what arrived from its `GET /store`. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SesMailer } from "@/lib/adapters/aws/ses-mailer";
-import { testMailer } from "../contracts/mailer.contract";
-import { startSes } from "./emulators";
+import { testMailer } from "@/test/contracts/mailer.contract";
+import { startSes } from "@/test/support/emulators";
 
 let ses: Awaited<ReturnType<typeof startSes>>;
 const FROM = "Acme Flowers Exports <exports@acmeflowers.test>";

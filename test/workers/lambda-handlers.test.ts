@@ -13,7 +13,7 @@ import { requestExport } from "@/lib/exports/service";
 import type { ReceivedMessage } from "@/lib/ports";
 import { processDeadLetterBatch } from "@/workers/sqs-dlq";
 import { processExportBatch, sweepAllExpired, type SqsEvent } from "@/workers/sqs";
-import { makeLocalDeps, rose } from "../helpers/local-env";
+import { makeLocalDeps, rose } from "@/test/support/local-env";
 
 const opened: Array<AppDeps & { dataDir: string }> = [];
 

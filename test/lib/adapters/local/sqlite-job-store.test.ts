@@ -16,10 +16,10 @@ import { OutboxMailer } from "@/lib/adapters/local/outbox-mailer";
 import { InvalidKeyError } from "@/lib/core/errors";
 import { newExportRecord } from "@/lib/exports/model";
 import type { ReceivedMessage } from "@/lib/ports";
-import { testJobStore } from "./contracts/job-store.contract";
-import { testQueue } from "./contracts/queue.contract";
-import { testObjectStore } from "./contracts/object-store.contract";
-import { testMailer } from "./contracts/mailer.contract";
+import { testJobStore } from "@/test/contracts/job-store.contract";
+import { testQueue } from "@/test/contracts/queue.contract";
+import { testObjectStore } from "@/test/contracts/object-store.contract";
+import { testMailer } from "@/test/contracts/mailer.contract";
 
 const SECRET = "local-test-secret-0123456789abcdef";
 

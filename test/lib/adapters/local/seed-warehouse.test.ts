@@ -13,7 +13,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "../../../..");
 const TABLES = ["suppliers", "product_detail", "product_inventory", "customer_reviews"];
 
 let dir: string;

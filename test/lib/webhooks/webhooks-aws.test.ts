@@ -19,7 +19,7 @@ import { createUser } from "@/lib/users/users";
 import { handler as deadLetterHandler } from "@/workers/sqs-dlq";
 import { handler } from "@/workers/sqs";
 import { handler as deliveryHandler } from "@/workers/sqs-deliveries";
-import { deliverBatch, startAwsBackend, type AwsBackend } from "./aws-backend";
+import { deliverBatch, startAwsBackend, type AwsBackend } from "@/test/support/aws-backend";
 
 let backend: AwsBackend;
 let deps: AppDeps;

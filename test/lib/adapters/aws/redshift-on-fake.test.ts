@@ -16,9 +16,9 @@ import { S3ObjectStore } from "@/lib/adapters/aws/s3-object-store";
 import { getDataset } from "@/lib/datasets/catalog";
 import { BackendError } from "@/lib/core/errors";
 import type { StatementState } from "@/lib/ports";
-import { testWarehouse } from "../contracts/warehouse.contract";
-import { createBucket, FAKE_CREDENTIALS, REGION, s3ClientFor, startS3 } from "./emulators";
-import { startFakeRedshift, type FakeRedshift } from "./fake-redshift";
+import { testWarehouse } from "@/test/contracts/warehouse.contract";
+import { createBucket, FAKE_CREDENTIALS, REGION, s3ClientFor, startS3 } from "@/test/support/emulators";
+import { startFakeRedshift, type FakeRedshift } from "@/test/support/fake-redshift";
 
 const ROLE = "arn:aws:iam::123456789012:role/RedshiftUnload";
 let s3: Awaited<ReturnType<typeof startS3>>;

@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createZipArchive, type ZipEntryInput, type ZipOptions, type ZipResult } from "./zip-writer";
+import { createZipArchive, type ZipEntryInput, type ZipOptions, type ZipResult } from "./index";
 
 const run = promisify(execFile);
 const MTIME = new Date("2024-05-06T07:08:09Z");
@@ -581,5 +581,51 @@ describe("createZipArchive ZIP64", () => {
     expect(bytes.readUInt32LE(zip64End)).toBe(0x06064b50);
     expect(Number(bytes.readBigUInt64LE(zip64End + 32))).toBe(count);
     expect(end.cdOffset).toBe(Number(bytes.readBigUInt64LE(zip64End + 48))); // still fits in 32 bits
+  });
+});
+
+/** Rows of a CSV file as Python's csv module reads them (quoted fields may hold newlines and quotes). */
+async function pythonCsvRecords(data: Buffer): Promise<number> {
+  const file = path.join(workDir, `csv-${fileCounter++}.csv`);
+  await pipeline(Readable.from([data]), createWriteStream(file));
+  const { stdout } = await run("python3", ["-c", "import csv,sys\nwith open(sys.argv[1], newline='', encoding='utf-8-sig') as f: print(sum(1 for _ in csv.reader(f)))", file]);
+  return Number(stdout.trim());
+}
+
+describe("createZipArchive CSV record counts", () => {
+  /** Quoted fields with newlines, escaped quotes and commas, placed so they straddle 1 MiB blocks. */
+  function trickyCsv(rows: number): Buffer {
+    const lines = ["id,note,amount"];
+    for (let i = 0; i < rows; i++) {
+      const note = i % 7 === 0 ? `"line one\nline ""two"", still ${i}\n"` : i % 5 === 0 ? `"a, b ""c"""` : `plain ${i}`;
+      lines.push(`${i},${note},${(i * 1.5).toFixed(2)}`);
+    }
+    return Buffer.from(lines.join("\n") + (rows % 2 ? "\n" : ""), "utf8");
+  }
+
+  it.each([0, 1])("level %i: counts match Python's csv reader, across block boundaries, with a BOM prefix", async (level) => {
+    const big = trickyCsv(120_000); // ~3.5 MB: several deflate blocks, boundaries inside quoted fields
+    const small = trickyCsv(3);
+    const empty = Buffer.alloc(0);
+    let fed = 0;
+    const { file, result } = await writeZip(
+      [
+        { ...bufferEntry("big.csv", big, 77_777, BOM), countCsvRecords: true },
+        { ...bufferEntry("small.csv", small, 10), countCsvRecords: true },
+        { ...bufferEntry("empty.csv", empty), countCsvRecords: true },
+        bufferEntry("uncounted.csv", small),
+      ],
+      options({ level, onInput: (n) => (fed += n) }),
+    );
+    expect(big.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(result.entries.map((e) => e.csvRecords)).toEqual([await pythonCsvRecords(big), await pythonCsvRecords(small), 0, undefined]);
+    expect(result.entries[0].csvRecords).toBe(120_001);
+    expect(fed).toBe(big.length + small.length * 2);
+    await expectArchive(file, result, [
+      { name: "big.csv", data: Buffer.concat([BOM, big]) },
+      { name: "small.csv", data: small },
+      { name: "empty.csv", data: empty },
+      { name: "uncounted.csv", data: small },
+    ]);
   });
 });

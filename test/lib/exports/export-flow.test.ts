@@ -17,7 +17,7 @@ import { exportMessage } from "@/lib/exports/messages";
 import { cancelExport, getDownloadUrl, getExport, listExports, requestExport, retryExport } from "@/lib/exports/service";
 import { sweepExpired } from "@/lib/exports/worker";
 import type { AppDeps } from "@/lib/config";
-import { admin, drain, makeLocalDeps, rose, seededWarehouse, tulip } from "./helpers/local-env";
+import { admin, drain, makeLocalDeps, rose, seededWarehouse, tulip } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 const opened: AppDeps[] = [];

@@ -1,6 +1,6 @@
 // ZIP64 past 4 GiB, checked by `unzip -t` and Python's zipfile. Slow (one ~4.1 GB archive in the
 // temp folder, read back in full by both readers), so excluded from the default run:
-//   npx vitest run -c package.json lib/exports/zip-writer.slow.test.ts
+//   npx vitest run -c package.json lib/zip/archive.slow.test.ts
 // (`-c package.json` = "no vitest config": the project config excludes *.slow.test.ts.)
 //
 // One archive covers every ZIP64 form, because each 4 GiB written and CRC-checked by `unzip -t`
@@ -18,7 +18,7 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createZipArchive, type ZipEntryInput, type ZipResult } from "./zip-writer";
+import { createZipArchive, type ZipEntryInput, type ZipResult } from "./index";
 
 const run = promisify(execFile);
 const GiB = 2 ** 30;

@@ -7,9 +7,9 @@ import { openSqlite } from "@/lib/adapters/local/sqlite";
 import { SqliteApiTokenStore } from "@/lib/adapters/local/sqlite-api-token-store";
 import { SqliteRequestClaimStore } from "@/lib/adapters/local/sqlite-request-claim-store";
 import { SqliteWebhookStore } from "@/lib/adapters/local/sqlite-webhook-store";
-import { testApiTokenStore } from "./contracts/api-token-store.contract";
-import { testRequestClaimStore } from "./contracts/request-claim-store.contract";
-import { testWebhookStore } from "./contracts/webhook-store.contract";
+import { testApiTokenStore } from "@/test/contracts/api-token-store.contract";
+import { testRequestClaimStore } from "@/test/contracts/request-claim-store.contract";
+import { testWebhookStore } from "@/test/contracts/webhook-store.contract";
 
 function sqlite<T>(build: (db: ReturnType<typeof openSqlite>) => T) {
   return async () => {

@@ -22,7 +22,7 @@ import { parseUnloadTarget, RedshiftWarehouse, renderUnload, type RedshiftTarget
 import { getDataset } from "@/lib/datasets/catalog";
 import { InvalidLiteralError, quoteLiteral } from "@/lib/datasets/sql";
 import { BackendError } from "@/lib/core/errors";
-import { parseUnload, SqlLexError, tokenize } from "./redshift-sql";
+import { parseUnload, SqlLexError, tokenize } from "@/test/support/redshift-sql";
 
 const ROLE = "arn:aws:iam::123456789012:role/RedshiftUnload";
 /** A Data API statement id. */

@@ -17,7 +17,7 @@ import { checkEndpointUrl, createWebhookEndpoint, listWebhookDeliveries } from "
 import { handleWebhookMessage, postWebhook } from "@/lib/webhooks/deliveries";
 import { webhookDeliverMessage } from "@/lib/exports/messages";
 import { openSecret } from "@/lib/webhooks/secrets";
-import { drain, makeLocalDeps, rose, seededWarehouse, tulip } from "./helpers/local-env";
+import { drain, makeLocalDeps, rose, seededWarehouse, tulip } from "@/test/support/local-env";
 
 interface Received {
   headers: http.IncomingHttpHeaders;

@@ -19,9 +19,9 @@ import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import { getDataset } from "@/lib/datasets/catalog";
 import { BackendError } from "@/lib/core/errors";
 import type { UnloadFormat, UnloadManifest } from "@/lib/ports";
-import { testWarehouse, waitForEnd } from "./contracts/warehouse.contract";
+import { testWarehouse, waitForEnd } from "@/test/contracts/warehouse.contract";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "../../../..");
 const SECRET = "duckdb-warehouse-test-secret-0123";
 /** Runs for hours unless interrupted; DuckDB checks for interrupts between vectors. */
 const SLOW = "SELECT sum(hash(i)) AS s FROM range(100000000000) t(i)";

@@ -30,7 +30,7 @@ import { createUser } from "@/lib/users/users";
 import { handler as deadLetterHandler } from "@/workers/sqs-dlq";
 import { handler } from "@/workers/sqs";
 import { runWorker } from "@/workers/runner";
-import { deliverBatch, startAwsBackend, type AwsBackend } from "./aws-backend";
+import { deliverBatch, startAwsBackend, type AwsBackend } from "@/test/support/aws-backend";
 
 const BASE = "http://localhost:3000";
 let backend: AwsBackend;

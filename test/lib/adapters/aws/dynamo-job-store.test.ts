@@ -11,9 +11,9 @@ import { TTL_ATTRIBUTE } from "@/lib/adapters/aws/dynamo-schema";
 import { ApiError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import { encodeCursor, newExportRecord, type ExportRecord } from "@/lib/exports/model";
-import { testJobStore } from "../contracts/job-store.contract";
-import { testUserStore } from "../contracts/user-store.contract";
-import { createJobsTable, startDynamo } from "./emulators";
+import { testJobStore } from "@/test/contracts/job-store.contract";
+import { testUserStore } from "@/test/contracts/user-store.contract";
+import { createJobsTable, startDynamo } from "@/test/support/emulators";
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { DynamoApiTokenStore } from "@/lib/adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "@/lib/adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "@/lib/adapters/aws/dynamo-webhook-store";
-import { testApiTokenStore } from "../contracts/api-token-store.contract";
-import { testRequestClaimStore } from "../contracts/request-claim-store.contract";
-import { testWebhookStore } from "../contracts/webhook-store.contract";
-import { createJobsTable, startDynamo } from "./emulators";
+import { testApiTokenStore } from "@/test/contracts/api-token-store.contract";
+import { testRequestClaimStore } from "@/test/contracts/request-claim-store.contract";
+import { testWebhookStore } from "@/test/contracts/webhook-store.contract";
+import { createJobsTable, startDynamo } from "@/test/support/emulators";
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "@/lib/adapters/aws/s3-object-store";
 import { contentDisposition } from "@/lib/object-keys";
-import { testObjectStore } from "../contracts/object-store.contract";
-import { createBucket, startS3 } from "./emulators";
-import { verifyPresigned } from "./sigv4-gate";
+import { testObjectStore } from "@/test/contracts/object-store.contract";
+import { createBucket, startS3 } from "@/test/support/emulators";
+import { verifyPresigned } from "@/test/support/sigv4-gate";
 
 let s3: Awaited<ReturnType<typeof startS3>>;
 

@@ -10,7 +10,7 @@ import { openSqlite } from "@/lib/adapters/local/sqlite";
 import { SqliteJobStore } from "@/lib/adapters/local/sqlite-job-store";
 import { SqliteUserStore } from "@/lib/adapters/local/sqlite-user-store";
 import type { UserRecord } from "@/lib/ports";
-import { testUserStore } from "./contracts/user-store.contract";
+import { testUserStore } from "@/test/contracts/user-store.contract";
 
 async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "pep-users-"));

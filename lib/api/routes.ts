@@ -1,0 +1,206 @@
+/**
+ * The route table: every /api/v1 route, keyed "METHOD /path", with who may
+ * call it (`access`) and what it takes and returns. This is the one place a
+ * route's access is written: the wrapper (`route()` in ./handler.ts) enforces
+ * it, the OpenAPI document (./openapi.ts) renders it as `security`, and
+ * test/app/api/v1/route-matrix.test.ts calls every route as every kind of
+ * caller and checks the status the declaration implies.
+ *
+ * Schemas are the zod schemas the routes validate with (request side) and the
+ * typed response schemas of ./schemas.ts; nothing here is hand-written JSON Schema.
+ */
+import { z } from "zod";
+import type { Actor } from "../core/actor";
+import { ZCreateExportRequest, ZListExportsQuery } from "../exports/schemas";
+import { ZExportStatsQuery } from "../exports/stats";
+import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
+import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
+import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportStep, ZIdempotencyKey } from "./schemas";
+
+export type Role = Actor["role"];
+
+/**
+ * Who may call a route. `public` routes skip sign-in altogether. Otherwise
+ * the caller must be signed in (session cookie) with one of `roles`, or, where
+ * `tokens` is true, present an API token (a token acts as its supplier, role
+ * "supplier"); a token on a `tokens: false` route is a 401.
+ *
+ * Room to grow without reshaping: finer supplier roles go in `roles`, and a
+ * token scope the route needs goes in a `scope` field beside `tokens`.
+ */
+export type Access = { public: true } | { public?: never; roles: readonly Role[]; tokens: boolean };
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec {
+  summary: string;
+  description?: string;
+  tag: string;
+  access: Access;
+  pathParams?: Record<string, string>;
+  query?: z.ZodObject;
+  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  body?: z.ZodType;
+  responses: Record<number, ResponseSpec>;
+}
+
+const ZExportEnvelope = z.object({ export: ZExport });
+const id = { id: "The resource's id." };
+
+/** Every /api/v1 route. lib/api/openapi.test.ts checks these keys against the route files. */
+export const ROUTES = {
+  "POST /api/v1/exports": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "Request an export",
+    description:
+      "Queues an export of a dataset. Send an `Idempotency-Key` to make retries safe: the same key and body return the same export (200); " +
+      "the same key with another body is a 409. Without a key, an identical request (same dataset, params, format, bom) while one is still " +
+      "queued or running returns that export (200, `deduplicated: true`, header `X-Export-Deduplicated: true`).",
+    headers: { "Idempotency-Key": { schema: ZIdempotencyKey, description: "Optional. 1 to 255 printable characters, kept 24 hours." } },
+    body: ZCreateExportRequest,
+    responses: {
+      202: { description: "A new export, queued.", schema: ZExportEnvelope },
+      200: {
+        description: "An existing export: a replay of the same Idempotency-Key, or an identical request still active.",
+        schema: ZExportEnvelope.extend({ replayed: z.literal(true).optional(), deduplicated: z.literal(true).optional() }),
+        headers: { "Idempotent-Replayed": "`true` on an Idempotency-Key replay.", "X-Export-Deduplicated": "`true` when an identical active export was returned." },
+      },
+      409: { description: "The Idempotency-Key was used with a different body.", schema: ZErrorBody },
+      429: { description: "Too many exports queued or running, or too many requests.", schema: ZErrorBody, headers: { "Retry-After": "Seconds to wait." } },
+    },
+  },
+  "GET /api/v1/exports": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "List your exports, newest first",
+    description: "A supplier sees its own exports; `supplierId` is an admin filter (an admin gets every supplier's exports here).",
+    query: ZListExportsQuery,
+    responses: { 200: { description: "One page; pass `nextCursor` back as `cursor`.", schema: ZExportPage } },
+  },
+  "GET /api/v1/exports/{id}": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "One export and its step history",
+    pathParams: id,
+    responses: { 200: { description: "The export.", schema: z.object({ export: ZExport, steps: z.array(ZExportStep) }) }, 404: { description: "No such export (or another supplier's).", schema: ZErrorBody } },
+  },
+  "POST /api/v1/exports/{id}/cancel": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "Cancel a queued or running export",
+    pathParams: id,
+    responses: { 200: { description: "Cancelled.", schema: ZExportEnvelope }, 404: { description: "No such export.", schema: ZErrorBody }, 409: { description: "Already finished.", schema: ZErrorBody } },
+  },
+  "POST /api/v1/exports/{id}/retry": {
+    tag: "Admin",
+    access: { roles: ["admin"], tokens: false },
+    summary: "Admins: queue a failed export again",
+    pathParams: id,
+    responses: { 200: { description: "Queued again.", schema: ZExportEnvelope }, 409: { description: "Not failed.", schema: ZErrorBody } },
+  },
+  "GET /api/v1/exports/{id}/download": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "Download a ready export",
+    description: "Redirects to a fresh short-lived signed URL of the zip. Use `curl -L -OJ` to follow it and keep the file name.",
+    pathParams: id,
+    responses: {
+      302: { description: "Redirect to the archive.", headers: { Location: "The signed URL (valid a few minutes)." } },
+      404: { description: "No such export, or it has expired.", schema: ZErrorBody },
+      409: { description: "Not ready yet.", schema: ZErrorBody },
+    },
+  },
+  "GET /api/v1/datasets": {
+    tag: "Exports",
+    access: { roles: ["supplier", "admin"], tokens: true },
+    summary: "The datasets you can export, their columns and the JSON Schema of their params",
+    responses: { 200: { description: "The catalog.", schema: z.object({ datasets: z.array(ZDatasetDescription) }) } },
+  },
+  "GET /api/v1/admin/exports": {
+    tag: "Admin",
+    access: { roles: ["admin"], tokens: false },
+    summary: "Admins: every supplier's exports",
+    query: ZListExportsQuery,
+    responses: { 200: { description: "One page.", schema: ZExportPage } },
+  },
+  "GET /api/v1/admin/stats": {
+    tag: "Admin",
+    access: { roles: ["admin"], tokens: false },
+    summary: "Admins: counts, durations and exports per day",
+    query: ZExportStatsQuery,
+    responses: { 200: { description: "The figures.", schema: ZExportStats } },
+  },
+  "GET /api/v1/tokens": {
+    tag: "API tokens",
+    access: { roles: ["supplier"], tokens: false },
+    summary: "Your supplier's API tokens (never their secrets)",
+    responses: { 200: { description: "Tokens, newest first.", schema: z.object({ tokens: z.array(ZApiToken) }) } },
+  },
+  "POST /api/v1/tokens": {
+    tag: "API tokens",
+    access: { roles: ["supplier"], tokens: false },
+    summary: "Create an API token",
+    description: "The response carries the token (`secret`) this once; only its SHA-256 is stored.",
+    body: ZCreateTokenRequest,
+    responses: { 201: { description: "Created.", schema: z.object({ token: ZApiToken, secret: z.string() }) } },
+  },
+  "DELETE /api/v1/tokens/{id}": {
+    tag: "API tokens",
+    access: { roles: ["supplier"], tokens: false },
+    summary: "Revoke an API token (at once)",
+    pathParams: id,
+    responses: { 200: { description: "Revoked.", schema: z.object({ token: ZApiToken }) }, 404: { description: "No such token.", schema: ZErrorBody } },
+  },
+  "GET /api/v1/webhooks": {
+    tag: "Webhooks",
+    access: { roles: ["supplier"], tokens: true },
+    summary: "Your webhook endpoints",
+    responses: { 200: { description: "Endpoints, newest first.", schema: z.object({ endpoints: z.array(ZWebhookEndpoint) }) } },
+  },
+  "POST /api/v1/webhooks": {
+    tag: "Webhooks",
+    access: { roles: ["supplier"], tokens: true },
+    summary: "Register a webhook endpoint",
+    description: "The response carries the endpoint's signing secret this once.",
+    body: ZCreateWebhookRequest,
+    responses: { 201: { description: "Registered.", schema: z.object({ endpoint: ZWebhookEndpoint, secret: z.string() }) } },
+  },
+  "DELETE /api/v1/webhooks/{id}": {
+    tag: "Webhooks",
+    access: { roles: ["supplier"], tokens: true },
+    summary: "Remove a webhook endpoint",
+    pathParams: id,
+    responses: { 204: { description: "Removed." }, 404: { description: "No such endpoint.", schema: ZErrorBody } },
+  },
+  "GET /api/v1/webhooks/{id}/deliveries": {
+    tag: "Webhooks",
+    access: { roles: ["supplier"], tokens: true },
+    summary: "An endpoint's recent deliveries and their attempts",
+    pathParams: id,
+    responses: { 200: { description: "Deliveries, newest first.", schema: z.object({ deliveries: z.array(ZWebhookDelivery) }) } },
+  },
+  "GET /api/v1/openapi.json": {
+    tag: "Meta",
+    access: { public: true },
+    summary: "This document",
+    responses: { 200: { description: "OpenAPI 3.1.", schema: z.record(z.string(), z.unknown()) } },
+  },
+} satisfies Record<string, RouteSpec>;
+
+
+export type RouteKey = keyof typeof ROUTES;
+export type ProtectedRouteKey = { [K in RouteKey]: (typeof ROUTES)[K]["access"] extends { public: true } ? never : K }[RouteKey];
+export type PublicRouteKey = Exclude<RouteKey, ProtectedRouteKey>;
+
+/** The table's entries with their method and path split out of the key. */
+export function routeEntries(): { key: RouteKey; method: "get" | "post" | "delete"; path: string; spec: RouteSpec }[] {
+  return (Object.entries(ROUTES) as [RouteKey, RouteSpec][]).map(([key, spec]) => {
+    const [method, path] = key.split(" ") as [string, string];
+    return { key, method: method.toLowerCase() as "get" | "post" | "delete", path, spec };
+  });
+}
