@@ -121,6 +121,7 @@ export const ZS3DestinationInput = z
       .string()
       .max(200)
       .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, "A prefix is empty or folders ending in /, e.g. exports/acme/.")
+      .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), "A prefix has no . or .. folders.")
       .default(""),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "Use a region like eu-west-1."),
     /** The role the portal assumes in the supplier's account (with the external id shown to them). */
