@@ -370,7 +370,11 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
           pushers: {
             sftp: new SftpPusher({ allowLoopback: config.schedules.allowLoopback }),
             // The supplier's role, assumed with the destination's external id; STS is built on first push.
-            s3: new S3Pusher({ kind: "assume-role", sts: lazySts(aws.clients.region) }),
+            s3: new S3Pusher({
+              kind: "assume-role",
+              sts: lazySts(aws.clients.region),
+              ...(env.AWS_ENDPOINT_URL_S3 ? { s3: { endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE ?? false } } : {}),
+            }),
           },
         },
         outcomeHooks: [onScheduledExportFinished],

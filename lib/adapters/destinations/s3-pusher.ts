@@ -17,7 +17,13 @@ import { awsErrorMessage, awsErrorName, isTransientAwsError } from "../aws/aws-e
 
 export type S3PusherOptions =
   /** AWS: assume the destination's role with its external id, then write with those credentials. */
-  | { kind: "assume-role"; sts: () => STSClient; sessionSeconds?: number }
+  | {
+      kind: "assume-role";
+      sts: () => STSClient;
+      sessionSeconds?: number;
+      /** Emulator endpoint and path style (tests only); AWS_ENDPOINT_URL_S3 in the environment. */
+      s3?: Pick<S3ClientConfig, "endpoint" | "forcePathStyle">;
+    }
   /** An S3-compatible endpoint with fixed credentials (local mode with an endpoint set, tests). */
   | { kind: "endpoint"; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string }; forcePathStyle: boolean }
   /** No S3 reachable (local mode without an endpoint): every push says so. */
@@ -81,7 +87,7 @@ export class S3Pusher implements DestinationPusher {
           );
           const c = out.Credentials;
           if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");
-          return new S3Client({ ...base, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+          return new S3Client({ ...base, ...this.opts.s3, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
         } catch (err) {
           throw pushError(err, `Could not assume ${config.roleArn} (check its trust policy names this portal and external id ${config.externalId})`);
         }
