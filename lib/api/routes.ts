@@ -15,6 +15,7 @@ import { ZCreateExportRequest, ZListExportsQuery } from "../exports/schemas";
 import { ZExportStatsQuery } from "../exports/stats";
 import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
 import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
+import { SCHEDULE_ROUTES } from "./schedule-routes";
 import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportStep, ZIdempotencyKey } from "./schemas";
 
 export type Role = Actor["role"];
@@ -184,6 +185,7 @@ export const ROUTES = {
     pathParams: id,
     responses: { 200: { description: "Deliveries, newest first.", schema: z.object({ deliveries: z.array(ZWebhookDelivery) }) } },
   },
+  ...SCHEDULE_ROUTES,
   "GET /api/v1/openapi.json": {
     tag: "Meta",
     access: { public: true },
@@ -198,9 +200,9 @@ export type ProtectedRouteKey = { [K in RouteKey]: (typeof ROUTES)[K]["access"] 
 export type PublicRouteKey = Exclude<RouteKey, ProtectedRouteKey>;
 
 /** The table's entries with their method and path split out of the key. */
-export function routeEntries(): { key: RouteKey; method: "get" | "post" | "delete"; path: string; spec: RouteSpec }[] {
+export function routeEntries(): { key: RouteKey; method: "get" | "post" | "patch" | "delete"; path: string; spec: RouteSpec }[] {
   return (Object.entries(ROUTES) as [RouteKey, RouteSpec][]).map(([key, spec]) => {
     const [method, path] = key.split(" ") as [string, string];
-    return { key, method: method.toLowerCase() as "get" | "post" | "delete", path, spec };
+    return { key, method: method.toLowerCase() as "get" | "post" | "patch" | "delete", path, spec };
   });
 }

@@ -28,6 +28,12 @@ import {
 
 type Deps = ExportDeps & { schedules: ScheduleSupport };
 
+/** The deps with schedule support, for routes (every deployment has it; a bare export-only deps is a 503, not a crash). */
+export function withSchedules(deps: ExportDeps): Deps {
+  if (!deps.schedules) throw new ApiError("unavailable", "Schedules are not available in this deployment.");
+  return deps as Deps;
+}
+
 function supplierOf(actor: Actor): string {
   if (actor.role !== "supplier" || !actor.supplierId) throw new ApiError("forbidden", "Schedules and destinations belong to a supplier account.");
   return actor.supplierId;
