@@ -2,9 +2,9 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { ExportFormat } from "@/lib/exports/model";
-import { ApiClientError, createExport, exportQueryKey, redirectToSignIn, type FieldIssue } from "./api-client";
+import { ApiClientError, createExport, exportQueryKey, redirectToSignIn, type CreateExportInput, type FieldIssue } from "./api-client";
 import { humanize } from "./format";
 import { fieldsOf, initialValues, ParamsFields, toParams, type FieldValues, type JsonSchema } from "./params-fields";
 import { buttonClass, Card, helpClass, labelClass } from "./ui";
@@ -36,23 +36,49 @@ function sortIssues(details: FieldIssue[], paramKeys: string[]) {
   return { params, top, general };
 }
 
-export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets: DatasetOption[]; initialDataset?: string; isAdmin: boolean }) {
+/**
+ * The seam other pages reuse the form through (the schedule form): they start
+ * it from a stored request, take the request body instead of exporting it
+ * (throwing `ApiClientError` with `params.*` paths shows field messages as
+ * here), and add their own section before the submit button.
+ */
+export interface ExportFormSeam {
+  initialRequest?: Partial<CreateExportInput>;
+  onSubmitRequest?: (request: CreateExportInput) => Promise<unknown>;
+  submitLabel?: string;
+  children?: ReactNode;
+}
+
+export function NewExportForm({
+  datasets,
+  initialDataset,
+  isAdmin,
+  seam = {},
+}: {
+  datasets: DatasetOption[];
+  initialDataset?: string;
+  isAdmin: boolean;
+  seam?: ExportFormSeam;
+}) {
   const router = useRouter();
   const queryClient = useQueryClient();
+  const startDataset = seam.initialRequest?.dataset ?? initialDataset;
   const [datasetId, setDatasetId] = useState(
-    initialDataset && datasets.some((d) => d.id === initialDataset) ? initialDataset : (datasets[0]?.id ?? ""),
+    startDataset && datasets.some((d) => d.id === startDataset) ? startDataset : (datasets[0]?.id ?? ""),
   );
   const dataset = datasets.find((d) => d.id === datasetId);
   const fieldsByDataset = useMemo(() => new Map(datasets.map((d) => [d.id, fieldsOf(d.params)])), [datasets]);
   const fields = fieldsByDataset.get(datasetId) ?? [];
   // Filter values are kept per dataset, so switching back and forth loses nothing.
   const [valuesByDataset, setValuesByDataset] = useState<Record<string, FieldValues>>(() =>
-    Object.fromEntries(datasets.map((d) => [d.id, initialValues(fieldsByDataset.get(d.id) ?? [])])),
+    Object.fromEntries(
+      datasets.map((d) => [d.id, initialValues(fieldsByDataset.get(d.id) ?? [], d.id === seam.initialRequest?.dataset ? seam.initialRequest.params : {})]),
+    ),
   );
   const values = valuesByDataset[datasetId] ?? {};
-  const [format, setFormat] = useState<ExportFormat>("csv");
-  const [bom, setBom] = useState(false);
-  const [notify, setNotify] = useState(true);
+  const [format, setFormat] = useState<ExportFormat>(seam.initialRequest?.format ?? "csv");
+  const [bom, setBom] = useState(seam.initialRequest?.bom ?? false);
+  const [notify, setNotify] = useState(seam.initialRequest?.notify ?? true);
   const [issues, setIssues] = useState<ReturnType<typeof sortIssues> | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
@@ -61,8 +87,9 @@ export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets:
   useEffect(() => setHydrated(true), []);
 
   const mutation = useMutation({
-    mutationFn: createExport,
+    mutationFn: async (input: CreateExportInput) => (seam.onSubmitRequest ? (await seam.onSubmitRequest(input), null) : createExport(input)),
     onSuccess: (record) => {
+      if (!record) return; // the seam's owner navigates
       // The export page shows this record at once and polls from there.
       queryClient.setQueryData(exportQueryKey(record.id), { export: record, steps: [] });
       router.push(`/exports/${record.id}`);
@@ -282,10 +309,14 @@ export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets:
         </fieldset>
       </Card>
 
+      {seam.children}
+
       <div className="flex flex-col-reverse gap-3 sm:flex-row sm:items-center sm:justify-end">
-        <p className="text-xs text-gray-500 sm:mr-auto">The export runs in the background; you can follow it on the next page.</p>
+        <p className="text-xs text-gray-500 sm:mr-auto">
+          {seam.onSubmitRequest ? "Each run is an ordinary export, listed in your history." : "The export runs in the background; you can follow it on the next page."}
+        </p>
         <button type="submit" disabled={pending || !dataset} className={`${buttonClass.primary} px-6`}>
-          {pending ? "Requesting…" : "Export"}
+          {pending ? "Saving…" : (seam.submitLabel ?? "Export")}
         </button>
       </div>
     </form>

@@ -14,7 +14,12 @@ export function PortalHeader({ user, showDevMail }: { user: HeaderUser; showDevM
   const items: NavItem[] = [{ href: "/exports/new", label: "New export" }];
   // An admin's history is the admin list (every supplier's exports, theirs included).
   if (user.role === "admin") items.push({ href: "/admin/exports", label: "Admin", match: ["/admin/"] });
-  else items.push({ href: "/exports", label: "History", match: ["/exports/exp_"] }, { href: "/settings", label: "Settings" });
+  else
+    items.push(
+      { href: "/exports", label: "History", match: ["/exports/exp_"] },
+      { href: "/schedules", label: "Schedules", match: ["/schedules/"] },
+      { href: "/settings", label: "Settings" },
+    );
   items.push({ href: "/docs/api", label: "API docs" });
   if (showDevMail) items.push({ href: "/dev/mail", label: "Dev mail" });
 

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { ApiTokens } from "@/components/settings/api-tokens";
 import { Webhooks } from "@/components/settings/webhooks";
+import { Destinations } from "@/components/settings/destinations";
 import { Notice, PageHeader } from "@/components/ui";
 import { requireActor } from "@/app/_lib/session";
 
@@ -19,11 +20,12 @@ export default async function SettingsPage() {
         }
       />
       {actor.role === "admin" ? (
-        <Notice tone="info" title="For supplier accounts">API tokens and webhooks belong to a supplier; admin accounts have none.</Notice>
+        <Notice tone="info" title="For supplier accounts">API tokens, webhooks and destinations belong to a supplier; admin accounts have none.</Notice>
       ) : (
         <div className="space-y-6">
           <ApiTokens />
           <Webhooks />
+          <Destinations />
         </div>
       )}
     </>
