@@ -18,6 +18,9 @@ export function stackEnv(): Record<string, string> {
     POLL_DELAY_SECONDS: "1",
     INLINE_WAIT_MS: "2000",
     RETRY_BASE_SECONDS: "1",
+    // The scheduler ticks every second here (30 s by default), so "Run now" starts within a second.
+    SCHEDULE_TICK_SECONDS: "1",
+    DESTINATION_RETRY_BASE_SECONDS: "1",
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
   };
 }

@@ -6,9 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildDeps, type AppDeps } from "@/lib/config";
 import { createLogger } from "@/lib/log";
@@ -20,6 +18,7 @@ import { handleQueueMessage } from "@/workers/dispatch";
 import { handleDeliveryMessage } from "@/workers/delivery-dispatch";
 import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
 import { startSftpServer, type TestSftpServer } from "@/test/support/sftp-server";
+import { countInventoryBefore, insertInventoryRows } from "@/test/support/warehouse-rows";
 
 let wh: { dbPath: string; dir: string };
 let sftp: TestSftpServer;
@@ -32,22 +31,7 @@ function scheduling(d: AppDeps = deps): SchedulingDeps {
 }
 
 /** New inventory rows for sup_rose, stamped `updatedAt` (the warehouse's own clock, as a real loader would stamp them). */
-async function insertInventory(rows: { sku: string; updatedAt: string }[]): Promise<void> {
-  // The worker holds the warehouse read-only; like the seed, write a copy and rename it over (the warehouse reopens on a new inode).
-  const tmp = `${wh.dbPath}.insert-${process.pid}`;
-  await fs.copyFile(wh.dbPath, tmp);
-  const db = await DuckDBInstance.create(tmp);
-  const con = await db.connect();
-  for (const r of rows) {
-    await con.run(
-      `INSERT INTO rsdataapi.product_inventory VALUES ('${r.sku}', 9000, 'Test stem', 'Lisse DC', 7, 3, 1.25, TIMESTAMP '${r.updatedAt.replace("T", " ").replace("Z", "")}', 'sup_rose')`,
-    );
-  }
-  await con.run("CHECKPOINT");
-  con.closeSync();
-  db.closeSync();
-  await fs.rename(tmp, wh.dbPath);
-}
+const insertInventory = (rows: { sku: string; updatedAt: string }[]) => insertInventoryRows(wh.dbPath, rows);
 
 /** Works both lanes until neither has a message left (retries are sent with no delay in these tests). */
 async function drainAll(d: AppDeps = deps, opts: { hooks?: { onExport?: () => Promise<void> } } = {}): Promise<void> {
@@ -80,17 +64,7 @@ async function deliveredRows(file: string): Promise<string[][]> {
   return parseCsv(csv).slice(1).filter((r) => r.length > 1);
 }
 
-async function roseRowsBefore(instant: string): Promise<number> {
-  const db = await DuckDBInstance.create(wh.dbPath, { access_mode: "READ_ONLY" });
-  const con = await db.connect();
-  const reader = await con.runAndReadAll(
-    `SELECT count(*)::INTEGER FROM rsdataapi.product_inventory WHERE supplier_id = 'sup_rose' AND updated_at < TIMESTAMP '${instant.replace("T", " ").replace("Z", "")}'`,
-  );
-  const n = Number(reader.getRows()[0]![0]);
-  con.closeSync();
-  db.closeSync();
-  return n;
-}
+const roseRowsBefore = (instant: string) => countInventoryBefore(wh.dbPath, "sup_rose", instant);
 
 beforeAll(async () => {
   wh = await seededWarehouse(400);
