@@ -62,8 +62,22 @@ export const ZScheduleInput = z
   .strict();
 export type TScheduleInput = z.input<typeof ZScheduleInput>;
 
-/** A partial edit; whatever is given replaces the stored value. */
-export const ZScheduleUpdate = ZScheduleInput.partial().strict();
+/**
+ * A partial edit; whatever is given replaces the stored value. Built without
+ * the input's defaults: `.partial()` would keep them, and an edit of the name
+ * alone would reset the time zone to UTC and switch incremental off.
+ */
+export const ZScheduleUpdate = z
+  .object({
+    name: ZScheduleInput.shape.name,
+    request: ZCreateExportRequest,
+    cadence: ZCadence,
+    timezone: ZTimeZone,
+    incremental: z.boolean(),
+    destinationIds: z.array(z.string().regex(ZDestinationIdPattern)).max(5),
+  })
+  .partial()
+  .strict();
 
 export type ScheduleStatus = "active" | "paused";
 export type RunStatus = "queued" | "running" | "archiving" | "ready" | "delivered" | "failed" | "cancelled" | "expired";
