@@ -368,7 +368,8 @@ export interface RequestClaimStore {
 
 /* --------------------------------------------------------------- WebhookStore */
 
-export const WEBHOOK_EVENTS = ["export.ready", "export.failed"] as const;
+/** `export.delivered`: a scheduled run was ready and pushed to every destination of its schedule (lib/schedules). */
+export const WEBHOOK_EVENTS = ["export.ready", "export.failed", "export.delivered"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookEndpointRecord {

@@ -25,6 +25,7 @@ import { getDataset } from "../datasets/catalog";
 import type { ExportDeps, ScheduleSupport } from "../exports/deps";
 import { ACTIVE_STATUSES, type ExportRecord } from "../exports/model";
 import { submitExport } from "../exports/service";
+import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 import { nextRunAfter, type PendingRun, type RunStatus, type ScheduleRecord } from "./model";
 
 export type SchedulingDeps = ExportDeps & { schedules: ScheduleSupport };
@@ -174,6 +175,8 @@ export async function settleRun(deps: SchedulingDeps, scheduleId: string): Promi
       status = deliveries.some((d) => d.status === "failed") ? "failed" : deliveries.length ? "delivered" : "ready";
     }
     const ok = status === "ready" || status === "delivered";
+    // Before the settling write, so a crash in between cannot lose it (the delivery id is per export and endpoint: no duplicate).
+    if (status === "delivered" && exp) await enqueueWebhookDeliveries(deps, exp, "export.delivered");
     const now = deps.now().toISOString();
     const settled = await store.updateSchedule(s.id, { version: s.version }, {
       pendingRun: null,

@@ -65,13 +65,14 @@ export function backoffSeconds(settings: WebhookSettings, attempt: number): numb
 
 /**
  * Schedules one delivery per endpoint of the export's supplier subscribed to
- * its outcome (`export.ready` / `export.failed`). Called by the worker each
- * time it sees the export ready or failed; idempotent.
+ * its outcome (`export.ready` / `export.failed`), or to `event` when given
+ * (`export.delivered`, sent by the scheduler once a run's pushes succeeded).
+ * Called by the worker each time it sees the export ready or failed; idempotent.
  */
-export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord): Promise<number> {
+export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord, event?: WebhookEvent): Promise<number> {
   if (!deps.webhooks || rec.supplierId === null) return 0;
   if (rec.status !== "ready" && rec.status !== "failed") return 0;
-  const event: WebhookEvent = rec.status === "ready" ? "export.ready" : "export.failed";
+  if (event === undefined) event = rec.status === "ready" ? "export.ready" : "export.failed";
   const { store } = deps.webhooks;
   const endpoints = (await store.listEndpoints(rec.supplierId)).filter((e) => e.events.includes(event));
   let sent = 0;

@@ -7,7 +7,10 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { buildDeps, type AppDeps } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { parseCsv } from "@/e2e/helpers/zip";
@@ -103,6 +106,21 @@ describe("incremental schedule delivered to SFTP", () => {
     expect(probe).toMatchObject({ ok: true, hostKeyFingerprint: sftp.fingerprint });
     expect(await sftp.listFiles()).toEqual([]);
     expect(JSON.stringify(await deps.schedules!.store.getDestination(dest.id))).not.toContain(sftp.password);
+
+    // A webhook endpoint of rose's, to see `export.delivered` fire for a delivered run (and not for the failed push).
+    const hooks: { type: string; exportId: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const parsed = JSON.parse(body) as { type: string; data: { export: { id: string } } };
+        hooks.push({ type: parsed.type, exportId: parsed.data.export.id });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    onTestFinished(() => new Promise<void>((r) => receiver.close(() => r())));
+    await createWebhookEndpoint(deps, rose, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, events: ["export.delivered"] });
 
     const { schedule } = await createSchedule(scheduling(), rose, {
       name: "Morning stock",
@@ -201,6 +219,11 @@ describe("incremental schedule delivered to SFTP", () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.length).toBe(await roseRowsBefore("2026-03-03T09:00:00.000Z"));
     expect(all.map((rows) => rows.length).sort((a, b) => a - b)).toEqual([2, 3, seeded + 1].sort((a, b) => a - b));
+    // export.delivered fired once per delivered run (1, 2 and 4), never for run 3 whose push failed.
+    const delivered = [s.lastExportId, run3!.id];
+    expect(hooks.filter((h) => h.type === "export.delivered")).toHaveLength(3);
+    expect(hooks.map((h) => h.exportId)).toContain(delivered[0]);
+    expect(hooks.map((h) => h.exportId)).not.toContain(delivered[1]);
     // No half-written temp files left behind.
     expect((await sftp.listFiles()).filter((f) => f.includes(".part"))).toEqual([]);
   });
