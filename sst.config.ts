@@ -213,7 +213,16 @@ export default $config({
       LOG_LEVEL: "info",
     };
     // AWS mode loads no native module (lib/config.ts imports the local adapters only in local mode): nothing to install.
-    const lambda = { link, environment, runtime: "nodejs22.x" as const, logging: { retention: LOG_RETENTION } };
+    const lambda = {
+      link,
+      environment,
+      runtime: "nodejs22.x" as const,
+      logging: { retention: LOG_RETENTION },
+      // ssh2 (SFTP pushes) and its cpu-features dependency require optional native addons inside
+      // try/catch; esbuild has no loader for .node files, so they stay unbundled requires that fail
+      // at run time and ssh2 uses its pure-JS crypto (measured: `esbuild --bundle` fails without this).
+      nodejs: { esbuild: { external: ["*.node"] } },
+    };
 
     const worker = queue.subscribe(
       {
