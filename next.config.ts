@@ -7,6 +7,18 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // `forbidden()` renders app/forbidden.tsx with a real 403 status (admin pages for suppliers).
   experimental: { authInterrupts: true },
+  // Build assets skip proxy.ts (no nonce needed); they still must not be sniffed or framed.
+  async headers() {
+    return [
+      {
+        source: "/_next/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -29,6 +29,8 @@ export default $config({
   },
   async run() {
     const schema = await import("./lib/adapters/aws/dynamo-schema");
+    const sdk = await import("./lib/adapters/aws/permissions");
+    const bundle = await import("./workers/lambda-bundle");
 
     const env = (name: string): string => process.env[name]?.trim() ?? "";
     const retentionDays = Number(env("RETENTION_DAYS") || "7");
@@ -57,14 +59,39 @@ export default $config({
     // The worker's timeout; SQS redelivers a message still in flight after the queue's visibility timeout.
     const WORKER_TIMEOUT_MINUTES = 15;
     const DLQ_WORKER_TIMEOUT_MINUTES = 2;
+    // The delivery lane: one webhook attempt is bounded by WEBHOOK_TIMEOUT_MS (at most 30 s), a batch runs its attempts at once.
     const DELIVERY_WORKER_TIMEOUT_MINUTES = 2;
     const DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES = 1;
-    /** One tick lists due schedules and submits their runs: seconds, well inside the one-minute rate. */
+    /** One tick lists due schedules and submits their runs (seconds), well inside the one-minute rate. */
     const SCHEDULER_TIMEOUT_SECONDS = 55;
     // CloudFront waits 30 s (its default origin timeout) for the server function; a page that takes longer has failed.
     const PORTAL_TIMEOUT_SECONDS = 20;
     /** AWS's rule for a queue feeding a Lambda function: visibility at least 6x the function's timeout (Lambda retries throttled batches within it). */
     const visibilityFor = (timeoutMinutes: number) => `${timeoutMinutes * 6} minutes` as const;
+
+    /* ------------------------------------------------------------ links */
+
+    // A linked queue, bucket or table grants the actions the adapters send (lib/adapters/aws/permissions.ts),
+    // not SST's default `sqs:*` / `s3:*` / `dynamodb:*`.
+    const adapterActions = (service: string, target: (t: string) => boolean) => [
+      ...new Set(
+        Object.values(sdk.AWS_SDK_PERMISSIONS)
+          .flat()
+          .filter((p) => p.on.some(target))
+          .flatMap((p) => p.actions)
+          .filter((a) => a.startsWith(`${service}:`)),
+      ),
+    ];
+    const grant = (actions: string[], resources: $util.Input<string>[]) => (actions.length ? [sst.aws.permission({ actions, resources })] : []);
+    sst.Linkable.wrap(sst.aws.Queue, (q) => ({ properties: { url: q.url }, include: grant(adapterActions("sqs", () => true), [q.arn]) }));
+    sst.Linkable.wrap(sst.aws.Bucket, (b) => ({
+      properties: { name: b.name },
+      include: [...grant(adapterActions("s3", (t) => !t.includes("/")), [b.arn]), ...grant(adapterActions("s3", (t) => t.endsWith("/*") && !t.includes("/index/")), [$interpolate`${b.arn}/*`])],
+    }));
+    sst.Linkable.wrap(sst.aws.Dynamo, (t) => ({
+      properties: { name: t.name },
+      include: [...grant(adapterActions("dynamodb", (x) => !x.includes("/")), [t.arn]), ...grant(adapterActions("dynamodb", (x) => x.endsWith("/index/*")), [$interpolate`${t.arn}/index/*`])],
+    }));
 
     /* ------------------------------------------------------------ secrets */
 
@@ -213,16 +240,8 @@ export default $config({
       LOG_LEVEL: "info",
     };
     // AWS mode loads no native module (lib/config.ts imports the local adapters only in local mode): nothing to install.
-    const lambda = {
-      link,
-      environment,
-      runtime: "nodejs22.x" as const,
-      logging: { retention: LOG_RETENTION },
-      // ssh2 (SFTP pushes) and its cpu-features dependency require optional native addons inside
-      // try/catch; esbuild has no loader for .node files, so they stay unbundled requires that fail
-      // at run time and ssh2 uses its pure-JS crypto (measured: `esbuild --bundle` fails without this).
-      nodejs: { esbuild: { external: ["*.node"] } },
-    };
+    // The SDK is left to the runtime and the local-only chunk is split off (see workers/lambda-bundle.ts).
+    const lambda = { link, environment, runtime: bundle.LAMBDA_RUNTIME, nodejs: bundle.LAMBDA_NODEJS, logging: { retention: LOG_RETENTION } };
 
     const worker = queue.subscribe(
       {
@@ -253,9 +272,10 @@ export default $config({
         handler: "workers/sqs-deliveries.handler",
         timeout: `${DELIVERY_WORKER_TIMEOUT_MINUTES} minutes`,
         memory: "512 MB",
-        // Pushes to suppliers' S3 buckets assume the role each supplier created, in their own account;
-        // the role's trust policy (naming this account and the destination's external id) is the gate.
-        permissions: [{ actions: ["sts:AssumeRole"], resources: ["*"] }],
+        // Pushes to suppliers' S3 buckets assume the role each supplier created in their own account
+        // (lib/adapters/destinations/s3-pusher.ts); that role's trust policy, naming this account and
+        // the destination's external id, is the gate. Roles only, never "*".
+        permissions: [{ actions: ["sts:AssumeRole"], resources: ["arn:aws:iam::*:role/*"] }],
       },
       {
         // Ten attempts per invocation, run at once: a batch of hanging endpoints costs one timeout.
@@ -264,10 +284,13 @@ export default $config({
         transform: { eventSourceMapping: (args) => void (args.scalingConfig = { maximumConcurrency: 10 }) },
       },
     );
-    deliveryDeadLetterQueue.subscribe(
+    const deliveryDeadLetterWorker = deliveryDeadLetterQueue.subscribe(
       { ...lambda, handler: "workers/sqs-deliveries.deadLetterHandler", timeout: `${DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES} minutes`, memory: "512 MB" },
       { batch: { size: 10, partialResponses: true } },
     );
+
+    // Hard bounces and complaints become suppressions the mailer checks (workers/ses-events.ts).
+    const mailEventsRecorder = mailEvents.subscribe("MailEventsRecorder", { ...lambda, handler: "workers/ses-events.handler", timeout: "30 seconds", memory: "256 MB" });
 
     const sweep = new sst.aws.CronV2("ExpirySweep", {
       schedule: "cron(15 3 * * ? *)",
@@ -275,9 +298,15 @@ export default $config({
       function: { ...lambda, handler: "workers/sqs.sweepHandler", timeout: "15 minutes", memory: "512 MB" },
     });
 
-    // The scheduler (issue 14): enqueues every due scheduled run once a minute. Two invocations
-    // overlapping is harmless: each run's slot is claimed with a conditional write on nextRunAt.
-    // CronV2 (EventBridge Scheduler) is SST's non-deprecated cron component.
+    // Exports whose queue message was lost (a crash between the DynamoDB write and the SQS send) are
+    // found and sent again (issue 12, finding 4; lib/exports/requeue.ts).
+    const requeueSweep = new sst.aws.CronV2("RequeueSweep", {
+      schedule: "rate(5 minutes)",
+      function: { ...lambda, handler: "workers/sqs.requeueHandler", timeout: "5 minutes", memory: "512 MB" },
+    });
+
+    // The scheduler (issue 14): starts every due scheduled run once a minute. Overlapping
+    // invocations are harmless: each run's slot is claimed with a conditional write on nextRunAt.
     const scheduler = new sst.aws.CronV2("Scheduler", {
       schedule: "rate(1 minute)",
       function: { ...lambda, handler: "workers/sqs.scheduleHandler", timeout: `${SCHEDULER_TIMEOUT_SECONDS} seconds`, memory: "512 MB" },
@@ -285,6 +314,10 @@ export default $config({
 
     /* ------------------------------------------------------------ portal */
 
+    // The Nextjs component's ISR revalidation queue keeps SQS's 30 s visibility for its 30 s subscriber; give it AWS's 6x too.
+    $transform(sst.aws.Queue, (args, _opts, name) => {
+      if (name === "PortalRevalidationEvents" && args) args.visibilityTimeout = visibilityFor(0.5);
+    });
     const site = new sst.aws.Nextjs("Portal", {
       link,
       environment,
@@ -314,12 +347,14 @@ export default $config({
       new aws.cloudwatch.MetricAlarm(name, { evaluationPeriods: 1, period: 300, treatMissingData: "notBreaching", ...args, alarmActions: [alarms.arn], okActions: [alarms.arn] });
 
     // Any message in a dead-letter queue is an export that failed on every delivery, or a dead letter its handler could not record.
-    alarm("ExportDeadLetterQueueDepth", {
-      namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: deadLetterQueue.nodes.queue.name },
-      statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0,
-    });
+    for (const [name, q] of [["ExportDeadLetterQueueDepth", deadLetterQueue], ["DeliveryDeadLetterQueueDepth", deliveryDeadLetterQueue]] as const) {
+      alarm(name, {
+        namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: q.nodes.queue.name },
+        statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0,
+      });
+    }
     // Exports waiting longer than half an hour: workers are failing, throttled, or capped below demand.
-    for (const [name, q] of [["ExportQueue", queue], ["ExportDeadLetterQueue", deadLetterQueue]] as const) {
+    for (const [name, q] of [["ExportQueue", queue], ["ExportDeadLetterQueue", deadLetterQueue], ["DeliveryQueue", deliveryQueue], ["DeliveryDeadLetterQueue", deliveryDeadLetterQueue]] as const) {
       alarm(`${name}OldestMessageAge`, {
         namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: q.nodes.queue.name },
         statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 30 * 60,
@@ -329,9 +364,12 @@ export default $config({
     const monitored: Array<[string, $util.Output<string>, number]> = [
       ["ExportWorker", worker.nodes.function.name, WORKER_TIMEOUT_MINUTES * 60],
       ["ExportDeadLetterWorker", deadLetterWorker.nodes.function.name, DLQ_WORKER_TIMEOUT_MINUTES * 60],
+      ["DeliveryWorker", deliveryWorker.nodes.function.name, DELIVERY_WORKER_TIMEOUT_MINUTES * 60],
+      ["DeliveryDeadLetterWorker", deliveryDeadLetterWorker.nodes.function.name, DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES * 60],
       ["ExpirySweep", sweep.nodes.function.name, 15 * 60],
       ["Scheduler", scheduler.nodes.function.name, SCHEDULER_TIMEOUT_SECONDS],
-      ["DeliveryWorker", deliveryWorker.nodes.function.name, DELIVERY_WORKER_TIMEOUT_MINUTES * 60],
+      ["RequeueSweep", requeueSweep.nodes.function.name, 5 * 60],
+      ["MailEventsRecorder", mailEventsRecorder.nodes.function.name, 30],
       ["PortalServer", $output(site.nodes.server).apply((server) => server!.nodes.function.name), PORTAL_TIMEOUT_SECONDS],
     ];
     for (const [name, functionName, timeoutSeconds] of monitored) {

@@ -3,7 +3,8 @@
  * `{error: {code, message, details?}}` body into a typed error, and the calls
  * the pages make.
  */
-import type { ExportFormat, ExportRecord, ExportStep } from "@/lib/exports/model";
+import type { ExportRecord, ExportView } from "@/lib/exports/model";
+import type { TCreateExportRequest } from "@/lib/exports/schemas";
 
 export interface FieldIssue {
   path: string;
@@ -63,20 +64,10 @@ export function redirectToSignIn(): void {
   window.location.assign(`/signin?callbackUrl=${encodeURIComponent(back)}`);
 }
 
-export interface ExportView {
-  export: ExportRecord;
-  steps: ExportStep[];
-}
+export type { ExportView };
 
-export interface CreateExportInput {
-  dataset: string;
-  params: Record<string, unknown>;
-  format: ExportFormat;
-  bom: boolean;
-  notify: boolean;
-  /** Admins only: whose data. */
-  supplierId?: string;
-}
+/** The body of POST /api/v1/exports, as the service's schema takes it. */
+export type CreateExportInput = TCreateExportRequest;
 
 export const exportQueryKey = (id: string) => ["export", id] as const;
 

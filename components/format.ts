@@ -3,13 +3,13 @@
  * filters. Pure functions, safe in server and client components alike.
  */
 import { formatBytes as formatBytesOf } from "@/lib/exports/format";
-import type { ExportRecord, ExportStatus, ExportStep } from "@/lib/exports/model";
+import { ACTIVE_STATUSES, EXPORT_STATUSES, FINISHED_STATUSES, type ExportRecord, type ExportStatus, type ExportStep } from "@/lib/exports/model";
 
 /** Statuses an export does not leave by itself: polling stops there. */
-export const DONE_STATUSES: readonly ExportStatus[] = ["ready", "expired", "failed", "cancelled"];
+export const DONE_STATUSES: readonly ExportStatus[] = FINISHED_STATUSES;
 /** Statuses in which the export can still be cancelled. */
-export const CANCELLABLE_STATUSES: readonly ExportStatus[] = ["queued", "running", "archiving"];
-export const ALL_STATUSES: readonly ExportStatus[] = ["queued", "running", "archiving", "ready", "expired", "failed", "cancelled"];
+export const CANCELLABLE_STATUSES: readonly ExportStatus[] = ACTIVE_STATUSES;
+export const ALL_STATUSES: readonly ExportStatus[] = EXPORT_STATUSES;
 
 export const STATUS_LABEL: Record<ExportStatus, string> = {
   queued: "Queued",

@@ -20,7 +20,6 @@ export const inputClass =
 
 export const labelClass = "block text-sm font-medium text-gray-800";
 export const helpClass = "mt-1 text-xs text-gray-500";
-export const linkClass = "font-medium text-brand-700 underline-offset-2 hover:underline";
 
 export function Card({ children, className = "" }: { children: React.ReactNode; className?: string }) {
   return <section className={`rounded-lg border border-gray-200 bg-white shadow-sm ${className}`}>{children}</section>;

@@ -18,6 +18,7 @@ import {
   type LoginThrottles,
 } from "./auth";
 import { createUser } from "./users/users";
+import { KNOWN_DEVICE_COOKIE, isKnownDevice, knownDeviceValue, withKnownDeviceCookie } from "./users/known-device";
 
 let db: Database;
 let users: UserStore;
@@ -89,12 +90,51 @@ describe("authorizeCredentials", () => {
     ).rejects.toThrow(/Too many failed sign-in attempts/);
   });
 
+  it("does not lock the owner's known browser out when others fail from rotating addresses (issue 12, finding 3)", async () => {
+    const key = "device-key-for-tests";
+    const t0 = 1_000_000;
+    for (let i = 0; i < 40; i++) {
+      await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, fromClient(`9.9.${i}.1`), t0 + i, key).catch(() => null);
+    }
+    const ownBrowser = { ...fromClient("7.7.7.7"), cookie: `other=1; ${KNOWN_DEVICE_COOKIE}=${knownDeviceValue(key, "rose@suppliers.test")}` };
+    expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, ownBrowser, t0 + 100, key)).toMatchObject({ id: rose.id });
+    // The attacker has no such cookie: still locked, right password or not, and a cookie for another email or a forged one does not help.
+    const forged = [
+      `${KNOWN_DEVICE_COOKIE}=${knownDeviceValue(key, "tulip@suppliers.test")}`,
+      `${KNOWN_DEVICE_COOKIE}=${knownDeviceValue("another-key", "rose@suppliers.test")}`,
+      `${KNOWN_DEVICE_COOKIE}=${Buffer.from("rose@suppliers.test").toString("base64url")}.AAAA`,
+    ];
+    for (const cookie of forged) {
+      await expect(
+        authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, { ...fromClient("8.8.8.8"), cookie }, t0 + 100, key),
+      ).rejects.toThrow(/Too many failed sign-in attempts/);
+    }
+    // A known browser still has its own per-client throttle.
+    for (let i = 0; i < 5; i++) await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, ownBrowser, t0 + 200, key);
+    await expect(authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, ownBrowser, t0 + 201, key)).rejects.toThrow(/Too many/);
+  });
+
   it("forgets a client's failures after a successful sign-in", async () => {
     const t0 = 1_000_000;
     for (let i = 0; i < 4; i++) await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, fromClient("1.2.3.4"), t0);
     expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"), t0)).not.toBeNull();
     for (let i = 0; i < 4; i++) await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: "wrong" }, fromClient("1.2.3.4"), t0);
     expect(await authorizeCredentials(users, throttles, { email: "rose@suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"), t0)).not.toBeNull();
+  });
+});
+
+describe("known-device cookie", () => {
+  const key = "k";
+  const sessionSet = (res: Response) => res.headers.getSetCookie();
+
+  it("is added to a sign-in answer that sets a session cookie, and only to that", () => {
+    const ok = new Response(null, { status: 200, headers: [["Set-Cookie", "next-auth.session-token=abc; Path=/; HttpOnly"]] });
+    const marked = withKnownDeviceCookie(ok, key, "Rose@Suppliers.test", true);
+    const cookie = sessionSet(marked).find((c) => c.startsWith(`${KNOWN_DEVICE_COOKIE}=`))!;
+    expect(cookie).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+    expect(isKnownDevice(key, cookie.split(";")[0], "rose@suppliers.test")).toBe(true);
+    const refused = new Response(null, { status: 401, headers: [["Set-Cookie", "next-auth.csrf-token=x; Path=/"]] });
+    expect(sessionSet(withKnownDeviceCookie(refused, key, "rose@suppliers.test", true)).some((c) => c.startsWith(KNOWN_DEVICE_COOKIE))).toBe(false);
   });
 });
 

@@ -13,10 +13,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession, type NextAuthOptions, type Session, type User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { JWT } from "next-auth/jwt";
-import { getDeps } from "./config";
+import { deriveKey, getDeps } from "./config";
 import type { Actor } from "./core/actor";
 import type { UserRecord, UserStore } from "./ports";
 import { DEFAULT_RULE, LoginThrottle, describeWait } from "./users/login-throttle";
+import { isKnownDevice } from "./users/known-device";
 import { authenticate } from "./users/users";
 
 /** A working day. Also the JWT's and the cookie's lifetime. */
@@ -53,6 +54,11 @@ function loginThrottles(): LoginThrottles {
   return (globalForAuth.__loginThrottles ??= createLoginThrottles());
 }
 
+/** Key of the known-device cookies (see `known-device.ts`), derived from the deployment's secret. */
+export function knownDeviceKey(authSecret: string): string {
+  return deriveKey(authSecret, "known-device-cookies");
+}
+
 /** A fresh pair of throttles with the default rules. */
 export function createLoginThrottles(): LoginThrottles {
   return {
@@ -84,7 +90,9 @@ export function clientAddress(headers: HeaderBag): string {
  * The Credentials provider's check: refuses while throttled (without looking
  * at the password), else authenticates and counts a failure. Returns null for
  * a wrong email or password (next-auth's "CredentialsSignin"); throws with a
- * readable message when throttled.
+ * readable message when throttled. A browser with a known-device cookie for
+ * the email (`deviceKey` set) is exempt from the per-email lock, so failures
+ * from other addresses cannot lock the owner out (see `known-device.ts`).
  */
 export async function authorizeCredentials(
   users: UserStore,
@@ -92,13 +100,16 @@ export async function authorizeCredentials(
   credentials: { email?: unknown; password?: unknown } | undefined,
   headers: HeaderBag,
   now: number = Date.now(),
+  deviceKey?: string,
 ): Promise<User | null> {
   const email = typeof credentials?.email === "string" ? credentials.email.trim().toLowerCase().slice(0, 254) : "";
   const password = typeof credentials?.password === "string" ? credentials.password : "";
   if (!email || !password) return null;
 
   const clientKey = `${email}|${clientAddress(headers)}`;
-  for (const [throttle, key] of [[throttles.perClient, clientKey], [throttles.perEmail, email]] as const) {
+  const knownDevice = deviceKey !== undefined && isKnownDevice(deviceKey, header(headers, "cookie"), email);
+  const checks = knownDevice ? ([[throttles.perClient, clientKey]] as const) : ([[throttles.perClient, clientKey], [throttles.perEmail, email]] as const);
+  for (const [throttle, key] of checks) {
     const verdict = throttle.check(key, now);
     if (!verdict.allowed) throw new Error(tooManyAttemptsMessage(verdict.retryAfterMs));
   }
@@ -150,8 +161,8 @@ export async function refreshToken(users: UserStore, token: JWT, user: User | un
  * build` imports route modules, and reading the config there would open the
  * database at build time.
  */
-export function getAuthOptions(): NextAuthOptions {
-  const deps = getDeps();
+export async function getAuthOptions(): Promise<NextAuthOptions> {
+  const deps = await getDeps();
   // next-auth v4 reads these two from the environment in places that take no
   // options (URL detection, middleware); a fresh clone has neither, so derive them from the config.
   if (!process.env.NEXTAUTH_URL) process.env.NEXTAUTH_URL = deps.config.settings.publicUrl;
@@ -171,11 +182,11 @@ export function getAuthOptions(): NextAuthOptions {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
         },
-        authorize: (credentials, req) => authorizeCredentials(getDeps().users, loginThrottles(), credentials, req.headers),
+        authorize: (credentials, req) => authorizeCredentials(deps.users, loginThrottles(), credentials, req.headers, Date.now(), knownDeviceKey(deps.config.authSecret)),
       }),
     ],
     callbacks: {
-      jwt: ({ token, user }) => refreshToken(getDeps().users, token, user, Math.floor(Date.now() / 1000)),
+      jwt: ({ token, user }) => refreshToken(deps.users, token, user, Math.floor(Date.now() / 1000)),
       session: ({ session, token }) => ({ ...session, user: sessionUserFromToken(token) }),
     },
     logger: {
@@ -214,11 +225,6 @@ export function sessionToActor(session: Session | null): Actor | null {
   return { userId: u.id, email: u.email, role: u.role, supplierId: u.role === "admin" ? null : u.supplierId };
 }
 
-/** The caller for server components and server actions, or null when signed out. */
-export async function getActor(): Promise<Actor | null> {
-  return sessionToActor(await getServerSession(getAuthOptions()));
-}
-
 /**
  * The caller of a route handler, from the session cookie of `req`. Reads the
  * request itself rather than `next/headers`, so handlers called directly (in
@@ -231,7 +237,7 @@ export async function getActorFromRequest(req: Request): Promise<Actor | null> {
   // `cookies` and calls the response's cookie setters, so plain objects with those suffice.
   const nodeReq = { headers: Object.fromEntries(req.headers), cookies } as unknown as IncomingMessage & { cookies: Record<string, string> };
   const nodeRes = { getHeader: () => undefined, setHeader: () => nodeRes, setCookie: () => undefined } as unknown as ServerResponse;
-  return sessionToActor(await getServerSession(nodeReq, nodeRes, getAuthOptions()));
+  return sessionToActor(await getServerSession(nodeReq, nodeRes, await getAuthOptions()));
 }
 
 function parseCookies(header: string | null): Record<string, string> {

@@ -33,8 +33,28 @@ describe("loadConfig", () => {
     );
   });
 
-  it("requires AUTH_SECRET in aws mode instead of generating one", () => {
-    expect(() => loadConfig({ EXPORT_BACKEND: "aws" })).toThrowError(/AUTH_SECRET is required/);
+  it("reads the aws-mode secret from the linked sst.Secret, never generating one", () => {
+    const none = () => undefined;
+    expect(() => loadConfig({ EXPORT_BACKEND: "aws" }, none)).toThrowError(/AuthSecret: sst.Secret\("AuthSecret"\) is not linked/);
+    const linked = (resource: string, property: string) => (resource === "AuthSecret" && property === "value" ? "linked-secret-linked-secret-linked-secret" : undefined);
+    const config = loadConfig({ EXPORT_BACKEND: "aws", DATA_DIR: tempDir() }, linked);
+    expect(config.authSecret).toBe("linked-secret-linked-secret-linked-secret");
+    // Nothing was written where local mode keeps its generated secret.
+    expect(fs.existsSync(path.join(config.dataDir, "auth-secret"))).toBe(false);
+    expect(() => loadConfig({ EXPORT_BACKEND: "aws" }, () => "short")).toThrowError(/AuthSecret: must be at least 32 characters/);
+  });
+
+  it("refuses AUTH_SECRET in aws mode: a plain environment variable is not where a deployed secret lives", () => {
+    const linked = () => "linked-secret-linked-secret-linked-secret";
+    expect(() => loadConfig({ EXPORT_BACKEND: "aws", AUTH_SECRET: "env-secret-env-secret-env-secret-0123" }, linked)).toThrowError(
+      /AUTH_SECRET: is not read with EXPORT_BACKEND=aws/,
+    );
+  });
+
+  it("ignores SST links in local mode: the generated secret stays", () => {
+    const dir = tempDir();
+    const linked = () => "linked-secret-linked-secret-linked-secret";
+    expect(loadConfig({ DATA_DIR: dir }, linked).authSecret).toBe(fs.readFileSync(path.join(dir, "auth-secret"), "utf8"));
   });
 
   it("refuses a short AUTH_SECRET", () => {

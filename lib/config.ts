@@ -8,38 +8,36 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Logger } from "pino";
-import { DiskObjectStore } from "./adapters/local/disk-object-store";
-import { DuckDbWarehouse } from "./adapters/local/duckdb-warehouse";
-import { OutboxMailer } from "./adapters/local/outbox-mailer";
-import { openSqlite } from "./adapters/local/sqlite";
-import { SqliteJobStore } from "./adapters/local/sqlite-job-store";
-import { SqliteQueue } from "./adapters/local/sqlite-queue";
-import { SqliteUserStore } from "./adapters/local/sqlite-user-store";
-import { SqliteApiTokenStore } from "./adapters/local/sqlite-api-token-store";
-import { SqliteRequestClaimStore } from "./adapters/local/sqlite-request-claim-store";
-import { SqliteWebhookStore } from "./adapters/local/sqlite-webhook-store";
 import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
-import { RateLimiter } from "./api/rate-limit";
+import { webhookOutcomeHook } from "./webhooks/deliveries";
+import { DynamoScheduleStore } from "./adapters/aws/dynamo-schedule-store";
+import { S3Pusher } from "./adapters/destinations/s3-pusher";
+import { SftpPusher } from "./adapters/destinations/sftp-pusher";
+import type { ScheduleSupport } from "./schedules/deps";
+import { scheduleOutcomeHook } from "./schedules/push";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { WebhookSettings } from "./webhooks/settings";
 import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
+import { DynamoRateLimiter } from "./adapters/aws/dynamo-rate-limiter";
 import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
 import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
-import { resolveAwsSettings } from "./adapters/aws/settings";
+import { DynamoMailSuppressions, type MailSuppression } from "./adapters/aws/dynamo-mail-suppressions";
+import { linkedSecret, resolveAwsSettings, sstLinks, type LinkedLookup } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
-import type { ExportDeps, ExportSettings, ScheduleSupport } from "./exports/deps";
-import { SqliteScheduleStore } from "./adapters/local/sqlite-schedule-store";
-import { DynamoScheduleStore } from "./adapters/aws/dynamo-schedule-store";
-import { S3Pusher } from "./adapters/destinations/s3-pusher";
-import { SftpPusher } from "./adapters/destinations/sftp-pusher";
-import { onScheduledExportFinished } from "./schedules/push";
-import { STSClient } from "@aws-sdk/client-sts";
+import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
-import type { ApiTokenStore, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+import type { ApiTokenStore, Queue, RateLimiter, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+
+/**
+ * The disk stores' temp folder (DiskObjectStore's TMP_DIR), named here because AWS mode must not
+ * import the local adapters; workers/temp-sweep.test.ts checks the two agree.
+ */
+const DISK_STORE_TMP_DIR = ".tmp";
 
 /** Receives of one delivery-lane message before it is dead-lettered (only store faults make one come back). */
 export const DELIVERY_MAX_RECEIVES = 5;
@@ -65,12 +63,19 @@ export const ZEnv = z
     LOG_LEVEL: opt(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
     /** Base URL people reach the portal at (links in emails, local signed URLs). */
     PUBLIC_URL: opt(z.url().default("http://localhost:3000")),
-    /** Signs sessions and (locally) download URLs. Generated and kept in DATA_DIR in local mode when unset. */
+    /**
+     * Signs sessions and (locally) download URLs; local mode only (generated and kept in DATA_DIR
+     * when unset). In aws mode the secret is `sst.Secret("AuthSecret")`, read through `Resource` at
+     * run time, and this variable is refused: a plain Lambda environment variable shows the secret
+     * to anyone who can read the function's configuration.
+     */
     AUTH_SECRET: opt(z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional()),
     RETENTION_DAYS: int(7, 1, 365),
     DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
     ZIP_LEVEL: int(1, 0, 9),
     ZIP_CONCURRENCY: int(2, 1, 16),
+    /** Spool and temp entries untouched this long belong to no live archive and are swept (a killed worker left them). */
+    TEMP_SWEEP_AGE_MINUTES: int(60, 5, 7 * 24 * 60),
     WORKER_CONCURRENCY: int(2, 1, 64),
     /**
      * How long a worker waits for its statement before handing it to a delayed poll message. A
@@ -83,12 +88,14 @@ export const ZEnv = z
     MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
+    /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
+    REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
 
     // partner API (issue 5)
     /** Exports one supplier may have queued or running at once; one more gets 429. */
     MAX_ACTIVE_EXPORTS_PER_SUPPLIER: int(5, 1, 1000),
-    /** API requests per minute per supplier (session) or per token; a token bucket in each web process. */
+    /** API requests per minute per supplier (session) or per token, counted across every process (SQLite / DynamoDB, see `RateLimiter`). */
     API_RATE_LIMIT_PER_MINUTE: int(120, 1, 100_000),
     IDEMPOTENCY_TTL_HOURS: int(24, 1, 24 * 7),
     /** http://localhost endpoints for webhooks; default: allowed with the local backend only. */
@@ -157,8 +164,12 @@ export const ZEnv = z
     AWS_S3_FORCE_PATH_STYLE: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
   })
   .superRefine((env, ctx) => {
-    if (env.EXPORT_BACKEND === "aws" && !env.AUTH_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "AUTH_SECRET is required with EXPORT_BACKEND=aws" });
+    if (env.EXPORT_BACKEND === "aws" && env.AUTH_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message: 'is not read with EXPORT_BACKEND=aws: link sst.Secret("AuthSecret") instead (npx sst secret set AuthSecret <value>)',
+      });
     }
   });
 export type Env = z.infer<typeof ZEnv>;
@@ -175,8 +186,11 @@ export interface AppConfig {
   webhooks: WebhookSettings;
 }
 
-/** Parses the environment; throws one readable error listing every bad variable. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
+/**
+ * Parses the environment; throws one readable error listing every bad variable.
+ * `linked` reads SST's linked resources (the aws-mode secret); tests pass their own.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env, linked: LinkedLookup = sstLinks()): AppConfig {
   const parsed = ZEnv.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
@@ -184,7 +198,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);
-  const authSecret = env.AUTH_SECRET ?? localSecret(dataDir);
+  const authSecret = env.EXPORT_BACKEND === "aws" ? linkedSecret(linked, "AuthSecret") : (env.AUTH_SECRET ?? localSecret(dataDir));
   return {
     env,
     dataDir,
@@ -196,12 +210,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       zipLevel: env.ZIP_LEVEL,
       zipConcurrency: env.ZIP_CONCURRENCY,
       spoolDir: path.join(dataDir, "spool"),
+      // Local mode's disk stores write objects to `<root>/.tmp` first (see DiskObjectStore).
+      tempDirs: [path.join(dataDir, "spool"), ...(env.EXPORT_BACKEND === "local" ? ["unload-store", "archive-store"].map((s) => path.join(dataDir, s, DISK_STORE_TMP_DIR)) : [])],
+      tempMaxAgeMs: env.TEMP_SWEEP_AGE_MINUTES * 60_000,
       inlineWaitMs: env.INLINE_WAIT_MS,
       pollDelaySeconds: env.POLL_DELAY_SECONDS,
       maxPollDelaySeconds: env.MAX_POLL_DELAY_SECONDS,
       retryBaseSeconds: env.RETRY_BASE_SECONDS,
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
+      requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {
       maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER,
@@ -257,21 +275,68 @@ export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
   tokens: ApiTokenStore;
+  /** Idempotency keys, active-request fingerprints, and the delivery lane's concurrency slots. */
+  claims: RequestClaimStore;
   webhooks: { store: WebhookStore; settings: WebhookSettings };
-  /** Per-process request rate limiter of the API (see lib/api/rate-limit.ts). */
+  /**
+   * The delivery lane (issue 12, finding 2): webhook attempts and other
+   * deliveries to suppliers' systems (message types in workers/delivery-dispatch.ts)
+   * go here, never on `queue`, worked by slots of their own, so an endpoint
+   * that hangs or fails never holds up an export.
+   */
+  deliveryQueue: Queue;
+  /** Where delivery messages land after failing every receive (store faults only; each attempt is a new message). */
+  deliveryDeadLetterQueue: Queue;
+  /** Schedules, destinations and their pushes (lib/schedules). */
+  schedules: ScheduleSupport;
+  /** The API's request rate limit, shared by every process of the deployment (see `RateLimiter` in lib/ports.ts). */
   rateLimiter: RateLimiter;
+  /** Addresses SES reported as bounced or complaining (AWS only: the local outbox has no bounces). */
+  mailSuppressions?: { record(s: MailSuppression): Promise<void>; get(email: string): Promise<MailSuppression | null> };
   close(): Promise<void>;
 }
 
-/** Builds every adapter for the configured backend. Call once per process (see `getDeps`). */
-export function buildDeps(config: AppConfig, log: Logger): AppDeps {
+/** The API's rate limit window: `requestsPerMinute` per key per minute. */
+const RATE_WINDOW_SECONDS = 60;
+
+/**
+ * Builds every adapter for the configured backend and composes the export
+ * outcome hooks. Call once per process (see `getDeps`).
+ */
+export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps> {
+  const deps: AppDeps = { ...(await buildBackend(config, log)), outcomeHooks: [] };
+  // Subscribers to ready/failed exports, awaited in this order after the email.
+  deps.outcomeHooks = [webhookOutcomeHook(deps), scheduleOutcomeHook(deps)];
+  return deps;
+}
+
+/**
+ * The adapters of the configured backend. The local adapters are imported inside the local
+ * branch, so aws mode (Lambda, the deployed portal) never loads them nor their native modules
+ * (better-sqlite3, @duckdb/node-api).
+ */
+async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDeps, "outcomeHooks">> {
   const { env, dataDir, settings } = config;
   switch (env.EXPORT_BACKEND) {
     case "local": {
+      const {
+        DiskObjectStore,
+        DuckDbWarehouse,
+        OutboxMailer,
+        openSqlite,
+        SqliteApiTokenStore,
+        SqliteJobStore,
+        SqliteQueue,
+        SqliteRateLimiter,
+        SqliteRequestClaimStore,
+        SqliteScheduleStore,
+        SqliteUserStore,
+        SqliteWebhookStore,
+      } = await import("./adapters/local");
       const db = openSqlite(path.join(dataDir, "jobs.sqlite"));
       const unloadRoot = path.join(dataDir, "unload-store");
       const signingSecret = deriveKey(config.authSecret, "local-file-urls");
-      let warehouse: DuckDbWarehouse | undefined;
+      let warehouse: InstanceType<typeof DuckDbWarehouse> | undefined;
       // The web process never runs queries; open DuckDB only where one is submitted.
       const lazyWarehouse: Warehouse = {
         submitUnload: (req) => getWarehouse().submitUnload(req),
@@ -295,7 +360,7 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         tokens: new SqliteApiTokenStore(db),
         claims: new SqliteRequestClaimStore(db),
         webhooks: { store: new SqliteWebhookStore(db), settings: config.webhooks },
-        rateLimiter: new RateLimiter({ perMinute: config.api.requestsPerMinute }),
+        rateLimiter: new SqliteRateLimiter({ db, limit: config.api.requestsPerMinute, windowSeconds: RATE_WINDOW_SECONDS }),
         queue: new SqliteQueue({ db, name: "exports", deadLetter: { name: "exports-dlq", maxReceives: settings.maxReceives } }),
         deadLetterQueue: new SqliteQueue({ db, name: "exports-dlq" }),
         deliveryQueue: new SqliteQueue({ db, name: "deliveries", deadLetter: { name: "deliveries-dlq", maxReceives: DELIVERY_MAX_RECEIVES } }),
@@ -322,7 +387,6 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
             ),
           },
         },
-        outcomeHooks: [onScheduledExportFinished],
         settings,
         log,
         now: () => new Date(),
@@ -336,6 +400,7 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
       const aws = resolveAwsSettings(env);
       const clients = createAwsClients(aws.clients);
       const unloadStore = new S3ObjectStore({ client: clients.s3, bucket: aws.unloadBucket, partSize: aws.s3PartSizeBytes });
+      const mailSuppressions = new DynamoMailSuppressions({ client: clients.dynamo, tableName: aws.jobsTable });
       return {
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
@@ -343,8 +408,12 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         tokens: new DynamoApiTokenStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         claims: new DynamoRequestClaimStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         webhooks: { store: new DynamoWebhookStore({ client: clients.dynamo, tableName: aws.jobsTable }), settings: config.webhooks },
-        // In memory: each Lambda/web instance limits on its own (see lib/api/rate-limit.ts).
-        rateLimiter: new RateLimiter({ perMinute: config.api.requestsPerMinute }),
+        rateLimiter: new DynamoRateLimiter({
+          client: clients.dynamo,
+          tableName: aws.jobsTable,
+          limit: config.api.requestsPerMinute,
+          windowSeconds: RATE_WINDOW_SECONDS,
+        }),
         // The main queue's redrive policy (maxReceiveCount = settings.maxReceives) is set by sst.config.ts.
         queue: new SqsQueue({ client: clients.sqs, queueUrl: aws.queueUrl }),
         deadLetterQueue: new SqsQueue({ client: clients.sqs, queueUrl: aws.deadLetterQueueUrl }),
@@ -362,7 +431,8 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
         }),
         unloadStore,
         archiveStore: new S3ObjectStore({ client: clients.s3, bucket: aws.archiveBucket, partSize: aws.s3PartSizeBytes }),
-        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet }),
+        mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet, suppressions: mailSuppressions }),
+        mailSuppressions,
         schedules: {
           store: new DynamoScheduleStore({ client: clients.dynamo, tableName: aws.jobsTable }),
           limits: config.schedules.limits,
@@ -377,7 +447,6 @@ export function buildDeps(config: AppConfig, log: Logger): AppDeps {
             }),
           },
         },
-        outcomeHooks: [onScheduledExportFinished],
         settings,
         log,
         now: () => new Date(),
@@ -401,17 +470,24 @@ export function deriveKey(secret: string, purpose: string): string {
   return Buffer.from(hkdfSync("sha256", secret, "partner-export-portal", purpose, 32)).toString("hex");
 }
 
-const globalForDeps = globalThis as unknown as { __exportDeps?: AppDeps };
+const globalForDeps = globalThis as unknown as { __exportDeps?: Promise<AppDeps> };
 
 /**
- * The process's adapters, built on first use. Kept on globalThis so Next's dev
- * server, which re-evaluates modules on every edit, does not open a new
- * SQLite handle each time.
+ * The process's adapters, built on first use (one promise, so concurrent first
+ * requests share one build). Kept on globalThis so Next's dev server, which
+ * re-evaluates modules on every edit, does not open a new SQLite handle each
+ * time. A failed build is forgotten, so the next call says what is wrong again.
  */
-export function getDeps(): AppDeps {
+export function getDeps(): Promise<AppDeps> {
   if (!globalForDeps.__exportDeps) {
-    const config = loadConfig();
-    globalForDeps.__exportDeps = buildDeps(config, createLogger(config.env.LOG_LEVEL, "portal"));
+    const building = (async () => {
+      const config = loadConfig();
+      return buildDeps(config, createLogger(config.env.LOG_LEVEL, "portal"));
+    })();
+    globalForDeps.__exportDeps = building;
+    building.catch(() => {
+      if (globalForDeps.__exportDeps === building) globalForDeps.__exportDeps = undefined;
+    });
   }
   return globalForDeps.__exportDeps;
 }

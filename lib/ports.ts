@@ -4,7 +4,7 @@
  * Every adapter must pass the contract suite in `test/contracts/` for its port.
  */
 import type { Readable } from "node:stream";
-import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, Page } from "./exports/model";
+import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, ImmutableExportField, Page } from "./exports/model";
 import type { DestinationDeliveryRecord, DestinationRecord, ScheduleRecord } from "./schedules/model";
 
 /* ------------------------------------------------------------------ Warehouse */
@@ -32,12 +32,18 @@ export interface UnloadRequest {
 export interface ManifestEntry {
   /** Key in the unload object store. */
   key: string;
-  rows: number;
+  /**
+   * Records in this part, where the warehouse's manifest gives them
+   * (Redshift's `record_count`, DuckDB's Parquet stats); absent otherwise
+   * (DuckDB CSV). Checks of a part may use it where present.
+   */
+  rows?: number;
   bytes: number;
 }
 
 export interface UnloadManifest {
   entries: ManifestEntry[];
+  /** Records in all parts: what the export reports as its row count. */
   rows: number;
   bytes: number;
 }
@@ -62,8 +68,11 @@ export interface Warehouse {
   /**
    * Reports the statement's state. A statement the warehouse no longer knows
    * (e.g. the local process that ran it died) is reported as a retryable failure.
+   * `keyPrefix` is the one the statement was submitted with (`UnloadRequest.keyPrefix`):
+   * the caller chose it, so a warehouse that finds the manifest by prefix (Redshift)
+   * never has to read it back from the warehouse's record of the statement.
    */
-  describe(statementId: string): Promise<StatementState>;
+  describe(statementId: string, keyPrefix: string): Promise<StatementState>;
   /** Asks the warehouse to stop the statement. Idempotent; a finished statement is left alone. */
   cancel(statementId: string): Promise<void>;
   /**
@@ -172,7 +181,7 @@ export interface TransitionCondition {
   unset?: readonly ("notifiedAt" | "statementId")[];
 }
 
-export type ExportPatch = Partial<Omit<ExportRecord, "id" | "supplierId" | "requestedBy" | "dataset" | "params" | "format" | "createdAt" | "scheduleId">>;
+export type ExportPatch = Partial<Omit<ExportRecord, ImmutableExportField>>;
 
 /**
  * Who is archiving an export, until when, and how far it got. Kept beside the
@@ -215,6 +224,13 @@ export interface JobStore {
   listExports(query: ExportListQuery): Promise<Page<ExportRecord>>;
   /** Ready exports whose `expiresAt` is before `now`, oldest first, at most `limit`. */
   listExpiredReady(now: string, limit: number): Promise<ExportRecord[]>;
+  /**
+   * Queued exports last updated before `before`, least recently updated first,
+   * at most `limit`: the requeue sweep's candidates (an export whose queue
+   * message was never sent, or was lost, stays queued). May lag a write by a
+   * moment where the store lists from an index; the sweep re-reads each one.
+   */
+  listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]>;
   /**
    * How many of the supplier's exports are queued, running or archiving: the
    * per-supplier concurrency limit counts from here, so every web process agrees.
@@ -364,6 +380,28 @@ export interface RequestClaimStore {
   replace(claim: RequestClaim, expectedExportId: string): Promise<boolean>;
   /** Deletes the key's claim if it is held for `exportId`; otherwise a no-op. */
   release(key: string, exportId: string): Promise<void>;
+}
+
+/* ---------------------------------------------------------------- RateLimiter */
+
+export interface RateLimitVerdict {
+  allowed: boolean;
+  /** Whole seconds until the key's window ends and one more request would be allowed (0 when allowed). */
+  retryAfterSeconds: number;
+  /** Requests the key has left in this window. */
+  remaining: number;
+}
+
+/**
+ * The API's request rate limit, counted in a store every web process and
+ * Lambda instance shares (so N instances still allow the limit once, not N
+ * times): a fixed window of `windowSeconds` per key, at most `limit` requests
+ * in it. Taking is one atomic conditional write: of concurrent requests over
+ * the limit, none is allowed.
+ */
+export interface RateLimiter {
+  /** Counts one request for `key` (a token id, or a supplier for session callers) at `now`, if the key has one left. */
+  take(key: string, now?: Date): Promise<RateLimitVerdict>;
 }
 
 /* --------------------------------------------------------------- WebhookStore */

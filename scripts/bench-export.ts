@@ -14,6 +14,7 @@
 // (at the worker's default priority and at `nice -n 10`).
 // Prints figures and ratios; it never fails on absolute timings.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -22,14 +23,14 @@ import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import autocannon from "autocannon";
 import { encode } from "next-auth/jwt";
-import { buildDeps, loadConfig, type AppConfig } from "@/lib/config";
+import { buildDeps, loadConfig, type AppConfig, type AppDeps } from "@/lib/config";
 import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import { claimsFor, SESSION_MAX_AGE_SECONDS } from "@/lib/auth";
 import { getDataset } from "@/lib/datasets/catalog";
 import type { ExportDeps } from "@/lib/exports/deps";
 import type { Actor } from "@/lib/core/actor";
 import type { ExportRecord } from "@/lib/exports/model";
-import { requestExport } from "@/lib/exports/service";
+import { submitExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import { createUser } from "@/lib/users/users";
 
@@ -143,8 +144,10 @@ async function waitForExport(deps: ExportDeps, id: string): Promise<ExportRecord
   }
 }
 
-async function requestInventory(deps: ExportDeps, supplierId: string | null): Promise<ExportRecord> {
-  return requestExport(deps, admin, { dataset: "product_inventory", params: {}, notify: false, ...(supplierId ? { supplierId } : {}) });
+/** Through the API's request path (limits; a fresh Idempotency-Key, so back-to-back runs are not deduplicated). */
+async function requestInventory(deps: AppDeps, supplierId: string | null): Promise<ExportRecord> {
+  const body = { dataset: "product_inventory", params: {}, notify: false, ...(supplierId ? { supplierId } : {}) };
+  return (await submitExport(deps, { claims: deps.claims, limits: deps.config.api }, admin, body, { idempotencyKey: randomUUID() })).export;
 }
 
 interface OursResult {
@@ -163,7 +166,7 @@ async function runOurs(supplierId: string | null, zipConcurrency: number | null 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-"));
   const env = benchEnv(dataDir, zipConcurrency === null ? {} : { ZIP_CONCURRENCY: String(zipConcurrency) });
   const worker = await startWorker(env);
-  const deps = buildDeps(loadConfig(env), createLogger("warn", "bench"));
+  const deps = await buildDeps(loadConfig(env), createLogger("warn", "bench"));
   try {
     const t0 = performance.now();
     const rec = await requestInventory(deps, supplierId);
@@ -292,7 +295,7 @@ async function load(url: string, cookie: string): Promise<LoadResult> {
 }
 
 /** Whole-table exports one after another until `stop` resolves; returns how many finished. */
-async function exportsBackToBack(deps: ExportDeps, stop: Promise<unknown>): Promise<number> {
+async function exportsBackToBack(deps: AppDeps, stop: Promise<unknown>): Promise<number> {
   let stopped = false;
   void stop.then(() => (stopped = true));
   let finished = 0;
@@ -311,7 +314,7 @@ async function runApiLoad(): Promise<{ idle: LoadResult; busy: { niceness: numbe
   const port = await freePort();
   const env = benchEnv(dataDir);
   const config: AppConfig = loadConfig(env);
-  const deps = buildDeps(config, createLogger("warn", "bench"));
+  const deps = await buildDeps(config, createLogger("warn", "bench"));
   const web = await startWeb(env, port);
   try {
     const user = await createUser(deps.users, { email: "bench-admin@acmeflowers.test", password: "bench-password-123", role: "admin" });

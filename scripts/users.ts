@@ -122,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Runs `fn` with the process's adapters and always closes them (the SQLite handle, DuckDB). */
 async function withDeps(fn: (deps: AppDeps) => Promise<number>): Promise<number> {
-  const deps = getDeps();
+  const deps = await getDeps();
   try {
     return await fn(deps);
   } finally {

@@ -8,8 +8,8 @@
  * and the queue brings the message back.
  */
 import type { z } from "zod";
-import type { ExportDeps } from "@/lib/exports/deps";
-import { ZWebhookDeliverMessage } from "@/lib/exports/messages";
+import type { WorkerDeps } from "./dispatch";
+import { ZWebhookDeliverMessage } from "@/lib/webhooks/messages";
 import type { WorkerOutcome } from "@/lib/exports/worker";
 import { handleWebhookMessage } from "@/lib/webhooks/deliveries";
 import { handleDestinationMessage, ZDestinationDeliverMessage } from "@/lib/schedules/push";
@@ -17,10 +17,10 @@ import { handleDestinationMessage, ZDestinationDeliverMessage } from "@/lib/sche
 /** One kind of delivery: the schema of its message, and one bounded attempt. */
 export interface DeliveryHandler {
   schema: z.ZodType;
-  handle(deps: ExportDeps, msg: unknown): Promise<void>;
+  handle(deps: WorkerDeps, msg: unknown): Promise<void>;
 }
 
-function deliveryHandler<S extends z.ZodType>(schema: S, handle: (deps: ExportDeps, msg: z.infer<S>) => Promise<void>): DeliveryHandler {
+function deliveryHandler<S extends z.ZodType>(schema: S, handle: (deps: WorkerDeps, msg: z.infer<S>) => Promise<void>): DeliveryHandler {
   return { schema, handle: (deps, msg) => handle(deps, msg as z.infer<S>) };
 }
 
@@ -38,7 +38,7 @@ function typeOf(body: unknown): string | undefined {
   return typeof type === "string" ? type : undefined;
 }
 
-export async function handleDeliveryMessage(deps: ExportDeps, body: unknown): Promise<WorkerOutcome> {
+export async function handleDeliveryMessage(deps: WorkerDeps, body: unknown): Promise<WorkerOutcome> {
   const type = typeOf(body);
   const handler = type !== undefined && Object.hasOwn(DELIVERY_HANDLERS, type) ? DELIVERY_HANDLERS[type] : undefined;
   if (!handler) {
@@ -62,6 +62,6 @@ export async function handleDeliveryMessage(deps: ExportDeps, body: unknown): Pr
 }
 
 /** A delivery-lane message that failed every receive: nothing to mark (attempts are recorded per attempt); say so loudly. */
-export async function handleDeliveryDeadLetter(deps: ExportDeps, body: unknown): Promise<void> {
+export async function handleDeliveryDeadLetter(deps: WorkerDeps, body: unknown): Promise<void> {
   deps.log.error({ body, type: typeOf(body) }, "delivery message dead-lettered after repeated store faults");
 }

@@ -4,7 +4,7 @@ import { tickSchedules } from "@/lib/schedules/runs";
 import { runWorker } from "./runner";
 
 async function main(): Promise<void> {
-  const deps = getDeps();
+  const deps = await getDeps();
   const log = deps.log.child({ component: "worker" });
   const controller = new AbortController();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -13,14 +13,13 @@ async function main(): Promise<void> {
       controller.abort();
     });
   }
-  const { schedules } = deps;
   await runWorker(
     { ...deps, log },
     {
       concurrency: deps.config.env.WORKER_CONCURRENCY,
       deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY,
       signal: controller.signal,
-      scheduler: schedules && { tick: () => tickSchedules({ ...deps, log, schedules }), intervalMs: deps.config.schedules.tickSeconds * 1000 },
+      scheduler: { tick: () => tickSchedules({ ...deps, log }), intervalMs: deps.config.schedules.tickSeconds * 1000 },
     },
   );
   await deps.close();

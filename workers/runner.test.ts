@@ -6,9 +6,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requestExport } from "@/lib/exports/service";
 import type { AppDeps } from "@/lib/config";
-import { makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
+import { makeLocalDeps, requestExportAs, rose, seededWarehouse } from "@/test/support/local-env";
 import { runWorker } from "./runner";
 
 let warehouse: { dbPath: string; dir: string };
@@ -38,8 +37,8 @@ describe("runWorker", () => {
     opened.push(d);
     const controller = new AbortController();
     const running = runWorker(d, { concurrency: 2, signal: controller.signal, waitSeconds: 1, sweepIntervalMs: 0 });
-    const a = await requestExport(d, rose, { dataset: "product_detail", params: {} });
-    const b = await requestExport(d, rose, { dataset: "product_inventory", params: { warehouse: "Rotterdam" } });
+    const a = await requestExportAs(d, rose, { dataset: "product_detail", params: {} });
+    const b = await requestExportAs(d, rose, { dataset: "product_inventory", params: { warehouse: "Rotterdam" } });
     for (const id of [a.id, b.id]) {
       await until(`${id} ready`, async () => (await d.jobs.getExport(id))?.status === "ready");
     }
@@ -65,7 +64,7 @@ describe("runWorker", () => {
     };
     const controller = new AbortController();
     const running = runWorker(d, { concurrency: 1, signal: controller.signal, waitSeconds: 1, sweepIntervalMs: 0, graceMs: 200 });
-    const rec = await requestExport(d, rose, { dataset: "product_detail", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_detail", params: {} });
     await until("the worker to pick the message", async () => reached);
     controller.abort();
     await running;

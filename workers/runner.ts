@@ -8,12 +8,13 @@
  * `signal` aborts: no new messages, in-flight ones get `graceMs` to finish,
  * then are released for another worker.
  */
-import type { ExportDeps } from "@/lib/exports/deps";
 import { handleDeadLetter, sweepExpired } from "@/lib/exports/worker";
+import { requeueStaleExports } from "@/lib/exports/requeue";
 import type { Queue, ReceivedMessage } from "@/lib/ports";
 import type { WorkerOutcome } from "@/lib/exports/worker";
 import { handleDeliveryDeadLetter, handleDeliveryMessage } from "./delivery-dispatch";
-import { handleQueueMessage } from "./dispatch";
+import { handleQueueMessage, type WorkerDeps } from "./dispatch";
+import { sweepTempDirs } from "./temp-sweep";
 
 export interface RunnerOptions {
   /** Export slots. */
@@ -62,7 +63,7 @@ function aboutMessage(msg: ReceivedMessage): Record<string, unknown> {
   return { messageId: msg.id, exportId: body.exportId, deliveryId: body.deliveryId };
 }
 
-export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<void> {
+export async function runWorker(deps: WorkerDeps, opts: RunnerOptions): Promise<void> {
   const { signal } = opts;
   const waitSeconds = opts.waitSeconds ?? 20;
   const graceMs = opts.graceMs ?? 25_000;
@@ -121,6 +122,15 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
     }
   }
 
+  async function sweepTemp(): Promise<void> {
+    try {
+      const removed = await sweepTempDirs(deps.settings.tempDirs, deps.settings.tempMaxAgeMs);
+      if (removed.length > 0) log.warn({ removed }, "swept temp and spool files no live archive owns");
+    } catch (err) {
+      log.error({ err }, "temp sweep failed");
+    }
+  }
+
   async function scheduler(): Promise<void> {
     if (!opts.scheduler) return;
     const { tick, intervalMs } = opts.scheduler;
@@ -135,16 +145,21 @@ export async function runWorker(deps: ExportDeps, opts: RunnerOptions): Promise<
   }
 
   async function sweeper(): Promise<void> {
+    // At start too: a worker killed with -9 left its scratch files to whoever starts next.
+    await sweepTemp();
     const every = opts.sweepIntervalMs ?? 60_000;
     if (every <= 0) return;
     while (!signal.aborted) {
       try {
         const n = await sweepExpired(deps);
         if (n > 0) log.info({ expired: n }, "swept expired exports");
+        const requeued = await requeueStaleExports(deps);
+        if (requeued > 0) log.warn({ requeued }, "queued exports sent again");
       } catch (err) {
         log.error({ err }, "sweep failed");
       }
       await delay(every, signal);
+      if (!signal.aborted) await sweepTemp();
     }
   }
 

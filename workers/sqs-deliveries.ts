@@ -1,6 +1,6 @@
 // Lambda entry points of the delivery lane (issue 12, finding 2): the delivery queue's worker and its dead-letter handler (see sst.config.ts).
 import { getDeps } from "@/lib/config";
-import type { ExportDeps } from "@/lib/exports/deps";
+import type { WorkerDeps } from "./dispatch";
 import { handleDeliveryDeadLetter, handleDeliveryMessage } from "./delivery-dispatch";
 import { parseBody, type LambdaContext, type SqsBatchResponse, type SqsEvent } from "./sqs";
 
@@ -11,9 +11,9 @@ import { parseBody, type LambdaContext, type SqsBatchResponse, type SqsEvent } f
  * fault) get their delay as visibility and are reported failed; after the
  * queue's maximum receives they land in the delivery dead-letter queue.
  */
-export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> => processDeliveryBatch(getDeps(), event, context);
+export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> => processDeliveryBatch(await getDeps(), event, context);
 
-export async function processDeliveryBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
+export async function processDeliveryBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const results = await Promise.all(
     event.Records.map(async (record) => {
       const log = deps.log.child({ messageId: record.messageId, requestId: context?.awsRequestId });
@@ -32,7 +32,7 @@ export async function processDeliveryBatch(deps: ExportDeps, event: SqsEvent, co
 
 /** The delivery dead-letter queue's handler: logs each message (attempts are recorded per attempt, so there is nothing to mark). */
 export const deadLetterHandler = async (event: SqsEvent): Promise<SqsBatchResponse> => {
-  const deps = getDeps();
+  const deps = await getDeps();
   for (const record of event.Records) await handleDeliveryDeadLetter(deps, parseBody(record.body));
   return { batchItemFailures: [] };
 };

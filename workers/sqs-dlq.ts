@@ -12,7 +12,7 @@ import { parseBody, type LambdaContext, type SqsBatchResponse, type SqsEvent } f
  * is retried until its retention ends, with an alarm-worthy log each time.
  */
 export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> =>
-  processDeadLetterBatch(getDeps(), event, context);
+  processDeadLetterBatch(await getDeps(), event, context);
 
 /** `handler` with its dependencies passed in. */
 export async function processDeadLetterBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {

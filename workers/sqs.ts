@@ -2,8 +2,10 @@
 import { getDeps } from "@/lib/config";
 import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
-import { handleQueueMessage } from "./dispatch";
-import { tickSchedules, type TickReport } from "@/lib/schedules/runs";
+import { requeueStaleExports } from "@/lib/exports/requeue";
+import { handleQueueMessage, type WorkerDeps } from "./dispatch";
+import { tickSchedules, type SchedulingDeps, type TickReport } from "@/lib/schedules/runs";
+import { sweepTempDirs } from "./temp-sweep";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 
@@ -46,11 +48,20 @@ const MIN_REMAINING_MS = 120_000;
  * Deps are built once per container by `getDeps()`, on the first invocation.
  */
 export const handler = async (event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> =>
-  processExportBatch(getDeps(), event, context);
+  processExportBatch(await getDeps(), event, context);
+
+/**
+ * Nothing in a Lambda container's /tmp can belong to a live archive once it is
+ * older than the longest invocation (15 minutes): a timed-out or killed
+ * invocation's spool would otherwise stay as long as the container (issue 12, finding 13).
+ */
+const LAMBDA_SCRATCH_MAX_AGE_MS = 16 * 60_000;
 
 /** `handler` with its dependencies passed in. */
-export async function processExportBatch(deps: ExportDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
+export async function processExportBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
+  const swept = await sweepTempDirs(deps.settings.tempDirs, Math.min(deps.settings.tempMaxAgeMs, LAMBDA_SCRATCH_MAX_AGE_MS)).catch(() => []);
+  if (swept.length > 0) deps.log.warn({ removed: swept }, "swept scratch files an earlier invocation left");
   for (const record of event.Records) {
     const log = deps.log.child({ messageId: record.messageId, requestId: context?.awsRequestId });
     if (context && context.getRemainingTimeInMillis() < MIN_REMAINING_MS) {
@@ -84,7 +95,7 @@ export async function processExportBatch(deps: ExportDeps, event: SqsEvent, cont
  * left (the archive bucket's lifecycle rule is the backstop).
  */
 export const sweepHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ expired: number }> =>
-  sweepAllExpired(getDeps(), context);
+  sweepAllExpired(await getDeps(), context);
 
 /** `sweepHandler` with its dependencies passed in. */
 export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext, batch = 100): Promise<{ expired: number }> {
@@ -99,17 +110,34 @@ export async function sweepAllExpired(deps: ExportDeps, context?: LambdaContext,
 }
 
 /**
+ * The requeue sweep, run every few minutes by a Cron: sends the queue message
+ * again for exports queued and untouched for REQUEUE_AFTER_SECONDS (a crash
+ * between the DynamoDB write and the SQS send lost it; see lib/exports/requeue.ts).
+ */
+export const requeueHandler = async (_event?: unknown, context?: LambdaContext): Promise<{ requeued: number }> => requeueAll(await getDeps(), context);
+
+/** `requeueHandler` with its dependencies passed in. */
+export async function requeueAll(deps: ExportDeps, context?: LambdaContext, batch = 100): Promise<{ requeued: number }> {
+  let requeued = 0;
+  for (;;) {
+    const n = await requeueStaleExports(deps, batch);
+    requeued += n;
+    if (n < batch || (context && context.getRemainingTimeInMillis() < 30_000)) break;
+  }
+  if (requeued > 0) deps.log.warn({ requeued }, "requeue sweep sent queued exports again");
+  return { requeued };
+}
+
+/**
  * The scheduler, run every minute by a CronV2 (sst.config.ts): starts every
  * due scheduled run once (see lib/schedules/runs.ts; overlapping invocations
  * are safe).
  */
-export const scheduleHandler = async (): Promise<TickReport> => runScheduleTick(getDeps());
+export const scheduleHandler = async (): Promise<TickReport> => runScheduleTick(await getDeps());
 
 /** `scheduleHandler` with its dependencies passed in. */
-export async function runScheduleTick(deps: ExportDeps): Promise<TickReport> {
-  const { schedules } = deps;
-  if (!schedules) throw new Error("scheduleHandler: the deployment has no schedule store");
-  return tickSchedules({ ...deps, schedules });
+export async function runScheduleTick(deps: SchedulingDeps): Promise<TickReport> {
+  return tickSchedules(deps);
 }
 
 /** Bodies are JSON; anything else is handed over as text for the message schema to refuse. */

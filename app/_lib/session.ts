@@ -10,7 +10,7 @@ import type { Actor } from "@/lib/core/actor";
 
 /** One session read per request, shared by the layout and the page. */
 export const currentSession = cache(async (): Promise<{ actor: Actor; user: Session["user"] } | null> => {
-  const session = await getServerSession(getAuthOptions());
+  const session = await getServerSession(await getAuthOptions());
   const actor = sessionToActor(session);
   return actor && session ? { actor, user: session.user } : null;
 });
@@ -33,24 +33,4 @@ export function pathWithQuery(path: string, searchParams: Record<string, string 
   return s ? `${path}?${s}` : path;
 }
 
-/**
- * A sign-in callbackUrl made safe to redirect to: only a path on this site.
- * next-auth sometimes hands over an absolute URL of the portal; its path is kept.
- */
-export function safeCallbackUrl(raw: string | string[] | undefined, fallback = "/exports/new"): string {
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (!value) return fallback;
-  let path = value;
-  if (/^https?:\/\//i.test(value)) {
-    try {
-      const u = new URL(value);
-      path = u.pathname + u.search + u.hash;
-    } catch {
-      return fallback;
-    }
-  }
-  // "//evil.test" and "/\evil.test" are other hosts to a browser.
-  if (!path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return fallback;
-  if (path.startsWith("/signin") || path.startsWith("/api/")) return fallback;
-  return path;
-}
+export { safeCallbackUrl } from "./callback-url";

@@ -23,7 +23,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const sp = await searchParams;
   const callbackUrl = safeCallbackUrl(sp.callbackUrl);
   if (await currentSession()) redirect(callbackUrl);
-  const local = getDeps().config.env.EXPORT_BACKEND === "local";
+  const local = (await getDeps()).config.env.EXPORT_BACKEND === "local";
   const demoAccounts: DemoAccount[] | null = local
     ? DEMO_USERS.map((u) => ({ email: u.email, role: u.role, supplierName: u.supplierName, password: DEMO_PASSWORD }))
     : null;

@@ -3,13 +3,15 @@
  * files: the warehouse (DuckDB, read-only) and the
  * SQLite job store, through the app's own service functions.
  */
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
 import type { Actor } from "@/lib/core/actor";
-import { getExport, listExports, requestExport, type ExportView } from "@/lib/exports/service";
+import type { ExportView } from "@/lib/exports/model";
+import { getExport, listExports, submitExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import type { Queue } from "@/lib/ports";
 import { E2E_DATA_DIR, stackEnv } from "../stack-env";
@@ -60,7 +62,7 @@ export async function compareWithWarehouse(files: string[], dataset: string, par
 
 async function withDeps<T>(fn: (deps: AppDeps) => Promise<T>): Promise<T> {
   const config = loadConfig({ ...process.env, ...stackEnv(), LOG_LEVEL: "silent" });
-  const deps = buildDeps(config, createLogger("silent", "e2e"));
+  const deps = await buildDeps(config, createLogger("silent", "e2e"));
   try {
     return await fn(deps);
   } finally {
@@ -93,7 +95,7 @@ export async function makeFailedExport(email: string, body: Record<string, unkno
       release: (r, d) => deps.queue.release(r, d),
       depth: () => deps.queue.depth(),
     };
-    const err = await requestExport({ ...deps, queue }, actor, body).then(
+    const err = await submitAs({ ...deps, queue }, actor, body).then(
       () => null,
       (e: unknown) => e,
     );
@@ -119,8 +121,13 @@ export async function makeQueuedExport(email: string, body: Record<string, unkno
       release: (r, d) => deps.queue.release(r, d),
       depth: () => deps.queue.depth(),
     };
-    return (await requestExport({ ...deps, queue }, actor, body)).id;
+    return (await submitAs({ ...deps, queue }, actor, body)).id;
   });
+}
+
+/** The API's request path (limits, a fresh Idempotency-Key so each call is its own export). */
+async function submitAs(deps: AppDeps, actor: Actor, body: Record<string, unknown>) {
+  return (await submitExport(deps, { claims: deps.claims, limits: deps.config.api }, actor, body, { idempotencyKey: randomUUID() })).export;
 }
 
 /** The export and its steps as the service sees them (for assertions after the UI acted). */

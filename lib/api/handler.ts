@@ -45,7 +45,7 @@ export function route<P = NoParams>(key: ProtectedRouteKey, handler: Handler<P>)
   const wrapped: RouteHandler<P> = async (req, ctx) => {
     let deps: AppDeps | undefined;
     try {
-      deps = getDeps();
+      deps = await getDeps();
       const caller = await resolveCaller(req, { allowTokens: access.tokens }, deps);
       if (!caller) {
         throw new ApiError("unauthorized", "Sign in to continue, or send an API token as \"Authorization: Bearer <token>\".", undefined, {
@@ -54,7 +54,7 @@ export function route<P = NoParams>(key: ProtectedRouteKey, handler: Handler<P>)
       }
       const { actor } = caller;
       if (!(access.roles as readonly Role[]).includes(actor.role)) throw new ApiError("forbidden", forbiddenMessage(access.roles));
-      limitRate(deps, caller.rateKey);
+      await limitRate(deps, caller.rateKey);
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, actor, deps, params: await ctx.params });
     } catch (err) {
@@ -88,9 +88,9 @@ interface Caller {
   rateKey: string;
 }
 
-/** The API's request rate limit (lib/api/rate-limit.ts): 429 with Retry-After beyond it. */
-function limitRate(deps: AppDeps, key: string): void {
-  const verdict = deps.rateLimiter.take(key);
+/** The API's request rate limit (`RateLimiter` in lib/ports.ts, shared by every process): 429 with Retry-After beyond it. */
+async function limitRate(deps: AppDeps, key: string): Promise<void> {
+  const verdict = await deps.rateLimiter.take(key);
   if (!verdict.allowed) {
     throw new ApiError(
       "rate_limited",

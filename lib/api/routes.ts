@@ -10,13 +10,13 @@
  * typed response schemas of ./schemas.ts; nothing here is hand-written JSON Schema.
  */
 import { z } from "zod";
+import { SCHEDULE_ROUTES } from "./schedule-routes";
 import type { Actor } from "../core/actor";
 import { ZCreateExportRequest, ZListExportsQuery } from "../exports/schemas";
 import { ZExportStatsQuery } from "../exports/stats";
 import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
 import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
-import { SCHEDULE_ROUTES } from "./schedule-routes";
-import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportStep, ZIdempotencyKey } from "./schemas";
+import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportStats, ZExportView, ZIdempotencyKey } from "./schemas";
 
 export type Role = Actor["role"];
 
@@ -88,7 +88,7 @@ export const ROUTES = {
     access: { roles: ["supplier", "admin"], tokens: true },
     summary: "One export and its step history",
     pathParams: id,
-    responses: { 200: { description: "The export.", schema: z.object({ export: ZExport, steps: z.array(ZExportStep) }) }, 404: { description: "No such export (or another supplier's).", schema: ZErrorBody } },
+    responses: { 200: { description: "The export.", schema: ZExportView }, 404: { description: "No such export (or another supplier's).", schema: ZErrorBody } },
   },
   "POST /api/v1/exports/{id}/cancel": {
     tag: "Exports",

@@ -1,58 +1,26 @@
 /**
- * Response schemas of the API, for the OpenAPI document. Each is tied to the
- * TypeScript type the handlers return (`satisfies z.ZodType<…>`), so the
- * document cannot drift from what the routes send.
+ * Response schemas of the API, for the OpenAPI document. The export record
+ * and its steps are the model's own schemas (the types are inferred from
+ * them); the others are tied to the TypeScript type the handlers return
+ * (`satisfies z.ZodType<…>`), so the document cannot drift from what the routes send.
  */
 import { z } from "zod";
-import { EXPORT_STATUSES, STEP_NAMES, ZExportFormat, ZExportStatus, type ExportRecord, type ExportStep } from "../exports/model";
+import { ERROR_CODES } from "../core/errors";
+import { EXPORT_STATUSES, ZExportRecord, ZExportStep, ZExportView } from "../exports/model";
 import type { ExportStats } from "../exports/stats";
 import type { DatasetDescription } from "./datasets";
 
 const nullableString = z.string().nullable();
-const nullableInt = z.number().int().nullable();
 
-export const ZExport = z
-  .object({
-    id: z.string(),
-    supplierId: nullableString,
-    requestedBy: z.string(),
-    requesterEmail: z.string(),
-    dataset: z.string(),
-    params: z.record(z.string(), z.unknown()),
-    format: ZExportFormat,
-    bom: z.boolean(),
-    notify: z.boolean(),
-    status: ZExportStatus,
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    startedAt: nullableString,
-    finishedAt: nullableString,
-    attempts: z.number().int(),
-    statementId: nullableString,
-    rowCount: nullableInt,
-    fileCount: nullableInt,
-    archiveBytes: nullableInt,
-    sha256: nullableString,
-    archiveKey: nullableString,
-    expiresAt: nullableString,
-    errorCode: nullableString,
-    errorMessage: nullableString,
-    notifiedAt: nullableString,
-    /** The schedule this export is a run of; null for exports requested by hand. */
-    scheduleId: nullableString,
-  }) satisfies z.ZodType<ExportRecord>;
-
-export const ZExportStep = z.object({
-  at: z.string(),
-  step: z.enum(STEP_NAMES),
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-}) satisfies z.ZodType<ExportStep>;
+/** The API shows the export record as it is stored: its schema is the record's (lib/exports/model.ts). */
+export const ZExport = ZExportRecord;
+export { ZExportStep, ZExportView };
 
 export const ZExportPage = z.object({ items: z.array(ZExport), nextCursor: nullableString });
 
 export const ZErrorBody = z.object({
   error: z.object({
-    code: z.enum(["bad_request", "validation_failed", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "rate_limited", "unavailable", "internal"]),
+    code: z.enum(ERROR_CODES),
     message: z.string(),
     details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),

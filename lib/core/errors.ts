@@ -3,17 +3,20 @@
  * `{ error: { code, message, details? } }` with its HTTP status; the worker
  * uses `retryable` to decide between "try again later" and "fail now".
  */
-export type ErrorCode =
-  | "bad_request"
-  | "validation_failed"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "payload_too_large"
-  | "rate_limited"
-  | "unavailable"
-  | "internal";
+/** The one list of error codes: the API's error schema (lib/api/schemas.ts) is an enum of these. */
+export const ERROR_CODES = [
+  "bad_request",
+  "validation_failed",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "payload_too_large",
+  "rate_limited",
+  "unavailable",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,

@@ -194,3 +194,14 @@ describe("sqlStringList", () => {
     expect(() => sqlStringList(["ok", "a\\b"])).toThrow(InvalidLiteralError);
   });
 });
+
+describe("date bounds at the edge of year 9999 (issue 12, finding 9)", () => {
+  it("renders `to` 9999-12-31 as up to its last instant, and refuses what lands outside 0001..9999 in UTC with a 400", async () => {
+    const { upperBoundCondition, ZIsoDateOrDateTime } = await import("./types");
+    expect(upperBoundCondition("created_at", "9999-12-31")).toBe("created_at <= TIMESTAMP '9999-12-31 23:59:59.999'");
+    expect(upperBoundCondition("created_at", "2026-01-31")).toBe("created_at < TIMESTAMP '2026-02-01 00:00:00.000'");
+    expect(ZIsoDateOrDateTime.safeParse("9999-12-31T23:00:00-05:00").success).toBe(false);
+    expect(ZIsoDateOrDateTime.safeParse("0001-01-01T00:30:00+01:00").success).toBe(false);
+    expect(ZIsoDateOrDateTime.safeParse("9999-12-31T23:59:59Z").success).toBe(true);
+  });
+});

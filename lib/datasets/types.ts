@@ -156,11 +156,24 @@ export const ZSkuPrefix = z.string({ error: PREFIX_MESSAGE }).regex(/^[A-Za-z0-9
 
 const DATE_MESSAGE = "Use a date like 2025-01-31 or a date-time like 2025-01-31T08:00:00Z.";
 
-/** An ISO 8601 date or date-time that exists (no 2025-02-30); a date-time without offset is UTC. */
+/** The last instant both warehouses can hold in a timestamp literal (`sqlTimestamp` renders years 0001..9999). */
+const LAST_TIMESTAMP_MS = Date.parse("9999-12-31T23:59:59.999Z");
+const FIRST_TIMESTAMP_MS = Date.parse("0001-01-01T00:00:00.000Z");
+
+/**
+ * An ISO 8601 date or date-time that exists (no 2025-02-30); a date-time without offset is UTC.
+ * In UTC it must fall in the years 0001..9999, which is what can be rendered: a date-time such as
+ * 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC and is refused here, with a 400, rather
+ * than failing the query later (issue 12, finding 9).
+ */
 export const ZIsoDateOrDateTime = z
   .string({ error: DATE_MESSAGE })
   .max(40, DATE_MESSAGE)
-  .refine((s) => parseIsoTimestamp(s) !== null, DATE_MESSAGE);
+  .refine((s) => parseIsoTimestamp(s) !== null, DATE_MESSAGE)
+  .refine((s) => {
+    const t = parseIsoTimestamp(s)?.getTime();
+    return t === undefined || (t >= FIRST_TIMESTAMP_MS && t <= LAST_TIMESTAMP_MS);
+  }, "Use a date between 0001-01-01 and 9999-12-31 (UTC).");
 
 /** Upper-cased SKUs, as stored in the warehouse. */
 export function upperSkus(skus: readonly string[]): string[] {
@@ -177,7 +190,12 @@ export function lowerBoundCondition(column: string, from: string): string {
  * People who pick "to 2025-01-31" expect rows of the 31st.
  */
 export function upperBoundCondition(column: string, to: string): string {
-  if (isDateOnly(to)) return `${column} < ${sqlTimestamp(new Date(parseIsoTimestamp(to)!.getTime() + 86_400_000))}`;
+  if (isDateOnly(to)) {
+    const next = parseIsoTimestamp(to)!.getTime() + 86_400_000;
+    // The day after 9999-12-31 has no literal: "up to the end of 9999-12-31" is `<=` its last instant.
+    if (next > LAST_TIMESTAMP_MS) return `${column} <= ${sqlTimestamp(new Date(LAST_TIMESTAMP_MS))}`;
+    return `${column} < ${sqlTimestamp(new Date(next))}`;
+  }
   return `${column} <= ${sqlTimestamp(to)}`;
 }
 

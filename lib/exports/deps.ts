@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
-import type { DestinationPusher, JobStore, Mailer, ObjectStore, Queue, RequestClaimStore, ScheduleStore, Warehouse, WebhookStore } from "../ports";
-import type { WebhookSettings } from "../webhooks/settings";
+import type { JobStore, Mailer, ObjectStore, Queue, Warehouse } from "../ports";
 import type { ExportRecord } from "./model";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
@@ -17,6 +16,9 @@ export interface ExportSettings {
   zipConcurrency: number;
   /** Folder for compressed parts waiting their turn in the zip. */
   spoolDir: string;
+  /** Scratch folders the worker sweeps of entries untouched for `tempMaxAgeMs` (spool, the disk stores' temp files). */
+  tempDirs: string[];
+  tempMaxAgeMs: number;
   /** How long one delivery waits for a statement before handing over to a delayed poll message. */
   inlineWaitMs: number;
   /** Delay of the first poll message; later polls wait longer, up to `maxPollDelaySeconds`. */
@@ -28,22 +30,8 @@ export interface ExportSettings {
   maxReceives: number;
   /** How long a delivery stays hidden from other workers; the runner extends it while working. */
   visibilitySeconds: number;
-}
-
-/** What schedules and push destinations need besides the export deps (lib/schedules). */
-export interface ScheduleSupport {
-  store: ScheduleStore;
-  /** Runs are requested through the API's path (`submitExport` with `deps.claims`): idempotency keys and the per-supplier limit apply. */
-  limits: { maxActiveExportsPerSupplier: number; idempotencyTtlSeconds: number };
-  pushers: { s3: DestinationPusher; sftp: DestinationPusher };
-  settings: {
-    /** Seals destination credentials at rest (derived from AUTH_SECRET, like webhook secrets). */
-    secretKey: string;
-    /** Attempts of one push before it counts as failed (and the supplier is emailed). */
-    maxAttempts: number;
-    /** Delay before the second attempt; doubles with each. */
-    retryBaseSeconds: number;
-  };
+  /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
+  requeueAfterSeconds: number;
 }
 
 /** Everything the export domain needs from the outside world. Built once by `lib/config.ts`. */
@@ -51,17 +39,6 @@ export interface ExportDeps {
   jobs: JobStore;
   queue: Queue;
   deadLetterQueue: Queue;
-  /**
-   * The delivery lane (issue 12, finding 2): webhook attempts and other
-   * deliveries to suppliers' systems (message types in workers/delivery-dispatch.ts)
-   * go here, never on `queue`, and are worked by slots of their own, so an
-   * endpoint that hangs or fails never holds up an export.
-   */
-  deliveryQueue: Queue;
-  /** Where delivery messages land after failing every receive (store faults only; attempts retry by new messages). */
-  deliveryDeadLetterQueue: Queue;
-  /** Shared claims: idempotency keys, active-request fingerprints, and the delivery lane's concurrency slots. */
-  claims: RequestClaimStore;
   warehouse: Warehouse;
   /** Where the warehouse writes part files (S3 unload bucket / local folder). */
   unloadStore: ObjectStore;
@@ -69,17 +46,11 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
-  /** Schedules and push destinations (issue 14); when absent, finished exports are nobody's run. */
-  schedules?: ScheduleSupport;
   /**
-   * Called once per delivery that leaves an export ready, failed or cancelled
-   * (after the email and webhooks), so layers above the export domain (the
-   * scheduler's pushes and cursors) react without the worker knowing them.
-   * Each must be idempotent: a redelivered step calls them again.
+   * Told of every ready or failed export, after its email; composed in
+   * `lib/config.ts` (webhooks subscribe here, so this domain never imports them).
    */
-  outcomeHooks?: ReadonlyArray<(deps: ExportDeps, rec: ExportRecord) => Promise<void>>;
-  /** Webhook endpoints and delivery settings (issue 5); when absent, finished exports enqueue no deliveries. */
-  webhooks?: { store: WebhookStore; settings: WebhookSettings };
+  outcomeHooks: readonly ExportOutcomeHook[];
   log: Logger;
   now: () => Date;
   /**
@@ -88,6 +59,18 @@ export interface ExportDeps {
    * delivery finishes the export exactly once.
    */
   checkpoint?: (name: WorkerCheckpoint, exportId: string) => void;
+}
+
+/**
+ * A subscriber to export outcomes. Awaited, in order: a hook that throws makes
+ * the delivery a retry, and the next delivery calls every hook again, so
+ * delivery is at least once and each hook must be idempotent.
+ */
+export interface ExportOutcomeHook {
+  /** For logs. */
+  name: string;
+  /** `rec` is ready or failed, as it stands after its last transition. */
+  exportFinished(rec: ExportRecord): Promise<void>;
 }
 
 export type WorkerCheckpoint = "claimed" | "submitted" | "query-finished" | "archive-written" | "ready" | "notified";

@@ -1,7 +1,8 @@
 /**
- * The queue message schemas, shared by the side that sends (routes, the
- * worker's poll, webhook scheduling) and the side that receives (workers
- * re-validate every body and dispatch on `type`).
+ * The export domain's queue message: sent by the service (new export,
+ * cancel, retry) and the worker's poll; received by workers/dispatch.ts,
+ * which re-validates every body against the union of all messages
+ * (workers/messages.ts) and dispatches on `type`.
  */
 import { z } from "zod";
 import { ZExportIdPattern } from "../core/ids";
@@ -17,26 +18,3 @@ export type TExportMessage = z.infer<typeof ZExportMessage>;
 export function exportMessage(exportId: string, reason: TExportMessage["reason"]): TExportMessage {
   return { type: "export.process", exportId, reason };
 }
-
-/**
- * One attempt of one webhook delivery. Each retry is a new message, delayed
- * by the backoff (SQS delays stop at 15 minutes, and a retry schedule of 24
- * hours cannot ride on one message's receive count); `attempt` lets a
- * duplicate of an attempt already recorded be dropped.
- */
-export const ZWebhookDeliverMessage = z.object({
-  type: z.literal("webhook.deliver"),
-  deliveryId: z.string().regex(/^whd_[0-9a-z_]{1,120}$/),
-  attempt: z.number().int().min(1).max(1000),
-  /** A backoff longer than the queue's maximum delay is covered in hops: a message received before this is sent on again. */
-  notBefore: z.iso.datetime().optional(),
-});
-export type TWebhookDeliverMessage = z.infer<typeof ZWebhookDeliverMessage>;
-
-export function webhookDeliverMessage(deliveryId: string, attempt: number, notBefore?: string): TWebhookDeliverMessage {
-  return notBefore ? { type: "webhook.deliver", deliveryId, attempt, notBefore } : { type: "webhook.deliver", deliveryId, attempt };
-}
-
-/** Every message on the export queue. */
-export const ZQueueMessage = z.discriminatedUnion("type", [ZExportMessage, ZWebhookDeliverMessage]);
-export type TQueueMessage = z.infer<typeof ZQueueMessage>;

@@ -16,42 +16,56 @@ export const ACTIVE_STATUSES: readonly ExportStatus[] = ["queued", "running", "a
 export const ZExportFormat = z.enum(["csv", "parquet"]);
 export type ExportFormat = z.infer<typeof ZExportFormat>;
 
-export interface ExportRecord {
-  id: string;
+/**
+ * The export record, defined once: the type is inferred from this schema, the
+ * API's response schema is this schema, and the SQLite column map and the
+ * DynamoDB attribute list are checked against its keys
+ * (test/lib/exports/export-record.test.ts).
+ */
+export const ZExportRecord = z.object({
+  id: z.string(),
   /** The supplier whose data this is; null only for an admin's all-suppliers export. */
-  supplierId: string | null;
+  supplierId: z.string().nullable(),
   /** User id of who asked for it. */
-  requestedBy: string;
+  requestedBy: z.string(),
   /** Where the "ready"/"failed" email goes (when `notify`). */
-  requesterEmail: string;
-  dataset: string;
+  requesterEmail: z.string(),
+  dataset: z.string(),
   /** Filter values, already validated by the dataset's schema. */
-  params: Record<string, unknown>;
-  format: ExportFormat;
+  params: z.record(z.string(), z.unknown()),
+  format: ZExportFormat,
   /** CSV only: start each file with a UTF-8 byte-order mark so Excel reads accents right. */
-  bom: boolean;
-  notify: boolean;
-  status: ExportStatus;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
+  bom: z.boolean(),
+  notify: z.boolean(),
+  status: ZExportStatus,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
   /** Worker deliveries that started work on it (1 on a clean run). */
-  attempts: number;
+  attempts: z.number().int(),
   /** The warehouse statement currently or last run for it. */
-  statementId: string | null;
-  rowCount: number | null;
-  fileCount: number | null;
-  archiveBytes: number | null;
-  sha256: string | null;
-  archiveKey: string | null;
-  expiresAt: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  notifiedAt: string | null;
+  statementId: z.string().nullable(),
+  rowCount: z.number().int().nullable(),
+  fileCount: z.number().int().nullable(),
+  archiveBytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  archiveKey: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  notifiedAt: z.string().nullable(),
   /** The schedule whose run this is (lib/schedules); null for exports requested by hand. */
-  scheduleId: string | null;
-}
+  scheduleId: z.string().nullable(),
+});
+export type ExportRecord = z.infer<typeof ZExportRecord>;
+
+/** Every field of the record, in schema order. */
+export const EXPORT_FIELDS = ZExportRecord.keyof().options;
+
+/** Fields fixed at creation: both job stores refuse a patch that names one (a programming error, not a silent no-op). */
+export const IMMUTABLE_EXPORT_FIELDS = ["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt", "scheduleId"] as const satisfies readonly (keyof ExportRecord)[];
+export type ImmutableExportField = (typeof IMMUTABLE_EXPORT_FIELDS)[number];
 
 export const STEP_NAMES = [
   "requested",
@@ -68,14 +82,18 @@ export const STEP_NAMES = [
   "retried",
   "expired",
 ] as const;
-export type StepName = (typeof STEP_NAMES)[number];
 
 /** One line of an export's append-only history. */
-export interface ExportStep {
-  at: string;
-  step: StepName;
-  detail: Record<string, string | number | boolean | null>;
-}
+export const ZExportStep = z.object({
+  at: z.string(),
+  step: z.enum(STEP_NAMES),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+export type ExportStep = z.infer<typeof ZExportStep>;
+
+/** One export and its step history, as GET /api/v1/exports/{id} returns it and the detail page shows it. */
+export const ZExportView = z.object({ export: ZExportRecord, steps: z.array(ZExportStep) });
+export type ExportView = z.infer<typeof ZExportView>;
 
 export interface ExportListQuery {
   /** Undefined: every supplier (admin lists only). */

@@ -39,15 +39,21 @@ export const ZListExportsQuery = z
     supplierId: ZSupplierId.optional(),
   })
   .strict();
-export type TListExportsQuery = z.input<typeof ZListExportsQuery>;
+
+/** The last instant an ISO string with a four-digit year can name; job stores compare ISO strings. */
+const LAST_ISO_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
 /**
  * The list filters' dates as the job store compares them: ISO timestamps, with
  * a bare date as `to` meaning the whole of that day (people read "to 27 Nov" as inclusive).
+ * An end past year 9999 is no bound at all: `new Date(...).toISOString()` would
+ * write it as `+010000-...`, which sorts before every real date as a string and
+ * matched nothing (issue 12, finding 12).
  */
 export function createdAtRange(q: { from?: string; to?: string }): { from?: string; to?: string } {
+  const end = q.to ? (q.to.length === 10 ? Date.parse(q.to) + 86_400_000 : Date.parse(q.to)) : undefined;
   return {
     from: q.from ? new Date(q.from).toISOString() : undefined,
-    to: q.to ? new Date(q.to.length === 10 ? Date.parse(q.to) + 86_400_000 : Date.parse(q.to)).toISOString() : undefined,
+    to: end === undefined || end > LAST_ISO_MS ? undefined : new Date(end).toISOString(),
   };
 }

@@ -11,15 +11,10 @@ import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { newId, ZExportIdPattern } from "../core/ids";
 import { exportMessage } from "./messages";
-import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type Page } from "./model";
+import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type ExportView, type Page } from "./model";
 import { createdAtRange, ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
 import { zodDetails } from "../core/validation";
-
-export interface ExportView {
-  export: ExportRecord;
-  steps: ExportStep[];
-}
 
 function step(now: Date, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
   return { at: now.toISOString(), step: name, detail };
@@ -41,7 +36,9 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, schedule
 
   const dataset = getDataset(req.dataset);
   if (!dataset) throw new ApiError("bad_request", `Unknown dataset "${req.dataset}".`, [{ path: "dataset", message: "Unknown dataset." }]);
-  const params = dataset.paramsSchema.safeParse(req.params);
+  // The dataset's strict schema sees the params as sent: the record schema above drops an own
+  // `__proto__` key silently, and the export would then run unfiltered (issue 12, finding 10).
+  const params = dataset.paramsSchema.safeParse(rawParams(input) ?? req.params);
   if (!params.success) {
     throw new ApiError("validation_failed", "Some filters are not valid.", zodDetails(params.error, ["params"]));
   }
@@ -82,10 +79,11 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, schedule
   return { record, requestHash: sha256(canonicalJson({ ...same, notify: record.notify })), fingerprint: sha256(canonicalJson(same)) };
 }
 
-/** Validates and records an export request, then enqueues it. Returns the queued export. No deduplication or limits: see `submitExport`. */
-export async function requestExport(deps: ExportDeps, actor: Actor, input: unknown): Promise<ExportRecord> {
-  const { record } = prepareRequest(deps, actor, input);
-  return createAndEnqueue(deps, actor, record);
+/** The request's `params` exactly as sent, when it is a plain object. */
+function rawParams(input: unknown): Record<string, unknown> | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  const params = Object.getOwnPropertyDescriptor(input, "params")?.value as unknown;
+  return typeof params === "object" && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : undefined;
 }
 
 async function createAndEnqueue(deps: ExportDeps, actor: Actor, record: ExportRecord): Promise<ExportRecord> {
@@ -135,8 +133,10 @@ const ORPHAN_CLAIM_MS = 30_000;
 const ACTIVE_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 /**
- * The API's request path: `requestExport` plus idempotency, deduplication and
- * the per-supplier concurrency limit.
+ * The one way to request an export (the API's path, used by the portal's
+ * pages and the tests alike): validates the request, applies idempotency,
+ * deduplication and the per-supplier concurrency limit, then records the
+ * export and enqueues it.
  *
  * - With an `Idempotency-Key`: the key is claimed (per supplier, for
  *   `idempotencyTtlSeconds`) with the request's hash. The same key and body

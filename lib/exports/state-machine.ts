@@ -1,5 +1,5 @@
 /**
- * The export lifecycle of DESIGN.md:
+ * The export lifecycle (docs/ARCHITECTURE.md):
  *
  *   queued -> running -> archiving -> ready -> expired
  *      \         \           \
@@ -7,14 +7,14 @@
  *
  * plus `failed -> queued` (an admin's retry) and same-status moves that
  * record progress without changing the status (a statement id, a resumed
- * attempt, the time the email went out). Every move goes through
+ * attempt, the time the email went out, a queue message sent again). Every move goes through
  * `moveExport`, which turns it into a compare-and-set on the current status.
  */
 import type { ExportPatch, JobStore } from "../ports";
 import type { ExportRecord, ExportStatus, ExportStep } from "./model";
 
 const NEXT: Record<ExportStatus, readonly ExportStatus[]> = {
-  queued: ["running", "failed", "cancelled"],
+  queued: ["queued", "running", "failed", "cancelled"],
   running: ["running", "archiving", "failed", "cancelled"],
   archiving: ["archiving", "ready", "failed", "cancelled"],
   ready: ["ready", "expired"],

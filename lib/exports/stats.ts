@@ -19,7 +19,6 @@ const PAGE_SIZE = 100;
 
 /** The admin list's filters, without paging: the stats cover every match (up to the scan limit). */
 export const ZExportStatsQuery = ZListExportsQuery.omit({ cursor: true, limit: true });
-export type TExportStatsQuery = z.input<typeof ZExportStatsQuery>;
 
 export interface ExportStats {
   /** Every status, 0 when none. */

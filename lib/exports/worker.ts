@@ -13,11 +13,11 @@ import type { UnloadManifest, StatementState } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
+import { classifyFault } from "./faults";
 import { exportMessage, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { createZipArchive, type ZipEntryInput } from "../zip";
-import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -61,11 +61,12 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
     return await advanceExport(deps, exportId, delivery.receiveCount);
   } catch (err) {
     if (err instanceof SimulatedCrash) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof BackendError && !err.retryable) {
-      log.error({ err, code: err.code }, "export failed");
+    const fault = classifyFault(err);
+    const message = fault.message;
+    if (!fault.retryable) {
+      log.error({ err, code: fault.code }, "export failed");
       const current = await deps.jobs.getExport(exportId);
-      const failed = current ? await failExport(deps, current, err.code, message) : null;
+      const failed = current ? await failExport(deps, current, fault.code, message) : null;
       if (failed) await announce(deps, failed);
       return { kind: "done" };
     }
@@ -170,7 +171,7 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
   }
 
   const statementId = rec.statementId!;
-  const state = await waitForStatement(deps, statementId, deps.settings.inlineWaitMs);
+  const state = await waitForStatement(deps, statementId, unloadPrefix(rec.id), deps.settings.inlineWaitMs);
   switch (state.state) {
     case "running": {
       const elapsed = (deps.now().getTime() - Date.parse(rec.startedAt ?? rec.createdAt)) / 1000;
@@ -204,11 +205,11 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
   }
 }
 
-async function waitForStatement(deps: ExportDeps, statementId: string, budgetMs: number): Promise<StatementState> {
+async function waitForStatement(deps: ExportDeps, statementId: string, keyPrefix: string, budgetMs: number): Promise<StatementState> {
   const deadline = Date.now() + budgetMs;
   let pause = 25;
   for (;;) {
-    const state = await deps.warehouse.describe(statementId);
+    const state = await deps.warehouse.describe(statementId, keyPrefix);
     if (state.state !== "running" || Date.now() >= deadline) return state;
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     pause = Math.min(pause * 2, 500);
@@ -227,7 +228,7 @@ function entryName(rec: ExportRecord, index: number, total: number): string {
 async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
   const log = deps.log.child({ exportId: rec.id });
   if (!rec.statementId) throw new BackendError("statement_missing", "The export has no warehouse statement to archive.", false);
-  const state = await deps.warehouse.describe(rec.statementId);
+  const state = await deps.warehouse.describe(rec.statementId, unloadPrefix(rec.id));
   if (state.state !== "finished") {
     throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
   }
@@ -296,20 +297,16 @@ export async function failExport(deps: ExportDeps, rec: ExportRecord, code: stri
 }
 
 /**
- * Tells the requester (email) and the supplier's systems (webhooks) that a
- * ready or failed export is finished. Called once per delivery, with the
- * record as it stands after the last transition: both halves are idempotent
- * across redeliveries, but calling it twice with the same stale record would
- * send the email twice where the mailer cannot deduplicate (SES).
+ * Tells the requester (email) and the outcome hooks (webhooks, composed in
+ * lib/config.ts) that a ready or failed export is finished. Called once per
+ * delivery, with the record as it stands after the last transition: every
+ * part is idempotent across redeliveries, but calling it twice with the same
+ * stale record would send the email twice where the mailer cannot deduplicate (SES).
  */
 async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   await notify(deps, rec);
-  await enqueueWebhookDeliveries(deps, rec); // idempotent: a redelivery schedules nothing twice
-  await runOutcomeHooks(deps, rec);
-}
-
-async function runOutcomeHooks(deps: ExportDeps, rec: ExportRecord): Promise<void> {
-  for (const hook of deps.outcomeHooks ?? []) await hook(deps, rec);
+  // Awaited one by one: a hook that throws makes this delivery a retry, and the next one calls every hook again.
+  for (const hook of deps.outcomeHooks) await hook.exportFinished(rec);
 }
 
 /**
@@ -333,7 +330,6 @@ async function cleanUpCancelled(deps: ExportDeps, rec: ExportRecord): Promise<vo
   await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
   await deps.archiveStore.delete(archiveKeyOf(rec));
   deps.log.info({ exportId: rec.id }, "cancelled export cleaned up");
-  await runOutcomeHooks(deps, rec);
 }
 
 /**

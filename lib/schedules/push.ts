@@ -10,13 +10,14 @@
  */
 import { z } from "zod";
 import { exportPageUrl } from "../exports/emails";
-import type { ExportDeps } from "../exports/deps";
+import type { ExportOutcomeHook } from "../exports/deps";
 import type { ExportRecord } from "../exports/model";
 import { archiveFileName } from "../exports/service";
 import { PushError } from "../ports";
 import { openSecret } from "../webhooks/secrets";
 import { ZDestinationDeliveryIdPattern, type DestinationDeliveryRecord, type DestinationRecord } from "./model";
-import { settleRun, type SchedulingDeps } from "./runs";
+import type { SchedulingDeps } from "./deps";
+import { settleRun } from "./runs";
 
 export const ZDestinationDeliverMessage = z.object({
   type: z.literal("destination.deliver"),
@@ -32,8 +33,9 @@ export function deliveryIdOf(exportId: string, destinationId: string): string {
   return `ddl_${exportId.slice(4)}_${destinationId.slice(4)}`;
 }
 
-function hasSchedules(deps: ExportDeps): deps is SchedulingDeps {
-  return deps.schedules !== undefined;
+/** Subscribes scheduled runs to export outcomes (composed in lib/config.ts). */
+export function scheduleOutcomeHook(deps: SchedulingDeps): ExportOutcomeHook {
+  return { name: "schedules", exportFinished: (rec) => onScheduledExportFinished(deps, rec) };
 }
 
 /**
@@ -41,8 +43,8 @@ function hasSchedules(deps: ExportDeps): deps is SchedulingDeps {
  * delivery per destination; a run with none, or one that failed, is settled
  * at once. Idempotent: a redelivered worker step creates nothing twice.
  */
-export async function onScheduledExportFinished(deps: ExportDeps, rec: ExportRecord): Promise<void> {
-  if (!rec.scheduleId || !hasSchedules(deps)) return;
+export async function onScheduledExportFinished(deps: SchedulingDeps, rec: ExportRecord): Promise<void> {
+  if (!rec.scheduleId) return;
   const store = deps.schedules.store;
   const schedule = await store.getSchedule(rec.scheduleId);
   if (!schedule) return;
@@ -73,8 +75,7 @@ export async function onScheduledExportFinished(deps: ExportDeps, rec: ExportRec
 }
 
 /** One attempt of one push. Throws only for store faults (the lane brings the message back). */
-export async function handleDestinationMessage(deps: ExportDeps, msg: TDestinationDeliverMessage): Promise<void> {
-  if (!hasSchedules(deps)) throw new Error("destination.deliver received by a process without schedule support");
+export async function handleDestinationMessage(deps: SchedulingDeps, msg: TDestinationDeliverMessage): Promise<void> {
   const store = deps.schedules.store;
   const delivery = await store.getDelivery(msg.deliveryId);
   // Gone, finished, or this attempt already recorded (a duplicate message): nothing to do.

@@ -22,13 +22,13 @@
 import type { Actor } from "../core/actor";
 import { ApiError, BackendError } from "../core/errors";
 import { getDataset } from "../datasets/catalog";
-import type { ExportDeps, ScheduleSupport } from "../exports/deps";
 import { ACTIVE_STATUSES, type ExportRecord } from "../exports/model";
 import { submitExport } from "../exports/service";
 import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
+import type { SchedulingDeps } from "./deps";
 import { nextRunAfter, type PendingRun, type RunStatus, type ScheduleRecord } from "./model";
 
-export type SchedulingDeps = ExportDeps & { schedules: ScheduleSupport };
+export type { SchedulingDeps } from "./deps";
 
 /** How long a claimed slot is held before another scheduler may take it over (the claimer died before submitting). */
 export const CLAIM_LEASE_MS = 60_000;

@@ -10,7 +10,8 @@ import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
 import { zodDetails } from "../core/validation";
 import { getDataset, parseDatasetParams } from "../datasets/catalog";
-import type { ExportDeps, ScheduleSupport } from "../exports/deps";
+import type { ExportDeps } from "../exports/deps";
+import type { ScheduleSupport } from "./deps";
 import { PushError } from "../ports";
 import { openSecret, sealSecret } from "../webhooks/secrets";
 import {
@@ -29,7 +30,7 @@ import {
 type Deps = ExportDeps & { schedules: ScheduleSupport };
 
 /** The deps with schedule support, for routes (every deployment has it; a bare export-only deps is a 503, not a crash). */
-export function withSchedules(deps: ExportDeps): Deps {
+export function withSchedules(deps: ExportDeps & { schedules?: ScheduleSupport }): Deps {
   if (!deps.schedules) throw new ApiError("unavailable", "Schedules are not available in this deployment.");
   return deps as Deps;
 }

@@ -60,11 +60,22 @@ function supplierOf(actor: Actor): string {
   return actor.supplierId;
 }
 
+/**
+ * Active (unrevoked) tokens one supplier may hold. The API's rate limit is
+ * per token, so without a cap a supplier multiplied its allowance by minting
+ * tokens (issue 12, finding 12); with it, by at most this much.
+ */
+export const MAX_ACTIVE_TOKENS_PER_SUPPLIER = 10;
+
 /** Creates a token for the actor's supplier. The returned `secret` is the whole token, shown this once. */
 export async function createApiToken(deps: TokenDeps, actor: Actor, input: unknown): Promise<{ token: TApiToken; secret: string }> {
   const parsed = ZCreateTokenRequest.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The token request is not valid.", zodDetails(parsed.error));
   const supplierId = supplierOf(actor);
+  const active = (await deps.tokens.listTokens(supplierId)).filter((t) => t.revokedAt === null).length;
+  if (active >= MAX_ACTIVE_TOKENS_PER_SUPPLIER) {
+    throw new ApiError("conflict", `A supplier can have up to ${MAX_ACTIVE_TOKENS_PER_SUPPLIER} active API tokens; revoke one first.`);
+  }
   const prefix = randomBytes(6).toString("hex");
   const secret = `pep_${prefix}_${randomBytes(32).toString("base64url")}`;
   const now = deps.now();

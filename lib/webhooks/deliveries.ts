@@ -1,6 +1,6 @@
 /**
- * Webhook deliveries: scheduled by the worker when an export becomes ready or
- * failed, then sent one attempt per queue message, never inline in a request
+ * Webhook deliveries: scheduled through the export outcome hook when an export
+ * becomes ready or failed, then sent one attempt per queue message, never inline in a request
  * or in the export's own step.
  *
  * - Scheduling is idempotent: a delivery's id is derived from (export,
@@ -26,17 +26,18 @@
  *   is not an attempt and does not count toward the delivery's attempts.
  */
 import type { Logger } from "pino";
+import type { ExportOutcomeHook } from "../exports/deps";
 import type { ExportRecord } from "../exports/model";
-import { webhookDeliverMessage, type TWebhookDeliverMessage } from "../exports/messages";
 import { acquireSlots } from "../deliveries/slots";
 import type { Queue, RequestClaimStore, WebhookAttemptPatch, WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEvent, WebhookStore } from "../ports";
 import { buildPayload, signPayload } from "./payload";
 import type { WebhookSettings } from "./settings";
 import { openSecret } from "./secrets";
 import { checkDeliveryTarget } from "./target";
+import { webhookDeliverMessage, type TWebhookDeliverMessage } from "./messages";
 
 export interface DeliveryDeps {
-  webhooks?: { store: WebhookStore; settings: WebhookSettings };
+  webhooks: { store: WebhookStore; settings: WebhookSettings };
   /** The delivery lane's queue: every webhook message goes here, never on the export queue. */
   deliveryQueue: Queue;
   /** Holds the lane's concurrency slots. */
@@ -64,14 +65,28 @@ export function backoffSeconds(settings: WebhookSettings, attempt: number): numb
 }
 
 /**
+ * Webhooks as a subscriber to export outcomes (composed into
+ * `ExportDeps.outcomeHooks` by lib/config.ts). `deps` is read at each call,
+ * so it may be the very object the hook is added to.
+ */
+export function webhookOutcomeHook(deps: DeliveryDeps): ExportOutcomeHook {
+  return {
+    name: "webhooks",
+    exportFinished: async (rec) => {
+      await enqueueWebhookDeliveries(deps, rec);
+    },
+  };
+}
+
+/**
  * Schedules one delivery per endpoint of the export's supplier subscribed to
- * its outcome (`export.ready` / `export.failed`), or to `event` when given
- * (`export.delivered`, sent by the scheduler once a run's pushes succeeded).
- * Called by the worker each time it sees the export ready or failed; idempotent.
+ * its outcome (`export.ready` / `export.failed`). Called through the outcome
+ * hook each time the worker sees the export ready or failed; idempotent.
  */
 export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord, event?: WebhookEvent): Promise<number> {
-  if (!deps.webhooks || rec.supplierId === null) return 0;
+  if (rec.supplierId === null) return 0;
   if (rec.status !== "ready" && rec.status !== "failed") return 0;
+  // `export.delivered` is sent by the scheduler (lib/schedules) once a scheduled run's pushes all succeeded.
   if (event === undefined) event = rec.status === "ready" ? "export.ready" : "export.failed";
   const { store } = deps.webhooks;
   const endpoints = (await store.listEndpoints(rec.supplierId)).filter((e) => e.events.includes(event));
@@ -165,10 +180,6 @@ async function readExcerpt(res: Response): Promise<string> {
 
 /** Handles one `webhook.deliver` message: one attempt, recorded, and the next one scheduled if it failed. */
 export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeliverMessage): Promise<void> {
-  if (!deps.webhooks) {
-    deps.log.warn({ deliveryId: msg.deliveryId }, "webhook message but no webhook store; dropping it");
-    return;
-  }
   const { store, settings } = deps.webhooks;
   const log = deps.log.child({ deliveryId: msg.deliveryId, attempt: msg.attempt });
   const now = deps.now();

@@ -15,7 +15,6 @@ export const ZCreateWebhookRequest = z
     description: z.string().trim().max(200).default(""),
   })
   .strict();
-export type TCreateWebhookRequest = z.input<typeof ZCreateWebhookRequest>;
 
 /** An endpoint as the API shows it: the signing secret only in the creation response. */
 export const ZWebhookEndpoint = z.object({

@@ -29,7 +29,10 @@ for (const [net, prefix] of [
   ["172.16.0.0", 12],
   ["192.0.0.0", 24],
   ["192.168.0.0", 16],
+  ["192.0.2.0", 24],
   ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
   ["224.0.0.0", 3],
 ] as const) {
   NON_PUBLIC.addSubnet(net, prefix, "ipv4");
@@ -39,6 +42,14 @@ for (const [net, prefix] of [
   ["::1", 128],
   ["fc00::", 7],
   ["fe80::", 10],
+  // Site-local (deprecated, RFC 3879) but still routed inside some networks.
+  ["fec0::", 10],
+  // Local-use NAT64 (RFC 8215): translated to whatever IPv4 the operator chose.
+  ["64:ff9b:1::", 48],
+  // Teredo: tunnels to an IPv4 address hidden (obfuscated) in the low bits.
+  ["2001::", 32],
+  // Documentation.
+  ["2001:db8::", 32],
   ["ff00::", 8],
 ] as const) {
   NON_PUBLIC.addSubnet(net, prefix, "ipv6");
@@ -48,15 +59,57 @@ function family(address: string): "ipv4" | "ipv6" {
   return isIP(address) === 6 ? "ipv6" : "ipv4";
 }
 
-/** IPv4-mapped IPv6 (::ffff:10.0.0.1) is checked as the IPv4 address it is. */
-function unmapped(address: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return m ? m[1]! : address;
+/** The 16 bytes of an IPv6 address (any textual form, including a trailing dotted quad), or null. */
+export function ipv6Bytes(address: string): Uint8Array | null {
+  if (isIP(address) !== 6) return null;
+  let text = address.replace(/%.*$/, "").toLowerCase();
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = text.slice(0, quad.index) + ((a << 8) | b).toString(16) + ":" + ((c << 8) | d).toString(16);
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  if (groups.length !== 8) return null;
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const n = parseInt(g, 16);
+    bytes[2 * i] = n >> 8;
+    bytes[2 * i + 1] = n & 0xff;
+  });
+  return bytes;
+}
+
+function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
+  return prefix.every((b, i) => bytes[i] === b);
+}
+
+const ipv4At = (bytes: Uint8Array, at: number) => Array.from(bytes.subarray(at, at + 4)).join(".");
+
+/**
+ * The IPv4 address an IPv6 address stands for where a network translates or
+ * tunnels it to that IPv4 host (issue 12, finding 7), else the address itself:
+ * IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (deprecated, still
+ * routed by some stacks), NAT64 `64:ff9b::/96` (RFC 6052) and 6to4 `2002::/16`
+ * (the IPv4 address in bits 16-48). Such forms are then checked as IPv4.
+ */
+export function embeddedIpv4(address: string): string {
+  const bytes = ipv6Bytes(address);
+  if (!bytes) return address;
+  const zeros = (n: number) => Array<number>(n).fill(0);
+  if (startsWith(bytes, [...zeros(10), 0xff, 0xff])) return ipv4At(bytes, 12);
+  // ::a.b.c.d, but not :: and ::1 (checked as IPv6 below).
+  if (startsWith(bytes, zeros(12)) && (bytes[12]! | bytes[13]!) !== 0) return ipv4At(bytes, 12);
+  if (startsWith(bytes, [0x00, 0x64, 0xff, 0x9b, ...zeros(8)])) return ipv4At(bytes, 12);
+  if (startsWith(bytes, [0x20, 0x02])) return ipv4At(bytes, 2);
+  return address;
 }
 
 /** Why `address` may not receive webhooks, or null when it may. */
 export function refuseAddress(address: string, settings: Pick<WebhookSettings, "allowHttpLocalhost">): string | null {
-  const a = unmapped(address);
+  const a = embeddedIpv4(address);
   if (settings.allowHttpLocalhost && LOOPBACK.check(a, family(a))) return null;
   return NON_PUBLIC.check(a, family(a)) ? `${address} is not a public address` : null;
 }

@@ -311,6 +311,21 @@ export function testJobStore(make: MakeJobStore): void {
       });
     });
 
+    describe("listQueuedBefore", () => {
+      it("returns queued exports untouched since before the cutoff, least recently updated first, at most `limit`", async () => {
+        const old1 = record({ status: "queued", updatedAt: iso(100), createdAt: iso(100) });
+        const old2 = record({ status: "queued", updatedAt: iso(200), createdAt: iso(50) });
+        const fresh = record({ status: "queued", updatedAt: iso(600) });
+        const running = record({ status: "running", updatedAt: iso(10) });
+        const failed = record({ status: "failed", updatedAt: iso(10) });
+        for (const r of [fresh, old2, running, old1, failed]) await store.createExport(r, []);
+        const before = iso(500);
+        expect(ids(await store.listQueuedBefore(before, 10))).toEqual(ids([old1, old2]));
+        expect(ids(await store.listQueuedBefore(before, 1))).toEqual(ids([old1]));
+        expect(await store.listQueuedBefore(iso(99), 10)).toEqual([]);
+      });
+    });
+
     describe("listExpiredReady", () => {
       it("returns ready exports past expiry, oldest expiry first, at most `limit`", async () => {
         const due1 = record({ status: "ready", expiresAt: iso(100), createdAt: iso(3) });

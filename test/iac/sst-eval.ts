@@ -29,8 +29,8 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 export const PLATFORM = path.join(REPO_ROOT, ".sst", "platform");
-export const ACCOUNT = "123456789012";
-export const REGION = "eu-west-1";
+import { ACCOUNT, REGION } from "./sst-mocks";
+export { ACCOUNT, REGION };
 
 /** One resource the program registered: its Pulumi type token, logical name and inputs as SST would send them. */
 export interface RegisteredResource {
@@ -48,6 +48,10 @@ export interface Evaluation {
   builds: Array<Record<string, any>>;
   /** The program's stack outputs. */
   outputs: Record<string, unknown>;
+  /** The deploy environment it was evaluated with. */
+  env: Record<string, string>;
+  /** Secret values by name (from SST_SECRET_<Name>), for checking none leaks. */
+  secrets: Record<string, string>;
 }
 
 export interface EvaluateOptions {
@@ -233,8 +237,9 @@ export async function evaluateSstConfig(options: EvaluateOptions): Promise<Evalu
       banner: { js: `import { createRequire as __iacCreateRequire } from "node:module"; const require = __iacCreateRequire(import.meta.url);` },
     });
     await run(process.execPath, [bundle], { SST_SERVER: cli.url, SST_AWS_REGION: REGION, AWS_REGION: REGION, ...options.env }, root);
-    const result = JSON.parse(readFileSync(out, "utf8")) as Omit<Evaluation, "builds">;
-    return { ...result, builds };
+    const result = JSON.parse(readFileSync(out, "utf8")) as Pick<Evaluation, "resources" | "outputs">;
+    const secrets = Object.fromEntries(Object.entries(options.env).flatMap(([k, v]) => (k.startsWith("SST_SECRET_") ? [[k.slice("SST_SECRET_".length), v]] : [])));
+    return { ...result, builds, env: options.env, secrets };
   } finally {
     await cli.close();
     rmSync(bundle, { force: true });

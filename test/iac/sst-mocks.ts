@@ -12,8 +12,10 @@ interface Mocks {
   call(args: { token: string; inputs: any }): Record<string, any>;
 }
 
-const ACCOUNT = "123456789012";
-const REGION = "eu-west-1";
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-west-1";
+/** What `aws.redshiftserverless.getWorkgroup` answers: the ARN names the workgroup's id, not its name. */
+export const WORKGROUP_ARN = `arn:aws:redshift-serverless:${REGION}:${ACCOUNT}:workgroup/0b6bd2f4-1111-4222-8333-944455556666`;
 
 export const recorded: Array<{ type: string; name: string; custom: boolean; inputs: unknown; state: unknown }> = [];
 
@@ -112,7 +114,7 @@ export const mocks: Mocks = {
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
       case "aws:redshiftserverless/getWorkgroup:getWorkgroup":
-        return { ...args.inputs, arn: `arn:aws:redshift-serverless:${REGION}:${ACCOUNT}:workgroup/0b6bd2f4-1111-4222-8333-944455556666`, workgroupId: "0b6bd2f4-1111-4222-8333-944455556666", id: args.inputs.workgroupName };
+        return { ...args.inputs, arn: WORKGROUP_ARN, workgroupId: WORKGROUP_ARN.split("/")[1], id: args.inputs.workgroupName };
       case "aws:iam/getPolicyDocument:getPolicyDocument":
         // The provider answers with its inputs (SST reads `statements` back) and the rendered document.
         return { ...args.inputs, json: renderPolicy(args.inputs), minifiedJson: renderPolicy(args.inputs), id: "policy" };

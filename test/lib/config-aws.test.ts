@@ -79,7 +79,7 @@ describe("resolveAwsSettings", () => {
       Jobs: { name: "linked-jobs" },
       Redshift: { workgroupName: "linked-wg", database: "linked-db", iamRoleArn: "arn:aws:iam::1:role/linked" },
       RedshiftSecretArn: { value: "arn:linked-secret" },
-      Email: { sender: "acmeflowers.com", configSet: "portal-config-set" },
+      Mail: { sender: "acmeflowers.com", configSet: "portal-config-set" },
     };
     const lookup: LinkedLookup = (resource, property) => links[resource]?.[property];
     const s = resolveAwsSettings({ ...complete, REDSHIFT_CLUSTER_ID: undefined }, lookup);
@@ -102,10 +102,13 @@ describe("resolveAwsSettings", () => {
   });
 });
 
+/** SST's links as a deployed function sees them when only the AuthSecret is linked. */
+const secretOnly = (resource: string, property: string) =>
+  resource === "AuthSecret" && property === "value" ? "aws-config-test-secret-aws-config-test" : undefined;
+
 describe("buildDeps with EXPORT_BACKEND=aws", () => {
   const env = {
     EXPORT_BACKEND: "aws",
-    AUTH_SECRET: "aws-config-test-secret-aws-config-test",
     LOG_LEVEL: "silent",
     ...Object.fromEntries(Object.entries(complete).map(([k, v]) => [k, String(v)])),
     S3_UPLOAD_PART_MB: "8",
@@ -114,8 +117,8 @@ describe("buildDeps with EXPORT_BACKEND=aws", () => {
   };
 
   it("builds the AWS adapters without contacting AWS", async () => {
-    const config = loadConfig(env);
-    const deps = buildDeps(config, createLogger("silent", "test"));
+    const config = loadConfig(env, secretOnly);
+    const deps = await buildDeps(config, createLogger("silent", "test"));
     expect(deps.jobs).toBeInstanceOf(DynamoJobStore);
     expect(deps.queue).toBeInstanceOf(SqsQueue);
     expect(deps.deadLetterQueue).toBeInstanceOf(SqsQueue);
@@ -129,9 +132,9 @@ describe("buildDeps with EXPORT_BACKEND=aws", () => {
     await deps.close();
   });
 
-  it("fails with every missing variable when the AWS settings are absent", () => {
-    const config = loadConfig({ EXPORT_BACKEND: "aws", AUTH_SECRET: env.AUTH_SECRET, EXPORT_QUEUE_URL: "" });
-    expect(() => buildDeps(config, createLogger("silent", "test"))).toThrow(/EXPORT_QUEUE_URL: required with EXPORT_BACKEND=aws[\s\S]*JOBS_TABLE/);
+  it("fails with every missing variable when the AWS settings are absent", async () => {
+    const config = loadConfig({ EXPORT_BACKEND: "aws", EXPORT_QUEUE_URL: "" }, secretOnly);
+    await expect(buildDeps(config, createLogger("silent", "test"))).rejects.toThrow(/EXPORT_QUEUE_URL: required with EXPORT_BACKEND=aws[\s\S]*JOBS_TABLE/);
   });
 
   it("refuses malformed AWS variables when parsing the environment", () => {

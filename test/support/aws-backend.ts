@@ -13,6 +13,7 @@ import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
 import { createBucket, createJobsTable, createQueuePair, REGION, S3_CREDENTIALS, s3ClientFor, startDynamo, startS3, startSes, startSqs } from "./emulators";
 import { startFakeRedshift, type FakeRedshift } from "./fake-redshift";
+import { sstResourceEnv } from "./sst-resources";
 
 export const IAM_ROLE = "arn:aws:iam::123456789012:role/RedshiftUnload";
 
@@ -53,7 +54,9 @@ export async function startAwsBackend(opts: { rows: number }): Promise<AwsBacken
   });
   const env: Record<string, string> = {
     EXPORT_BACKEND: "aws",
-    AUTH_SECRET: "aws-test-secret-aws-test-secret-aws-test",
+    // SST's linked resources as a process started by SST sees them (`Resource.AuthSecret.value`):
+    // in aws mode the secret never comes from AUTH_SECRET.
+    ...sstResourceEnv({ AuthSecret: { value: "aws-test-secret-aws-test-secret-aws-test" } }),
     PUBLIC_URL: "http://localhost:3000",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     DATA_DIR: path.join(dir, "data"),

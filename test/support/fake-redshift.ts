@@ -12,8 +12,21 @@
  * query on a seeded DuckDB warehouse, writes one CSV (with header) or Parquet
  * part per "slice" — as PARALLEL ON does — and a MANIFEST VERBOSE in
  * Redshift's JSON format into the S3 emulator. CancelStatement interrupts
- * DuckDB. Statement states follow the Data API: SUBMITTED -> STARTED ->
- * FINISHED | FAILED | ABORTED.
+ * DuckDB. Statement states follow the Data API: SUBMITTED -> PICKED ->
+ * STARTED -> FINISHED | FAILED | ABORTED.
+ *
+ * What real Redshift does that a worker must survive, on demand:
+ * - `holdInPicked(true)`: statements wait in PICKED (queued for a WLM slot) until released;
+ * - `setSlices(n)`: rows are dealt to n slices round-robin and each slice
+ *   writes its own part, so n = 1 gives one part and n above the row count
+ *   gives empty parts (header only for CSV with HEADER, zero rows for
+ *   Parquet), each listed in the manifest with record_count 0, as a slice
+ *   with no rows writes them;
+ * - `advanceClock(ms)`: the Data API forgets a statement 24 hours after it
+ *   was created (DescribeStatement and CancelStatement then answer
+ *   ResourceNotFoundException), so a clock moved past that loses them;
+ * - `setQueryString(mode)`: DescribeStatement's QueryString verbatim, masked
+ *   (as for statements with sensitive text), truncated, or absent.
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
@@ -25,7 +38,13 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { parseUnload, type ParsedUnload } from "./redshift-sql";
 
-export type FakeStatus = "SUBMITTED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
+export type FakeStatus = "SUBMITTED" | "PICKED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
+
+/** How DescribeStatement reports the statement's text. */
+export type QueryStringMode = "verbatim" | "masked" | "truncated" | "absent";
+
+/** The Data API keeps a statement's metadata for 24 hours. */
+const STATEMENT_RETENTION_MS = 24 * 3600 * 1000;
 
 const CLOCK_QUERY = /^SELECT TO_CHAR\(SYSDATE, 'YYYY-MM-DD"T"HH24:MI:SS\.MS"Z"'\) AS now$/;
 
@@ -65,6 +84,13 @@ export interface FakeRedshift {
   statements: Map<string, FakeStatement>;
   /** Makes the next `count` ExecuteStatement calls fail with this Data API error (0 to stop). */
   refuseExecutes(count: number, type?: string, message?: string): void;
+  /** While on, new statements stop in PICKED; turning it off lets the held ones run. */
+  holdInPicked(on: boolean): void;
+  /** Slices (parts per UNLOAD) from the next statement on. */
+  setSlices(n: number): void;
+  /** Moves the fake's clock on: statements created more than 24 h before it are forgotten. */
+  advanceClock(ms: number): void;
+  setQueryString(mode: QueryStringMode): void;
   stop(): Promise<void>;
 }
 
@@ -86,8 +112,12 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
   setup.closeSync();
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "pep-fake-redshift-"));
   const statements = new Map<string, FakeStatement>();
-  const slices = opts.slices ?? 2;
+  let slices = opts.slices ?? 2;
   let refusals = { left: 0, type: "", message: "" };
+  let clockOffsetMs = 0;
+  const now = () => (Date.now() + clockOffsetMs) / 1000;
+  let queryStringMode: QueryStringMode = "verbatim";
+  let held: { on: boolean; waiting: Array<() => void> } = { on: false, waiting: [] };
 
   const actions: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
     ExecuteStatement: async (input) => {
@@ -97,11 +127,12 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       }
       checkTarget(input);
       if (typeof input.Sql !== "string" || input.Sql === "") throw new ApiFault("ValidationException", "Sql is required.");
-      const now = Date.now() / 1000;
-      const statement: FakeStatement = { id: randomUUID(), sql: input.Sql, status: "SUBMITTED", createdAt: now, updatedAt: now, input, done: Promise.resolve() };
+      const at = now();
+      const statement: FakeStatement = { id: randomUUID(), sql: input.Sql, status: "SUBMITTED", createdAt: at, updatedAt: at, input, done: Promise.resolve() };
       statements.set(statement.id, statement);
-      statement.done = new Promise((resolve) => setImmediate(resolve)).then(() => run(statement));
-      return { Id: statement.id, CreatedAt: now, Database: input.Database, ...pickTarget(input) };
+      const sliceCount = slices;
+      statement.done = new Promise((resolve) => setImmediate(resolve)).then(() => run(statement, sliceCount));
+      return { Id: statement.id, CreatedAt: at, Database: input.Database, ...pickTarget(input) };
     },
     DescribeStatement: async (input) => {
       const s = find(input.Id);
@@ -109,7 +140,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
         Id: s.id,
         Status: s.status,
         Error: s.error,
-        QueryString: s.sql,
+        ...queryStringOf(s.sql),
         CreatedAt: s.createdAt,
         UpdatedAt: s.updatedAt,
         Duration: Math.round((s.updatedAt - s.createdAt) * 1e9),
@@ -126,7 +157,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     },
     CancelStatement: async (input) => {
       const s = find(input.Id);
-      if (s.status !== "SUBMITTED" && s.status !== "STARTED") {
+      if (s.status !== "SUBMITTED" && s.status !== "PICKED" && s.status !== "STARTED") {
         throw new ApiFault("ValidationException", `Could not cancel a query that is already in ${s.status} state.`);
       }
       abort(s);
@@ -164,21 +195,39 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       throw new ApiFault("ValidationException", "1 validation error detected: Value at 'id' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d+)?$");
     }
     const s = statements.get(id);
-    if (!s) throw new ApiFault("ResourceNotFoundException", `Query does not exist.`, { ResourceId: String(id) });
+    if (!s || now() - s.createdAt > STATEMENT_RETENTION_MS / 1000) throw new ApiFault("ResourceNotFoundException", `Query does not exist.`, { ResourceId: String(id) });
     return s;
   }
 
   function settle(s: FakeStatement, status: Exclude<FakeStatus, "SUBMITTED" | "STARTED">, error?: string): void {
-    if (s.status !== "SUBMITTED" && s.status !== "STARTED") return; // cancelled meanwhile: keep ABORTED
+    if (s.status !== "SUBMITTED" && s.status !== "PICKED" && s.status !== "STARTED") return; // cancelled meanwhile: keep ABORTED
     s.status = status;
     s.error = error;
-    s.updatedAt = Date.now() / 1000;
+    s.updatedAt = now();
   }
 
-  async function run(s: FakeStatement): Promise<void> {
+  /** What DescribeStatement says the statement's text is. */
+  function queryStringOf(sql: string): { QueryString?: string } {
+    switch (queryStringMode) {
+      case "verbatim":
+        return { QueryString: sql };
+      case "masked":
+        return { QueryString: "****" };
+      case "truncated":
+        return { QueryString: sql.slice(0, 40) };
+      case "absent":
+        return {};
+    }
+  }
+
+  async function run(s: FakeStatement, sliceCount: number): Promise<void> {
     if (s.status !== "SUBMITTED") return;
+    s.status = "PICKED";
+    s.updatedAt = now();
+    if (held.on) await new Promise<void>((resolve) => held.waiting.push(resolve));
+    if (s.status !== "PICKED") return; // cancelled while queued
     s.status = "STARTED";
-    s.updatedAt = Date.now() / 1000;
+    s.updatedAt = now();
     if (CLOCK_QUERY.test(s.sql)) {
       // RedshiftWarehouse.currentTime: SYSDATE is the transaction's start, on the fake's (the host's) clock.
       s.records = [[{ stringValue: new Date(s.createdAt * 1000).toISOString() }]];
@@ -208,19 +257,11 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     try {
       await con.run("USE wh");
       if (s.status !== "STARTED") return;
-      await con.run(`CREATE TEMP TABLE ${table} AS SELECT q.*, (row_number() OVER () - 1) % ${slices} AS __slice FROM (${unload.query}) q`);
+      await con.run(`CREATE TEMP TABLE ${table} AS SELECT q.*, (row_number() OVER () - 1) % ${sliceCount} AS __slice FROM (${unload.query}) q`);
       const entries: Array<{ url: string; meta: { content_length: number; record_count: number } }> = [];
-      for (let slice = 0; slice < slices; slice++) {
+      for (let slice = 0; slice < sliceCount; slice++) {
         if (s.status !== "STARTED") return;
-        const name = `${String(slice).padStart(4, "0")}_part_00${parquet ? ".parquet" : ""}`;
-        const file = path.join(dir, name);
-        const format = parquet ? "FORMAT parquet" : "FORMAT csv, HEADER true";
-        await con.run(`COPY (SELECT * EXCLUDE (__slice) FROM ${table} WHERE __slice = ${slice}) TO '${file.replaceAll("'", "''")}' (${format})`);
-        const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM ${table} WHERE __slice = ${slice}`)).getRows()[0]![0]);
-        const body = await fs.readFile(file);
-        const key = `${unload.keyPrefix}${name}`;
-        await opts.s3.send(new PutObjectCommand({ Bucket: unload.bucket, Key: key, Body: body }));
-        entries.push({ url: `s3://${unload.bucket}/${key}`, meta: { content_length: body.length, record_count: rows } });
+        entries.push(await writePart({ con, table, slice, unload, dir, parquet, header: unload.options.includes("HEADER") }));
       }
       const columns = (await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${table}) WHERE column_name <> '__slice'`)).getRows();
       const manifest = {
@@ -241,6 +282,29 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       con.closeSync();
       await fs.rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * One slice's part: its rows (header line first for CSV with HEADER; a
+   * header-only or, without HEADER, empty file when the slice has no rows; a
+   * zero-row Parquet file likewise) written to the unload prefix, and its
+   * manifest entry. The one place parts are written.
+   */
+  async function writePart(p: { con: DuckDBConnection; table: string; slice: number; unload: ParsedUnload; dir: string; parquet: boolean; header: boolean }) {
+    const name = `${String(p.slice).padStart(4, "0")}_part_00${p.parquet ? ".parquet" : ""}`;
+    const file = path.join(p.dir, name);
+    const format = p.parquet ? "FORMAT parquet" : `FORMAT csv, HEADER ${p.header}`;
+    await p.con.run(`COPY (SELECT * EXCLUDE (__slice) FROM ${p.table} WHERE __slice = ${p.slice}) TO '${file.replaceAll("'", "''")}' (${format})`);
+    const rows = Number((await p.con.runAndReadAll(`SELECT count(*) FROM ${p.table} WHERE __slice = ${p.slice}`)).getRows()[0]![0]);
+    // DuckDB writes no header for zero rows; a Redshift slice with HEADER and no rows writes the header alone.
+    let body = await fs.readFile(file);
+    if (!p.parquet && p.header && rows === 0 && body.length === 0) {
+      const cols = (await p.con.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${p.table}) WHERE column_name <> '__slice'`)).getRows();
+      body = Buffer.from(`${cols.map(([c]) => csvField(String(c))).join(",")}\n`);
+    }
+    const key = `${p.unload.keyPrefix}${name}`;
+    await opts.s3.send(new PutObjectCommand({ Bucket: p.unload.bucket, Key: key, Body: body }));
+    return { url: `s3://${p.unload.bucket}/${key}`, meta: { content_length: body.length, record_count: rows } };
   }
 
   /** What Redshift would answer an UNLOAD it cannot run. */
@@ -296,9 +360,26 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     refuseExecutes: (count, type = "ActiveStatementsExceededException", message = "Active statements exceeded the allowed quota.") => {
       refusals = { left: count, type, message };
     },
+    holdInPicked: (on) => {
+      const waiting = held.waiting;
+      held = { on, waiting: on ? waiting : [] };
+      if (!on) for (const release of waiting) release();
+    },
+    setSlices: (n) => {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError("slices must be a positive integer");
+      slices = n;
+    },
+    advanceClock: (ms) => {
+      clockOffsetMs += ms;
+    },
+    setQueryString: (mode) => {
+      queryStringMode = mode;
+    },
     stop: async () => {
+      for (const release of held.waiting) release();
+      held = { on: false, waiting: [] };
       for (const s of statements.values()) {
-        if (s.status === "STARTED" || s.status === "SUBMITTED") abort(s);
+        if (s.status === "STARTED" || s.status === "PICKED" || s.status === "SUBMITTED") abort(s);
       }
       await Promise.all([...statements.values()].map((s) => s.done.catch(() => undefined)));
       await new Promise<void>((resolve) => {
@@ -309,6 +390,10 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       await fs.rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+function csvField(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
 function pickTarget(input: Record<string, unknown>): Record<string, unknown> {

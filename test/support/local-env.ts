@@ -38,9 +38,11 @@ export async function makeLocalDeps(dbPath: string, env: Record<string, string> 
     API_RATE_LIMIT_PER_MINUTE: "100000",
     ...env,
   });
-  const deps = buildDeps(config, createLogger(config.env.LOG_LEVEL, "test"));
+  const deps = await buildDeps(config, createLogger(config.env.LOG_LEVEL, "test"));
   return Object.assign(deps, { dataDir });
 }
+
+export { requestExportAs } from "./request-export";
 
 export const rose: Actor = { userId: "usr_rose", email: "rose@suppliers.test", role: "supplier", supplierId: "sup_rose" };
 export const tulip: Actor = { userId: "usr_tulip", email: "tulip@suppliers.test", role: "supplier", supplierId: "sup_tulip" };

@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { SimulatedCrash } from "@/lib/exports/deps";
 import { BackendError } from "@/lib/core/errors";
-import { requestExport } from "@/lib/exports/service";
 import type { ReceivedMessage } from "@/lib/ports";
 import { processDeadLetterBatch } from "@/workers/sqs-dlq";
 import { processExportBatch, sweepAllExpired, type SqsEvent } from "@/workers/sqs";
-import { makeLocalDeps, rose } from "@/test/support/local-env";
+import { makeLocalDeps, requestExportAs, rose } from "@/test/support/local-env";
 
 const opened: Array<AppDeps & { dataDir: string }> = [];
 
@@ -61,7 +60,7 @@ describe("workers/sqs.ts handler", () => {
   });
 
   it("reports a retry as a batch item failure after setting the message's visibility to the retry delay", async () => {
-    const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {} });
     const released: Array<[string, number]> = [];
     const spied: AppDeps = {
       ...d,
@@ -98,7 +97,7 @@ describe("workers/sqs.ts handler", () => {
 
   it("reports a crashed delivery as failed and leaves the message to its visibility timeout", async () => {
     const d3 = await deps();
-    const rec = await requestExport(d3, rose, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d3, rose, { dataset: "product_inventory", params: {} });
     const crashing: AppDeps = {
       ...d3,
       checkpoint: (name) => {
@@ -113,7 +112,7 @@ describe("workers/sqs.ts handler", () => {
 
   it("does not start a message with too little time left, and hands it back at once", async () => {
     const d4 = await deps();
-    const rec = await requestExport(d4, rose, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d4, rose, { dataset: "product_inventory", params: {} });
     const { event, messages } = await eventFrom(d4);
     expect(await processExportBatch(d4, event, context(30_000))).toEqual({ batchItemFailures: [{ itemIdentifier: messages[0]!.id }] });
     expect((await d4.jobs.getExport(rec.id))?.status).toBe("queued");
@@ -125,7 +124,7 @@ describe("workers/sqs.ts handler", () => {
 describe("workers/sqs-dlq.ts handler", () => {
   it("fails the export of a dead letter with the last recorded fault, and mails the requester", async () => {
     const d = await deps();
-    const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {}, notify: true });
+    const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {}, notify: true });
     await d.jobs.appendSteps(rec.id, [{ at: new Date().toISOString(), step: "retrying", detail: { attempt: 3, message: "S3 was slow", inSeconds: 40 } }]);
     await d.deadLetterQueue.send({ type: "export.process", exportId: rec.id, reason: "requested" });
     const { event } = await eventFrom(d, d.deadLetterQueue);
@@ -138,7 +137,7 @@ describe("workers/sqs-dlq.ts handler", () => {
 
   it("keeps a dead letter it could not handle in the dead-letter queue", async () => {
     const d = await deps();
-    const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {} });
     await d.deadLetterQueue.send({ type: "export.process", exportId: rec.id });
     const { event, messages } = await eventFrom(d, d.deadLetterQueue);
     const broken: AppDeps = { ...d, jobs: override(d.jobs, { getExport: async () => Promise.reject(new Error("DynamoDB unreachable")) }) };
@@ -151,7 +150,7 @@ describe("sweepHandler", () => {
     const d = await deps();
     const past = new Date(Date.now() - 86_400_000).toISOString();
     for (let i = 0; i < 5; i++) {
-      const rec = await requestExport(d, rose, { dataset: "product_inventory", params: {} });
+      const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {} });
       await d.jobs.transition(rec.id, { status: ["queued"] }, { status: "running" });
       await d.jobs.transition(rec.id, { status: ["running"] }, { status: "archiving" });
       await d.jobs.transition(rec.id, { status: ["archiving"] }, { status: "ready", expiresAt: past, archiveKey: `archives/sup_rose/${rec.id}.zip` });

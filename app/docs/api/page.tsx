@@ -45,9 +45,10 @@ export function verifyWebhook(secret, headers, rawBody) {
 // });`;
 
 /** How partner applications use the API: a walkthrough with curl, and webhook verification. */
-export default function ApiDocsPage() {
-  const base = getDeps().config.settings.publicUrl;
-  const { api } = getDeps().config;
+export default async function ApiDocsPage() {
+  const deps = await getDeps();
+  const base = deps.config.settings.publicUrl;
+  const { api } = deps.config;
   return (
     <main id="main" className="mx-auto w-full max-w-4xl px-4 py-8 sm:px-6">
       <p className="text-sm">

@@ -2,25 +2,26 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@/lib/ports";
 import { ApiError } from "@/lib/core/errors";
 import { ZExportIdPattern } from "@/lib/core/ids";
-import { decodeCursor, encodeCursor, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
+import { decodeCursor, encodeCursor, IMMUTABLE_EXPORT_FIELDS, type ExportListQuery, type ExportRecord, type ExportStep, type Page } from "@/lib/exports/model";
+import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } from "../record-retention";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
-import { BY_ENTITY, BY_STATUS_EXPIRY, BY_SUPPLIER, EXPORT_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamo-schema";
+import { BY_ENTITY, BY_STATUS_EXPIRY, BY_STATUS_UPDATED, BY_SUPPLIER, EXPORT_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamo-schema";
 
 export interface DynamoJobStoreOptions {
   client: ClientSource<DynamoDBDocumentClient>;
   tableName: string;
   /**
-   * How long an export's record is kept after its archive's expiry, before
-   * DynamoDB's TTL deletes it (see `TTL_ATTRIBUTE`). Default 90 days.
+   * How long a finished export's record is kept (after its archive's expiry,
+   * else after it finished) before DynamoDB's TTL deletes it (see
+   * `TTL_ATTRIBUTE` and lib/adapters/record-retention.ts). Default 90 days.
    */
   recordRetentionDays?: number;
 }
 
 type Item = Record<string, unknown>;
 
-/** Fields fixed at creation: a patch naming one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt"]);
+const IMMUTABLE = new Set<string>(IMMUTABLE_EXPORT_FIELDS);
 const FIELDS = new Set<string>(EXPORT_ATTRIBUTES);
 const ENTITY_EXPORT = "EXPORT";
 /** ISO-8601 as `Date.toISOString()` writes it: the only createdAt a cursor may carry. */
@@ -51,13 +52,14 @@ const createdKey = (createdAt: string, id: string) => `${createdAt}#${id}`;
  *   ExclusiveStartKey, so a forged cursor can only point inside the index.
  * - Index reads are eventually consistent on DynamoDB (a list may lag a write
  *   by a fraction of a second); reads by id are strongly consistent.
- * - TTL: ready exports get `expiresAtEpoch` = their archive's expiry plus the
- *   record retention, and keep it when they become expired. DynamoDB deletes
- *   such items some time after that instant (typically within days), so the
- *   code never relies on TTL for correctness: the expiry sweep is what marks
- *   exports expired and deletes archives; TTL only keeps the table from
- *   growing forever. Failed and cancelled exports carry no TTL (they stay for
- *   the audit trail until an operator removes them).
+ * - TTL: every finished export (ready, expired, failed, cancelled) carries
+ *   `expiresAtEpoch` = its archive's expiry, else its finish, plus the record
+ *   retention (lib/adapters/record-retention.ts); ready -> expired keeps the
+ *   instant, a retry back to queued removes it. The status change and its TTL
+ *   are one UpdateItem. DynamoDB deletes such items some time after that
+ *   instant (typically within days), so the code never relies on TTL for
+ *   correctness: the expiry sweep is what marks exports expired and deletes
+ *   archives; TTL only keeps the table from growing forever.
  * - The step history lives in the item, so an export can hold a few thousand
  *   steps before DynamoDB's 400 KB item limit; a normal run writes about ten.
  */
@@ -68,7 +70,7 @@ export class DynamoJobStore implements JobStore {
 
   constructor(opts: DynamoJobStoreOptions) {
     if (!opts.tableName) throw new Error("DynamoJobStore: tableName is required");
-    const days = opts.recordRetentionDays ?? 90;
+    const days = opts.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS;
     if (!Number.isFinite(days) || days < 0) throw new RangeError("recordRetentionDays must be >= 0");
     this.source = opts.client;
     this.table = opts.tableName;
@@ -87,7 +89,7 @@ export class DynamoJobStore implements JobStore {
       entitySk: createdKey(record.createdAt, record.id),
       createdKey: createdKey(record.createdAt, record.id),
       ...(record.supplierId !== null ? { supplierPk: supplierPk(record.supplierId) } : {}),
-      ...(record.expiresAt !== null ? { [TTL_ATTRIBUTE]: this.ttlOf(record.expiresAt) } : {}),
+      ...ttlAttribute(retentionOfRecord(record, this.retentionSeconds)),
       steps,
     };
     try {
@@ -124,14 +126,13 @@ export class DynamoJobStore implements JobStore {
         values[`:${field}`] = toAttributeValue(field, value);
         sets.push(`${name} = :${field}`);
       }
-      if (field === "expiresAt") {
-        names["#ttl"] = TTL_ATTRIBUTE;
-        if (value === null) removes.push("#ttl");
-        else {
-          values[":ttl"] = this.ttlOf(String(value));
-          sets.push("#ttl = :ttl");
-        }
-      }
+    }
+    const ttl = retentionChange(patch, this.retentionSeconds);
+    if (ttl.kind !== "keep") names["#ttl"] = TTL_ATTRIBUTE;
+    if (ttl.kind === "remove") removes.push("#ttl");
+    if (ttl.kind === "set" || ttl.kind === "set-if-absent") {
+      values[":ttl"] = ttl.at;
+      sets.push(ttl.kind === "set" ? "#ttl = :ttl" : "#ttl = if_not_exists(#ttl, :ttl)");
     }
     if (steps.length > 0) {
       names["#steps"] = "steps";
@@ -268,6 +269,29 @@ export class DynamoJobStore implements JobStore {
     return { items: page, nextCursor: items.length > limit && last ? encodeCursor(last) : null };
   }
 
+  async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
+    if (!Number.isInteger(limit) || limit < 1) return [];
+    const out: ExportRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: BY_STATUS_UPDATED.name,
+          KeyConditionExpression: "#status = :queued AND #updatedAt < :before",
+          ExpressionAttributeNames: { "#status": "status", "#updatedAt": "updatedAt" },
+          ExpressionAttributeValues: { ":queued": "queued", ":before": before },
+          ScanIndexForward: true,
+          ExclusiveStartKey: startKey,
+          Limit: limit - out.length,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (out.length < limit && startKey);
+    return out.slice(0, limit);
+  }
+
   async listExpiredReady(now: string, limit: number): Promise<ExportRecord[]> {
     if (!Number.isInteger(limit) || limit < 1) return [];
     const out: ExportRecord[] = [];
@@ -319,7 +343,6 @@ export class DynamoJobStore implements JobStore {
     return count;
   }
 
-  /** TTL instant for an export whose archive expires at `expiresAt`. */
   async putArchiveLease(lease: ArchiveLease, now: string): Promise<boolean> {
     const item: Item = {
       ...leaseKey(lease.exportId),
@@ -361,12 +384,10 @@ export class DynamoJobStore implements JobStore {
   async deleteArchiveLease(exportId: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: leaseKey(exportId) }));
   }
+}
 
-  private ttlOf(expiresAt: string): number {
-    const ms = Date.parse(expiresAt);
-    if (!Number.isFinite(ms)) throw new TypeError(`expiresAt is not a timestamp: ${expiresAt}`);
-    return Math.floor(ms / 1000) + this.retentionSeconds;
-  }
+function ttlAttribute(at: number | null): Item {
+  return at === null ? {} : { [TTL_ATTRIBUTE]: at };
 }
 
 /** The projection of every record field (the step history is read only by `listSteps`). */

@@ -15,6 +15,8 @@
  * | request claim | `CLAIM#<key>`    | `CLAIM`  | none; TTL (`expiresAtEpoch`) removes it after it expires           |
  * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
  * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
+ * | rate window   | `RATE#<key>`     | `<window start, epoch s>` | none; a counter (`count`), TTL one window after it ends |
+ * | suppressed    | `SUPPRESSED#<email>` | `SUPPRESSED` | none: an address SES reported as a hard bounce or a complaint; the mailer sends nothing to it |
  *
  * The export's step history is a list attribute of the export item, appended
  * with `list_append` in the same conditional UpdateItem as the status change,
@@ -25,7 +27,11 @@
 
 export const TABLE_KEYS = { partition: "pk", sort: "sk" } as const;
 
-/** The export record's fields, as item attributes (same names as `ExportRecord`). */
+/**
+ * The export record's fields, as item attributes (same names as `ExportRecord`).
+ * Written out because this file imports nothing; test/lib/exports/export-record.test.ts
+ * checks it against the record's schema.
+ */
 export const EXPORT_ATTRIBUTES = [
   "id",
   "supplierId",
@@ -69,7 +75,9 @@ export const TTL_ATTRIBUTE = "expiresAtEpoch";
  */
 export const apiTokenKey = (prefix: string) => ({ pk: `APITOKEN#${prefix}`, sk: "APITOKEN" });
 export const apiTokensEntity = (supplierId: string) => `APITOKENS#${supplierId}`;
+export const rateWindowKey = (key: string, windowStart: number) => ({ pk: `RATE#${key}`, sk: String(windowStart) });
 export const requestClaimKey = (key: string) => ({ pk: `CLAIM#${key}`, sk: "CLAIM" });
+export const suppressionKey = (email: string) => ({ pk: `SUPPRESSED#${email.trim().toLowerCase()}`, sk: "SUPPRESSED" });
 export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: "WEBHOOK" });
 export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;
 export const deliveryKey = (id: string) => ({ pk: `WHDELIVERY#${id}`, sk: "WHDELIVERY" });
@@ -109,7 +117,15 @@ export const BY_STATUS_EXPIRY: IndexDefinition = {
   projection: without(EXPORT_ATTRIBUTES, ["status", "expiresAt"]),
 };
 
-export const TABLE_INDEXES: readonly IndexDefinition[] = [BY_SUPPLIER, BY_ENTITY, BY_STATUS_EXPIRY];
+/** Exports by status and last update: the requeue sweep's "queued, untouched for a while" (issue 12, finding 4). */
+export const BY_STATUS_UPDATED: IndexDefinition = {
+  name: "byStatusUpdated",
+  partitionKey: "status",
+  sortKey: "updatedAt",
+  projection: without(EXPORT_ATTRIBUTES, ["status", "updatedAt"]),
+};
+
+export const TABLE_INDEXES: readonly IndexDefinition[] = [BY_SUPPLIER, BY_ENTITY, BY_STATUS_EXPIRY, BY_STATUS_UPDATED];
 
 /** Every attribute used as a table or index key (all strings). */
 export const KEY_ATTRIBUTES: readonly string[] = [

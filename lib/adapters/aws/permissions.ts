@@ -2,7 +2,7 @@
  * Every AWS SDK command the AWS adapters send, the IAM actions AWS checks for
  * it, and the resources it is sent to. sst.config.ts grants exactly these to
  * the functions that run the portal's code, and two tests hold the three
- * together: `test/iac/adapter-commands.test.ts` fails when an adapter file
+ * together: `permissions.test.ts` (beside this file) fails when an adapter file
  * imports a command that is not listed here (or a listed one is no longer
  * imported), and `test/iac/sst-config.test.ts` evaluates sst.config.ts and
  * fails when a listed action is not allowed on its resources.
@@ -14,9 +14,8 @@
  * configuration set, `redshift` the cluster or workgroup. `*` is only for an
  * action AWS authorises on no resource at all; `why` says which.
  */
-import type { SST_LINKS } from "./settings";
-
-type Link = keyof typeof SST_LINKS;
+// No imports: sst.config.ts loads this file as is. The names are keys of `SST_LINKS` (permissions.test.ts checks).
+type Link = "queue" | "deadLetterQueue" | "unloadBucket" | "archiveBucket" | "table" | "redshift" | "redshiftSecretArn" | "email";
 export type PermissionTarget = Link | `${Link}/*` | `${Link}/index/*` | "email:identity" | "email:configurationSet" | "*";
 
 export interface CommandPermission {
@@ -57,6 +56,7 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
   "dynamo-job-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
     { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
@@ -85,6 +85,20 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
     { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
+  "dynamo-mail-suppressions.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+  ],
+  "dynamo-schedule-store.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
+    { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
+    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
+  ],
+  "dynamo-rate-limiter.ts": [
+    { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
+  ],
   "redshift-warehouse.ts": [
     { command: "ExecuteStatementCommand", actions: ["redshift-data:ExecuteStatement"], on: ["redshift"] },
     {
@@ -96,6 +110,13 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     {
       command: "CancelStatementCommand",
       actions: ["redshift-data:CancelStatement"],
+      on: ["*"],
+      why: "As DescribeStatement: no resource type, the caller's own statements only.",
+    },
+    {
+      // currentTime: the warehouse's clock, for incremental schedules' windows.
+      command: "GetStatementResultCommand",
+      actions: ["redshift-data:GetStatementResult"],
       on: ["*"],
       why: "As DescribeStatement: no resource type, the caller's own statements only.",
     },

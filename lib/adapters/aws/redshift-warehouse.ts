@@ -76,9 +76,10 @@ const ZManifest = z.object({
  * wrote (part keys, row counts, sizes). Nothing waits for a query: the worker
  * re-checks with delayed poll messages.
  *
- * `describe` learns where the manifest is from the statement's own text
- * (DescribeStatement returns it), so no state is kept between calls and any
- * worker process can check any statement.
+ * `describe` is told the prefix the statement was submitted with (the worker
+ * chose it), so no state is kept between calls and any worker process can
+ * check any statement. It never reads the target back out of
+ * DescribeStatement's QueryString: the Data API may mask or truncate that text.
  */
 export class RedshiftWarehouse implements Warehouse {
   private readonly source: ClientSource<RedshiftDataClient>;
@@ -132,7 +133,7 @@ export class RedshiftWarehouse implements Warehouse {
     }
   }
 
-  async describe(statementId: string): Promise<StatementState> {
+  async describe(statementId: string, keyPrefix: string): Promise<StatementState> {
     // The Data API answers a malformed id with a ValidationException; for the port it is simply unknown.
     if (!STATEMENT_ID.test(statementId)) return { state: "failed", message: `Redshift knows no statement ${JSON.stringify(statementId)}.`, retryable: true };
     let out;
@@ -157,11 +158,8 @@ export class RedshiftWarehouse implements Warehouse {
         return { state: "failed", message, retryable: TRANSIENT_STATEMENT_ERROR.test(message) };
       }
       case "FINISHED": {
-        const target = out.QueryString ? parseUnloadTarget(out.QueryString) : null;
-        if (!target || target.bucket !== this.opts.unloadBucket) {
-          return { state: "failed", message: `Statement ${statementId} is not an UNLOAD into the unload bucket; its manifest cannot be found.`, retryable: false };
-        }
-        return this.readManifest(target.keyPrefix);
+        if (!isKeyPrefix(keyPrefix)) return { state: "failed", message: `Not an unload key prefix: ${JSON.stringify(keyPrefix)}.`, retryable: false };
+        return this.readManifest(keyPrefix);
       }
       default:
         return { state: "failed", message: `Redshift reported an unknown statement status ${String(out.Status)}.`, retryable: true };
@@ -241,7 +239,8 @@ export class RedshiftWarehouse implements Warehouse {
       return { state: "failed", message: `The UNLOAD manifest ${manifestKey} is malformed: ${awsErrorMessage(err)}`.slice(0, MAX_MESSAGE), retryable: false };
     }
     const urlPrefix = `s3://${this.opts.unloadBucket}/`;
-    const entries: ManifestEntry[] = [];
+    // MANIFEST VERBOSE gives every part its record_count: the total is their sum.
+    const entries: (ManifestEntry & { rows: number })[] = [];
     for (const e of parsed.entries) {
       const key = e.url.startsWith(urlPrefix) ? e.url.slice(urlPrefix.length) : null;
       // Parts outside the statement's own prefix would let a manifest point the archive at other files.
@@ -279,14 +278,17 @@ export interface RenderUnloadInput {
  * reuse the export's prefix; the manifest lists only the new statement's
  * parts, so stale files could never reach an archive.
  */
+/** A relative key prefix ending in "/", without empty, "." or ".." segments or backslashes. */
+function isKeyPrefix(prefix: string): boolean {
+  return prefix.endsWith("/") && !prefix.startsWith("/") && !prefix.includes("\\") && !prefix.slice(0, -1).split("/").some((s) => s === "" || s === "." || s === "..");
+}
+
 export function renderUnload(input: RenderUnloadInput): string {
   const query = input.query.trim().replace(/;\s*$/, "");
   if (query === "") throw new Error("the query is empty");
   if (!/^(?:SELECT|WITH)\b/i.test(query)) throw new Error("UNLOAD takes a SELECT statement");
   const prefix = input.keyPrefix;
-  if (!prefix.endsWith("/") || prefix.startsWith("/") || prefix.includes("\\") || prefix.slice(0, -1).split("/").some((s) => s === "" || s === "." || s === "..")) {
-    throw new Error(`not a valid key prefix: ${JSON.stringify(prefix)}`);
-  }
+  if (!isKeyPrefix(prefix)) throw new Error(`not a valid key prefix: ${JSON.stringify(prefix)}`);
   if (!Number.isInteger(input.maxFileSizeMb) || input.maxFileSizeMb < 5 || input.maxFileSizeMb > 6200) throw new RangeError("MAXFILESIZE must be 5..6200 MB");
   return [
     `UNLOAD (${quoteLiteral(query)})`,
@@ -300,42 +302,6 @@ export function renderUnload(input: RenderUnloadInput): string {
   ].join("\n");
 }
 
-/**
- * Reads back the S3 target of an UNLOAD rendered by `renderUnload`: skips the
- * query literal (quotes inside it are doubled) and takes the literal after
- * `TO`. Null for any other statement.
- */
-export function parseUnloadTarget(statement: string): { bucket: string; keyPrefix: string } | null {
-  const head = /^\s*UNLOAD\s*\(\s*'/i.exec(statement);
-  if (!head) return null;
-  const query = readLiteralEnd(statement, head[0].length);
-  if (query === null) return null;
-  const to = /^\s*\)\s*TO\s*'/i.exec(statement.slice(query));
-  if (!to) return null;
-  const start = query + to[0].length;
-  const end = readLiteralEnd(statement, start);
-  if (end === null) return null;
-  const url = statement.slice(start, end - 1).replaceAll("''", "'");
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(url);
-  if (!m || !m[2]!.endsWith("/")) return null;
-  return { bucket: m[1]!, keyPrefix: m[2]! };
-}
-
-/** Index just past the closing quote of a literal whose body starts at `from`, or null if unterminated. */
-function readLiteralEnd(s: string, from: number): number | null {
-  let i = from;
-  while (i < s.length) {
-    if (s[i] === "'") {
-      if (s[i + 1] === "'") {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    i++;
-  }
-  return null;
-}
 
 function checkTarget(t: RedshiftTarget): void {
   if (!t.database) throw new Error("RedshiftWarehouse: database is required");

@@ -8,8 +8,10 @@ export interface SesMailerOptions {
   client: ClientSource<SESClient>;
   /** Sender, e.g. `Acme Flowers Exports <exports@acmeflowers.com>`; its address or domain must be verified in SES. */
   from: string;
-  /** Optional SES configuration set (event publishing, dedicated IPs). */
+  /** SES configuration set: suppresses and publishes bounces and complaints (sst.config.ts). */
   configurationSet?: string;
+  /** Addresses that bounced or complained: nothing is sent to them. */
+  suppressions?: { isSuppressed(address: string): Promise<boolean> };
 }
 
 /** SES refusals that no retry can fix: the message or the sender is wrong. */
@@ -27,22 +29,29 @@ const PERMANENT = new Set([
  * cannot deduplicate: the idempotency key is sent as a message tag (for
  * tracing in SES events) and the worker's `notifiedAt` compare-and-set is
  * what keeps a redelivered step from mailing twice. SES keeps no readable
- * outbox, so `listSent` returns null.
+ * outbox, so `listSent` returns null. An address on the suppression list is
+ * refused before SES is called (a permanent `mail_rejected`): a hard bounce
+ * or a complaint stops all further mail to it.
  */
 export class SesMailer implements Mailer {
   private readonly source: ClientSource<SESClient>;
   private readonly from: string;
   private readonly configurationSet: string | undefined;
+  private readonly suppressions: SesMailerOptions["suppressions"];
 
   constructor(opts: SesMailerOptions) {
     if (!opts.from || !opts.from.includes("@")) throw new Error(`SesMailer: "from" must be an email address, got ${JSON.stringify(opts.from)}`);
     this.source = opts.client;
     this.from = opts.from;
     this.configurationSet = opts.configurationSet;
+    this.suppressions = opts.suppressions;
   }
 
   async send(msg: MailMessage): Promise<{ messageId: string }> {
     if (!msg.idempotencyKey) throw new Error("send: idempotencyKey is required");
+    if (await this.suppressions?.isSuppressed(msg.to)) {
+      throw new BackendError("mail_rejected", `${msg.to} bounced or complained earlier and is suppressed; no mail is sent to it`, false);
+    }
     try {
       const out = await resolveClient(this.source).send(
         new SendEmailCommand({

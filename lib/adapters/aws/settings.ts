@@ -84,6 +84,24 @@ export function sstLinks(): LinkedLookup {
 }
 
 /**
+ * A linked `sst.Secret`'s value (`Resource.<name>.value`), read at run time:
+ * in Lambda and the deployed portal SST ships linked values in an encrypted
+ * file (SST_KEY_FILE), not in the function's environment. Throws when the
+ * secret is not linked or empty, naming what to do.
+ */
+export function linkedSecret(linked: LinkedLookup, name: string): string {
+  const value = linked(name, "value");
+  if (!value) {
+    throw new Error(
+      `Invalid environment for EXPORT_BACKEND=aws:\n  ${name}: sst.Secret("${name}") is not linked to this process or is empty ` +
+        `(npx sst secret set ${name} <value> --stage <stage>; under tests, SST_RESOURCE_${name}='{"value":"..."}')`,
+    );
+  }
+  if (value.length < 32) throw new Error(`Invalid environment for EXPORT_BACKEND=aws:\n  ${name}: must be at least 32 characters`);
+  return value;
+}
+
+/**
  * Resolves every setting, linked resources first, then environment variables.
  * Throws one error that names every missing variable, so a misconfigured
  * deployment says all that is wrong at once.

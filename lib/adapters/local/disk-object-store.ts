@@ -9,7 +9,8 @@ import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/core/e
 import { checkObjectKey, checkObjectKeyPrefix } from "@/lib/object-keys";
 
 /** Where in-flight writes live until they are renamed into place; never a valid key, never listed. */
-const TMP_DIR = ".tmp";
+/** Where objects are written before being renamed into place; the worker sweeps what a crash left (workers/temp-sweep.ts). */
+export const TMP_DIR = ".tmp";
 /** S3's own limit, counted in UTF-8 bytes as S3 does. */
 /** NAME_MAX on Linux, macOS and Windows file systems. */
 const MAX_SEGMENT_BYTES = 255;

@@ -3,17 +3,23 @@ import type { ArchiveLease, ExportPatch, JobStore, TransitionCondition } from "@
 import {
   decodeCursor,
   encodeCursor,
+  IMMUTABLE_EXPORT_FIELDS,
   type ExportListQuery,
   type ExportRecord,
   type ExportStep,
   type Page,
 } from "@/lib/exports/model";
 import { ApiError } from "@/lib/core/errors";
+import { DEFAULT_RECORD_RETENTION_DAYS, retentionChange, retentionOfRecord } from "../record-retention";
 
 type FieldKind = "text" | "int" | "bool" | "json";
 
-/** Record field -> column. The only source of column names in SQL, so patch keys can never inject SQL. */
-const FIELDS = [
+/**
+ * Record field -> column. The only source of column names in SQL, so patch
+ * keys can never inject SQL. Checked against the record's schema by
+ * test/lib/exports/export-record.test.ts.
+ */
+export const EXPORT_COLUMNS = [
   ["id", "id", "text"],
   ["supplierId", "supplier_id", "text"],
   ["requestedBy", "requested_by", "text"],
@@ -42,10 +48,9 @@ const FIELDS = [
   ["scheduleId", "schedule_id", "text"],
 ] as const satisfies ReadonlyArray<readonly [keyof ExportRecord, string, FieldKind]>;
 
-const COLUMN = new Map<string, { column: string; kind: FieldKind }>(FIELDS.map(([f, column, kind]) => [f, { column, kind }]));
+const COLUMN = new Map<string, { column: string; kind: FieldKind }>(EXPORT_COLUMNS.map(([f, column, kind]) => [f, { column, kind }]));
 
-/** Fields fixed at creation: a patch that names one is a programming error, not a silent no-op. */
-const IMMUTABLE = new Set<string>(["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt", "scheduleId"]);
+const IMMUTABLE = new Set<string>(IMMUTABLE_EXPORT_FIELDS);
 
 const UNSET_COLUMN: Record<NonNullable<TransitionCondition["unset"]>[number], string> = {
   notifiedAt: "notified_at",
@@ -59,14 +64,35 @@ const EXPORTS = "pe_exports";
 const STEPS = "pe_export_steps";
 const LEASES = "pe_archive_leases";
 
+/** Finished records deleted per write, at most: forgetting is spread over writes instead of run by a sweeper. */
+const PURGE_BATCH = 20;
+
+export interface SqliteJobStoreOptions {
+  /** How long a finished record is kept (lib/adapters/record-retention.ts); default 90 days, as on DynamoDB. */
+  recordRetentionDays?: number;
+}
+
 /**
  * Job state for local mode, in the SQLite file the web process and the worker share.
  * Every read-then-write runs in a `BEGIN IMMEDIATE` transaction, so the write lock is
  * taken before the read and the compare-and-set cannot interleave with another process.
+ *
+ * Finished records of every status are forgotten after the record retention, as
+ * DynamoDB's TTL does in aws mode: `purge_after` (epoch seconds) holds the same
+ * instant as the TTL attribute there, and each new export deletes a few records
+ * that are due, with their steps.
  */
 export class SqliteJobStore implements JobStore {
-  constructor(private readonly db: Database) {
-    const cols = FIELDS.map(([, column, kind]) => {
+  private readonly retentionSeconds: number;
+
+  constructor(
+    private readonly db: Database,
+    opts: SqliteJobStoreOptions = {},
+  ) {
+    const days = opts.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS;
+    if (!Number.isFinite(days) || days < 0) throw new RangeError("recordRetentionDays must be >= 0");
+    this.retentionSeconds = Math.round(days * 86_400);
+    const cols = EXPORT_COLUMNS.map(([, column, kind]) => {
       if (column === "id") return "id TEXT PRIMARY KEY";
       return `${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`;
     }).join(",\n  ");
@@ -80,6 +106,7 @@ export class SqliteJobStore implements JobStore {
       -- The admin list is mostly filtered by status ("failed", "running").
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_created ON ${EXPORTS} (status, created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_expires ON ${EXPORTS} (status, expires_at);
+      CREATE INDEX IF NOT EXISTS ${EXPORTS}_status_updated ON ${EXPORTS} (status, updated_at);
       CREATE TABLE IF NOT EXISTS ${STEPS} (
         export_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
@@ -91,7 +118,10 @@ export class SqliteJobStore implements JobStore {
       -- The step history is an audit trail: refuse edits at the storage level too.
       CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_update BEFORE UPDATE ON ${STEPS}
         BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
-      CREATE TRIGGER IF NOT EXISTS ${STEPS}_no_delete BEFORE DELETE ON ${STEPS}
+      -- ... except that the history goes with its record once the record is forgotten (purge).
+      DROP TRIGGER IF EXISTS ${STEPS}_no_delete;
+      CREATE TRIGGER ${STEPS}_no_delete BEFORE DELETE ON ${STEPS}
+        WHEN EXISTS (SELECT 1 FROM ${EXPORTS} WHERE id = OLD.export_id)
         BEGIN SELECT RAISE(ABORT, 'export steps are append-only'); END;
       -- The archive step's lease and progress: its own table, written every few seconds while archiving.
       CREATE TABLE IF NOT EXISTS ${LEASES} (
@@ -103,21 +133,32 @@ export class SqliteJobStore implements JobStore {
         updated_at TEXT NOT NULL
       );
     `);
-    // Files made before a field existed get its column (CREATE TABLE IF NOT EXISTS leaves them as they were).
+    // Files made before a record field existed get its column (CREATE TABLE IF NOT EXISTS leaves them as they were).
     const present = new Set((db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as { name: string }[]).map((c) => c.name));
-    for (const [, column, kind] of FIELDS) {
+    for (const [, column, kind] of EXPORT_COLUMNS) {
       if (!present.has(column)) db.exec(`ALTER TABLE ${EXPORTS} ADD COLUMN ${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`);
     }
+    // Files made before records expired have no purge_after column yet.
+    const columns = db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "purge_after")) {
+      db.exec(`ALTER TABLE ${EXPORTS} ADD COLUMN purge_after INTEGER`);
+      // Records already finished get their instant now, so they expire like new ones.
+      const finished = db.prepare(`SELECT * FROM ${EXPORTS}`).all() as Row[];
+      const set = db.prepare(`UPDATE ${EXPORTS} SET purge_after = ? WHERE id = ?`);
+      for (const row of finished) set.run(retentionOfRecord(fromRow(row), this.retentionSeconds), row.id);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS ${EXPORTS}_purge_after ON ${EXPORTS} (purge_after) WHERE purge_after IS NOT NULL`);
   }
 
   async createExport(record: ExportRecord, steps: ExportStep[]): Promise<void> {
-    const names = FIELDS.map(([, column]) => column);
+    const names = [...EXPORT_COLUMNS.map(([, column]) => column), "purge_after"];
     const insert = this.db.prepare(
       `INSERT INTO ${EXPORTS} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`,
     );
-    const values = FIELDS.map(([field, , kind]) => toSql(kind, record[field]));
+    const values = [...EXPORT_COLUMNS.map(([field, , kind]) => toSql(kind, record[field])), retentionOfRecord(record, this.retentionSeconds)];
     this.db
       .transaction(() => {
+        this.purgeDue(Math.floor(Date.parse(record.createdAt) / 1000));
         try {
           insert.run(values);
         } catch (err) {
@@ -151,6 +192,12 @@ export class SqliteJobStore implements JobStore {
       if (!col || IMMUTABLE.has(field)) throw new Error(`transition: field ${field} cannot be patched`);
       sets.push(`${col.column} = ?`);
       values.push(toSql(col.kind, value));
+    }
+    const purge = retentionChange(patch, this.retentionSeconds);
+    if (purge.kind === "remove") sets.push("purge_after = NULL");
+    if (purge.kind === "set" || purge.kind === "set-if-absent") {
+      sets.push(purge.kind === "set" ? "purge_after = ?" : "purge_after = COALESCE(purge_after, ?)");
+      values.push(purge.at);
     }
     // An empty patch still has to test the condition (and may append steps).
     if (sets.length === 0) sets.push("status = status");
@@ -240,6 +287,13 @@ export class SqliteJobStore implements JobStore {
     return rows.map(fromRow);
   }
 
+  async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM ${EXPORTS} WHERE status = 'queued' AND updated_at < ? ORDER BY updated_at ASC, id ASC LIMIT ?`)
+      .all(before, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
   async putArchiveLease(lease: ArchiveLease, now: string): Promise<boolean> {
     // One statement: the upsert's WHERE is the condition, so it cannot interleave with another process's.
     const result = this.db
@@ -273,6 +327,19 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** Appends after the export's last step; callers hold the write lock, so seq cannot collide. */
+  /** Deletes up to PURGE_BATCH records (and their steps) whose retention ended before `nowSeconds`. Call inside a write transaction. */
+  private purgeDue(nowSeconds: number): void {
+    const due = this.db
+      .prepare(`SELECT id FROM ${EXPORTS} WHERE purge_after IS NOT NULL AND purge_after < ? ORDER BY purge_after LIMIT ?`)
+      .all(nowSeconds, PURGE_BATCH) as Array<{ id: string }>;
+    const dropRecord = this.db.prepare(`DELETE FROM ${EXPORTS} WHERE id = ?`);
+    const dropSteps = this.db.prepare(`DELETE FROM ${STEPS} WHERE export_id = ?`);
+    for (const { id } of due) {
+      dropRecord.run(id);
+      dropSteps.run(id);
+    }
+  }
+
   private insertSteps(id: string, steps: readonly ExportStep[]): void {
     if (steps.length === 0) return;
     const { last } = this.db
@@ -301,7 +368,7 @@ function toSql(kind: FieldKind, value: unknown): SqlValue {
 
 function fromRow(row: Row): ExportRecord {
   const out: Record<string, unknown> = {};
-  for (const [field, column, kind] of FIELDS) {
+  for (const [field, column, kind] of EXPORT_COLUMNS) {
     const v = row[column] ?? null;
     if (v === null) out[field] = null;
     else if (kind === "bool") out[field] = v === 1;

@@ -47,7 +47,7 @@ beforeAll(async () => {
     POLL_DELAY_SECONDS: "1",
     RETRY_BASE_SECONDS: "0",
   });
-  deps = getDeps();
+  deps = await getDeps();
   rose = await createUser(deps.users, { email: "rose@suppliers.test", password: "rose-password-123", role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co" });
   tulip = await createUser(deps.users, { email: "tulip@suppliers.test", password: "tulip-password-123", role: "supplier", supplierId: "sup_tulip", supplierName: "Tulip Traders" });
 }, 120_000);

@@ -14,10 +14,10 @@ import { getDataset } from "@/lib/datasets/catalog";
 import { SimulatedCrash, type WorkerCheckpoint } from "@/lib/exports/deps";
 import { ApiError, BackendError } from "@/lib/core/errors";
 import { exportMessage } from "@/lib/exports/messages";
-import { cancelExport, getDownloadUrl, getExport, listExports, requestExport, retryExport } from "@/lib/exports/service";
+import { cancelExport, getDownloadUrl, getExport, listExports, retryExport } from "@/lib/exports/service";
 import { sweepExpired } from "@/lib/exports/worker";
 import type { AppDeps } from "@/lib/config";
-import { admin, drain, makeLocalDeps, rose, seededWarehouse, tulip } from "@/test/support/local-env";
+import { admin, drain, makeLocalDeps, requestExportAs, rose, seededWarehouse, tulip } from "@/test/support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
 const opened: AppDeps[] = [];
@@ -91,7 +91,7 @@ async function compareWithDirectQuery(d: AppDeps, exportId: string, supplierId: 
 describe("a whole export through the local backends", () => {
   it("exports exactly the supplier's filtered rows, records every step and emails once", async () => {
     const d = await deps();
-    const rec = await requestExport(d, rose, {
+    const rec = await requestExportAs(d, rose, {
       dataset: "product_inventory",
       params: { lowStockOnly: true },
       format: "csv",
@@ -129,8 +129,8 @@ describe("a whole export through the local backends", () => {
 
   it("exports the other datasets and Parquet", async () => {
     const d = await deps();
-    const reviews = await requestExport(d, tulip, { dataset: "customer_reviews", params: { ratingMin: 4 }, notify: false });
-    const detail = await requestExport(d, admin, { dataset: "product_detail", params: {}, format: "parquet" });
+    const reviews = await requestExportAs(d, tulip, { dataset: "customer_reviews", params: { ratingMin: 4 }, notify: false });
+    const detail = await requestExportAs(d, admin, { dataset: "product_detail", params: {}, format: "parquet" });
     expect((await drain(d, reviews.id)).status).toBe("ready");
     const cmp = await compareWithDirectQuery(d, reviews.id, "sup_tulip");
     expect(cmp.onlyInZip + cmp.onlyInDirect).toBe(0);
@@ -148,7 +148,7 @@ describe("a whole export through the local backends", () => {
 
   it("keeps suppliers apart: reads, lists, downloads and cancels of another supplier's export are 404", async () => {
     const d = await deps();
-    const rec = await requestExport(d, rose, { dataset: "product_detail", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_detail", params: {} });
     await drain(d, rec.id);
     await expect(getExport(d, tulip, rec.id)).rejects.toMatchObject({ status: 404 });
     await expect(getDownloadUrl(d, tulip, rec.id)).rejects.toMatchObject({ status: 404 });
@@ -172,11 +172,11 @@ describe("a whole export through the local backends", () => {
       { updatedSince: "yesterday" },
     ];
     for (const params of hostile) {
-      await expect(requestExport(d, rose, { dataset: "product_inventory", params })).rejects.toMatchObject({ status: 400 });
+      await expect(requestExportAs(d, rose, { dataset: "product_inventory", params })).rejects.toMatchObject({ status: 400 });
     }
-    await expect(requestExport(d, rose, { dataset: "product_inventory", params: {}, supplierId: "sup_tulip" })).rejects.toMatchObject({ status: 403 });
-    await expect(requestExport(d, rose, { dataset: "no_such_dataset", params: {} })).rejects.toBeInstanceOf(ApiError);
-    await expect(requestExport(d, rose, { dataset: "product_inventory", params: {}, extra: 1 })).rejects.toMatchObject({ status: 400 });
+    await expect(requestExportAs(d, rose, { dataset: "product_inventory", params: {}, supplierId: "sup_tulip" })).rejects.toMatchObject({ status: 403 });
+    await expect(requestExportAs(d, rose, { dataset: "no_such_dataset", params: {} })).rejects.toBeInstanceOf(ApiError);
+    await expect(requestExportAs(d, rose, { dataset: "product_inventory", params: {}, extra: 1 })).rejects.toMatchObject({ status: 400 });
     expect(await d.queue.depth()).toBe(0);
     expect((await listExports(d, rose, {})).items).toEqual([]);
   });
@@ -192,7 +192,7 @@ describe("a whole export through the local backends", () => {
           throw new SimulatedCrash(name);
         }
       };
-      const rec = await requestExport(d, rose, { dataset: "product_inventory", params: { warehouse: "Rotterdam" } });
+      const rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: { warehouse: "Rotterdam" } });
       const done = await drain(d, rec.id);
       expect(crashed).toBe(true);
       expect(done.status).toBe("ready");
@@ -208,7 +208,7 @@ describe("a whole export through the local backends", () => {
 
   it("survives a duplicate delivery of the same message", async () => {
     const d = await deps();
-    const rec = await requestExport(d, rose, { dataset: "product_detail", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_detail", params: {} });
     await d.queue.send(exportMessage(rec.id, "requested"));
     const done = await drain(d, rec.id);
     expect(done.status).toBe("ready");
@@ -234,7 +234,7 @@ describe("a whole export through the local backends", () => {
       sends++;
       return send(m);
     };
-    const rec = await requestExport(d, rose, { dataset: "customer_reviews", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "customer_reviews", params: {} });
     const done = await drain(d, rec.id);
     expect(sends).toBe(1);
     expect(done.status).toBe("failed");
@@ -255,7 +255,7 @@ describe("a whole export through the local backends", () => {
       if (broken) throw new BackendError("io", "disk unavailable (injected)", true);
       return realOpen(key, range);
     };
-    const rec = await requestExport(d, rose, { dataset: "product_detail", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_detail", params: {} });
     const failed = await drain(d, rec.id);
     expect(failed.status).toBe("failed");
     expect(failed.errorCode).toBe("gave_up");
@@ -275,7 +275,7 @@ describe("a whole export through the local backends", () => {
 
   it("cancels a queued export: the worker does nothing with it", async () => {
     const d = await deps();
-    const rec = await requestExport(d, rose, { dataset: "product_detail", params: {} });
+    const rec = await requestExportAs(d, rose, { dataset: "product_detail", params: {} });
     const cancelled = await cancelExport(d, rose, rec.id);
     expect(cancelled.status).toBe("cancelled");
     const done = await drain(d, rec.id);
@@ -287,7 +287,7 @@ describe("a whole export through the local backends", () => {
 
   it("cancels a running export: its statement is cancelled and nothing is kept", async () => {
     const d = await deps();
-    let rec = await requestExport(d, rose, { dataset: "product_inventory", params: {} });
+    let rec = await requestExportAs(d, rose, { dataset: "product_inventory", params: {} });
     d.checkpoint = (name, id) => {
       if (name === "submitted") void cancelExport(d, rose, id);
     };
@@ -301,7 +301,7 @@ describe("a whole export through the local backends", () => {
 
   it("expires archives after the retention period", async () => {
     const d = await deps({ RETENTION_DAYS: "1" });
-    const rec = await requestExport(d, rose, { dataset: "product_detail", params: {}, notify: false });
+    const rec = await requestExportAs(d, rose, { dataset: "product_detail", params: {}, notify: false });
     const done = await drain(d, rec.id);
     expect(await sweepExpired(d)).toBe(0);
     const later = new Date(Date.parse(done.expiresAt!) + 1000);

@@ -103,7 +103,7 @@ describe("schedule state", () => {
     const due = await runScheduleNow(s(), rose, schedule.id);
     expect(due.schedule.nextRunAt).toBe(clock.toISOString());
     const { tickSchedules } = await import("@/lib/schedules/runs");
-    await tickSchedules(s());
+    await tickSchedules(deps);
     await expect(runScheduleNow(s(), rose, schedule.id)).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/in progress/) });
   });
 

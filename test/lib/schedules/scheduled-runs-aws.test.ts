@@ -33,7 +33,7 @@ beforeAll(async () => {
     // The SFTP server below listens on 127.0.0.1; aws mode refuses loopback unless told otherwise.
     DESTINATION_ALLOW_LOOPBACK: "true",
   });
-  deps = getDeps();
+  deps = await getDeps();
 }, 120_000);
 
 afterAll(async () => {

@@ -255,7 +255,7 @@ describe("scheduler ticks", () => {
 
   it("two schedulers ticking at once (two processes on one SQLite file) start one run", async () => {
     const s = await dailySchedule();
-    const other = buildDeps(deps.config, createLogger("silent", "second-process"));
+    const other = await buildDeps(deps.config, createLogger("silent", "second-process"));
     other.now = deps.now;
     other.warehouse.currentTime = deps.warehouse.currentTime;
     // Both list the schedule as due before either claims it.

@@ -12,7 +12,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
-import { requestExport } from "@/lib/exports/service";
+import { requestExportAs as requestExport } from "@/test/support/request-export";
 import { circuitOpenUntil } from "@/lib/webhooks/deliveries";
 import { createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";
 import type { WebhookDeliveryRecord } from "@/lib/ports";

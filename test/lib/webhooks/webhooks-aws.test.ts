@@ -38,7 +38,7 @@ beforeAll(async () => {
     // The receiver below listens on 127.0.0.1; aws mode refuses that unless told otherwise.
     WEBHOOK_ALLOW_HTTP_LOCALHOST: "true",
   });
-  deps = getDeps();
+  deps = await getDeps();
   const user = await createUser(deps.users, { email: "rose@suppliers.test", password: "rose-password-123", role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co" });
   rose = { userId: user.id, email: user.email, role: "supplier", supplierId: "sup_rose" };
   server = http.createServer((req, res) => {

@@ -12,12 +12,11 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { ApiError } from "@/lib/core/errors";
-import { requestExport } from "@/lib/exports/service";
 import { checkEndpointUrl, createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";
 import { handleWebhookMessage, postWebhook } from "@/lib/webhooks/deliveries";
-import { webhookDeliverMessage } from "@/lib/exports/messages";
+import { webhookDeliverMessage } from "@/lib/webhooks/messages";
 import { openSecret } from "@/lib/webhooks/secrets";
-import { drain, makeLocalDeps, rose, seededWarehouse, tulip } from "@/test/support/local-env";
+import { drain, makeLocalDeps, requestExportAs, rose, seededWarehouse, tulip } from "@/test/support/local-env";
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -101,7 +100,7 @@ describe("webhook deliveries", () => {
       const failedOnly = await startReceiver([200]);
       await createWebhookEndpoint(deps, rose, { url: failedOnly.url, events: ["export.failed"] });
 
-      const rec = await requestExport(deps, rose, inventory);
+      const rec = await requestExportAs(deps, rose, inventory);
       // Nothing is sent inline: the request only queued the export.
       expect(receiver.received).toHaveLength(0);
       const done = await drain(deps, rec.id);
@@ -136,7 +135,7 @@ describe("webhook deliveries", () => {
     const daisy = supplier("daisy");
     try {
       const { endpoint, secret } = await createWebhookEndpoint(deps, daisy, { url: receiver.url });
-      const rec = await requestExport(deps, daisy, { ...inventory, format: "parquet" });
+      const rec = await requestExportAs(deps, daisy, { ...inventory, format: "parquet" });
       await drain(deps, rec.id);
       expect(receiver.received).toHaveLength(3);
       const ids = new Set(receiver.received.map((r) => r.headers["webhook-id"]));
@@ -154,7 +153,7 @@ describe("webhook deliveries", () => {
     const iris = supplier("iris");
     try {
       const { endpoint } = await createWebhookEndpoint(deps, iris, { url: receiver.url });
-      const rec = await requestExport(deps, iris, { ...inventory, bom: true });
+      const rec = await requestExportAs(deps, iris, { ...inventory, bom: true });
       // Run the export, but hold webhook messages back to drive them by hand.
       const realNow = deps.now;
       let shift = 0;

@@ -28,7 +28,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
   let page: Page<ExportRecord> = { items: [], nextCursor: null };
   let error: string | null = null;
   try {
-    page = await listExports(getDeps(), actor, { limit: String(PAGE_SIZE), ...q });
+    page = await listExports(await getDeps(), actor, { limit: String(PAGE_SIZE), ...q });
   } catch (err) {
     error = listErrorMessage(err);
   }

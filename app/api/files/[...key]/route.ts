@@ -2,13 +2,10 @@
 import { getDeps } from "@/lib/config";
 import { serveObject } from "@/lib/http/serve-object";
 
-export const runtime = "nodejs";
-export const dynamic = "force-dynamic";
-
 export async function GET(req: Request, ctx: { params: Promise<{ key: string[] }> }): Promise<Response> {
   // Next hands catch-all segments over already percent-decoded; decoding again would corrupt keys containing "%".
   const key = (await ctx.params).key.join("/");
-  const store = getDeps().archiveStore;
+  const store = (await getDeps()).archiveStore;
   const verdict = await store.verifySignedRequest(key, new URL(req.url).searchParams);
   if (verdict === "not-served-here") {
     return Response.json({ error: { code: "not_found", message: "Not found." } }, { status: 404 });

@@ -4,5 +4,5 @@ import { buildOpenApiDocument } from "@/lib/api/openapi";
 import { getDeps } from "@/lib/config";
 
 export const GET = publicRoute("GET /api/v1/openapi.json", async () =>
-  Response.json(buildOpenApiDocument(`${getDeps().config.settings.publicUrl}`), { headers: { "Cache-Control": "public, max-age=300" } }),
+  Response.json(buildOpenApiDocument(`${(await getDeps()).config.settings.publicUrl}`), { headers: { "Cache-Control": "public, max-age=300" } }),
 );

@@ -1,18 +1,16 @@
 /**
- * The JobStore and UserStore contracts on DynamoDB (dynalite), plus what the
- * contracts cannot see: the item layout the indexes and TTL depend on, and
+ * DynamoJobStore: the JobStore contract on DynamoDB (dynalite), plus what the
+ * contract cannot see: the item layout the indexes and TTL depend on, and
  * refusal of cursors that would point outside the queried index.
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoJobStore } from "@/lib/adapters/aws/dynamo-job-store";
-import { DynamoUserStore } from "@/lib/adapters/aws/dynamo-user-store";
 import { TTL_ATTRIBUTE } from "@/lib/adapters/aws/dynamo-schema";
 import { ApiError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import { encodeCursor, newExportRecord, type ExportRecord } from "@/lib/exports/model";
 import { testJobStore } from "@/test/contracts/job-store.contract";
-import { testUserStore } from "@/test/contracts/user-store.contract";
 import { createJobsTable, startDynamo } from "@/test/support/emulators";
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
@@ -28,13 +26,6 @@ describe("DynamoJobStore", () => {
   testJobStore(async () => {
     const table = await createJobsTable(dynamo.client);
     return { store: new DynamoJobStore({ client: dynamo.doc, tableName: table.name }), cleanup: table.drop };
-  });
-});
-
-describe("DynamoUserStore", () => {
-  testUserStore(async () => {
-    const table = await createJobsTable(dynamo.client);
-    return { store: new DynamoUserStore({ client: dynamo.doc, tableName: table.name }), cleanup: table.drop };
   });
 });
 
@@ -84,7 +75,7 @@ describe("DynamoJobStore item layout", () => {
     expect(await store.getExport(r.id)).toEqual(r);
   });
 
-  it("sets the TTL attribute with expiresAt (plus retention) and removes it with it", async () => {
+  it("sets the TTL attribute with expiresAt (plus retention), and a finished record keeps one", async () => {
     const r = record();
     await store.createExport(r, []);
     const expiresAt = "2025-03-08T10:00:00.000Z";
@@ -95,7 +86,7 @@ describe("DynamoJobStore item layout", () => {
     expect((await rawItem(r.id))[TTL_ATTRIBUTE]).toBe(Date.parse(expiresAt) / 1000 + 30 * 86_400);
     await store.transition(r.id, { status: ["expired"] }, { expiresAt: null });
     const item = await rawItem(r.id);
-    expect(item).not.toHaveProperty(TTL_ATTRIBUTE);
+    expect(item[TTL_ATTRIBUTE]).toBe(Date.parse(expiresAt) / 1000 + 30 * 86_400);
     expect(item).not.toHaveProperty("expiresAt");
   });
 
@@ -160,39 +151,5 @@ describe("DynamoJobStore item layout", () => {
     expect(next.items.map((x) => x.id)).toEqual([matching[0]!.id]);
     expect(next.nextCursor).toBeNull();
     await t.drop();
-  });
-});
-
-describe("DynamoUserStore email claims", () => {
-  it("takes over the claim of a create that died before writing its user, once it is stale", async () => {
-    const table = await createJobsTable(dynamo.client);
-    const store = new DynamoUserStore({ client: dynamo.doc, tableName: table.name, orphanClaimAfterMs: 0 });
-    const user = {
-      id: newId("usr"),
-      email: "orphan@suppliers.test",
-      name: "Orphan",
-      role: "supplier" as const,
-      supplierId: "sup_rose",
-      supplierName: "Rose Supply Co",
-      passwordHash: "scrypt$1$1$1$x$y",
-      createdAt: "2025-03-01T10:00:00.000Z",
-    };
-    // What a process that died between the two writes leaves behind: a claim and no user.
-    const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
-    await dynamo.doc.send(
-      new PutCommand({ TableName: table.name, Item: { pk: "EMAIL#orphan@suppliers.test", sk: "EMAIL", userId: newId("usr"), token: "dead", claimedAt: 0 } }),
-    );
-    expect(await store.getUserByEmail(user.email)).toBeNull();
-    await store.createUser(user);
-    expect(await store.getUserByEmail(user.email)).toEqual(user);
-
-    // A fresh claim (not stale) is respected even without its user item.
-    const strict = new DynamoUserStore({ client: dynamo.doc, tableName: table.name, orphanClaimAfterMs: 60_000 });
-    await dynamo.doc.send(
-      new PutCommand({ TableName: table.name, Item: { pk: "EMAIL#busy@suppliers.test", sk: "EMAIL", userId: newId("usr"), token: "live", claimedAt: Date.now() } }),
-    );
-    const err = await strict.createUser({ ...user, id: newId("usr"), email: "busy@suppliers.test" }).catch((e: unknown) => e);
-    expect((err as ApiError).code).toBe("conflict");
-    await table.drop();
   });
 });

@@ -67,10 +67,10 @@ function warehouse(): RedshiftWarehouse {
   });
 }
 
-async function until(w: RedshiftWarehouse, id: string, ms = 20_000): Promise<StatementState> {
+async function until(w: RedshiftWarehouse, id: string, prefix: string, ms = 20_000): Promise<StatementState> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const state = await w.describe(id);
+    const state = await w.describe(id, prefix);
     if (state.state !== "running") return state;
     if (Date.now() > deadline) throw new Error(`statement ${id} still running after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 25));
@@ -88,7 +88,7 @@ describe("RedshiftWarehouse on the fake Data API", () => {
     const w = warehouse();
     const sql = getDataset("product_inventory")!.buildQuery({}, { kind: "supplier", supplierId: "sup_rose" });
     const { statementId } = await w.submitUnload({ exportId: "exp_1", sql, format: "csv", keyPrefix: "unload/exp_1/" });
-    const state = await until(w, statementId);
+    const state = await until(w, statementId, "unload/exp_1/");
     if (state.state !== "finished") throw new Error(`expected finished, got ${JSON.stringify(state)}`);
     expect(state.manifest.entries.map((e) => e.key)).toEqual(["unload/exp_1/0000_part_00", "unload/exp_1/0001_part_00", "unload/exp_1/0002_part_00"]);
     expect(state.manifest.rows).toBeGreaterThan(100);
@@ -97,7 +97,8 @@ describe("RedshiftWarehouse on the fake Data API", () => {
       const lines = (await text(await store.openRead(entry.key))).trimEnd().split("\n");
       expect(lines[0]).toBe("sku,product_id,product_name,warehouse,qty_on_hand,reorder_point,unit_cost,updated_at");
       expect((await store.head(entry.key))?.bytes).toBe(entry.bytes);
-      rows += entry.rows;
+      expect(entry.rows).toBe(lines.length - 1);
+      rows += entry.rows!;
     }
     expect(rows).toBe(state.manifest.rows);
   });
@@ -106,7 +107,7 @@ describe("RedshiftWarehouse on the fake Data API", () => {
     const w = warehouse();
     const sql = getDataset("product_detail")!.buildQuery({}, { kind: "all" });
     const { statementId } = await w.submitUnload({ exportId: "exp_2", sql, format: "parquet", keyPrefix: "unload/exp_2/" });
-    const state = await until(w, statementId);
+    const state = await until(w, statementId, "unload/exp_2/");
     expect(state.state).toBe("finished");
     if (state.state !== "finished") return;
     expect(state.manifest.entries[0]!.key).toBe("unload/exp_2/0000_part_00.parquet");
@@ -117,7 +118,7 @@ describe("RedshiftWarehouse on the fake Data API", () => {
   it("reports a query the warehouse rejects as a failure with its error text", async () => {
     const w = warehouse();
     const { statementId } = await w.submitUnload({ exportId: "exp_3", sql: "SELECT no_such_column FROM rsdataapi.suppliers", format: "csv", keyPrefix: "unload/exp_3/" });
-    const state = await until(w, statementId);
+    const state = await until(w, statementId, "unload/exp_3/");
     expect(state).toMatchObject({ state: "failed", retryable: false, message: expect.stringContaining("no_such_column") });
   });
 
@@ -129,12 +130,12 @@ describe("RedshiftWarehouse on the fake Data API", () => {
       format: "csv",
       keyPrefix: "unload/exp_4/",
     });
-    expect(await w.describe(statementId)).toEqual({ state: "running" });
+    expect(await w.describe(statementId, "unload/exp_4/")).toEqual({ state: "running" });
     await w.cancel(statementId);
-    expect(await until(w, statementId)).toEqual({ state: "aborted" });
+    expect(await until(w, statementId, "unload/exp_4/")).toEqual({ state: "aborted" });
     // Cancelling again, now that it is over, changes nothing.
     await w.cancel(statementId);
-    expect(await w.describe(statementId)).toEqual({ state: "aborted" });
+    expect(await w.describe(statementId, "unload/exp_4/")).toEqual({ state: "aborted" });
   });
 
   it("is refused by the fake the way Redshift refuses a bad target", async () => {
@@ -149,7 +150,7 @@ describe("RedshiftWarehouse on the fake Data API", () => {
     const err = await w.submitUnload({ exportId: "exp_5", sql: "SELECT 1 AS x", format: "csv", keyPrefix: "unload/exp_5/" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as BackendError).retryable).toBe(false);
-    expect(await warehouse().describe("00000000-0000-0000-0000-000000000000")).toMatchObject({ state: "failed", retryable: true });
+    expect(await warehouse().describe("00000000-0000-0000-0000-000000000000", "unload/exp_5/")).toMatchObject({ state: "failed", retryable: true });
   });
 });
 

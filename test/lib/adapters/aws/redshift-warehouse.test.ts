@@ -18,7 +18,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DiskObjectStore } from "@/lib/adapters/local/disk-object-store";
-import { parseUnloadTarget, RedshiftWarehouse, renderUnload, type RedshiftTarget } from "@/lib/adapters/aws/redshift-warehouse";
+import { RedshiftWarehouse, renderUnload, type RedshiftTarget } from "@/lib/adapters/aws/redshift-warehouse";
 import { getDataset } from "@/lib/datasets/catalog";
 import { InvalidLiteralError, quoteLiteral } from "@/lib/datasets/sql";
 import { BackendError } from "@/lib/core/errors";
@@ -174,42 +174,42 @@ describe("describe", () => {
 
   it.each(["SUBMITTED", "PICKED", "STARTED"] as const)("reports %s as running", async (Status) => {
     rs.on(DescribeStatementCommand, { Id: ST }).resolves(statement({ Status }));
-    expect(await warehouse().describe(ST)).toEqual({ state: "running" });
+    expect(await warehouse().describe(ST, PREFIX)).toEqual({ state: "running" });
   });
 
   it("reports FAILED with Redshift's error text, not retryable for a bad query", async () => {
     rs.on(DescribeStatementCommand).resolves(statement({ Status: "FAILED", Error: 'ERROR: column "qty" does not exist' }));
-    expect(await warehouse().describe(ST)).toEqual({ state: "failed", message: 'ERROR: column "qty" does not exist', retryable: false });
+    expect(await warehouse().describe(ST, PREFIX)).toEqual({ state: "failed", message: 'ERROR: column "qty" does not exist', retryable: false });
   });
 
   it("reports FAILED as retryable when the error is a transient one", async () => {
     rs.on(DescribeStatementCommand).resolves(statement({ Status: "FAILED", Error: "ERROR: 1023 DETAIL: Serializable isolation violation on table - 100" }));
-    expect(await warehouse().describe(ST)).toMatchObject({ state: "failed", retryable: true });
+    expect(await warehouse().describe(ST, PREFIX)).toMatchObject({ state: "failed", retryable: true });
   });
 
   it("reports ABORTED as aborted", async () => {
     rs.on(DescribeStatementCommand).resolves(statement({ Status: "ABORTED" }));
-    expect(await warehouse().describe(ST)).toEqual({ state: "aborted" });
+    expect(await warehouse().describe(ST, PREFIX)).toEqual({ state: "aborted" });
   });
 
   it("reports a statement Redshift no longer knows as a retryable failure", async () => {
     rs.on(DescribeStatementCommand).rejects(awsError("ResourceNotFoundException", "Query does not exist."));
-    expect(await warehouse().describe(ST)).toMatchObject({ state: "failed", retryable: true, message: expect.stringContaining(ST) });
+    expect(await warehouse().describe(ST, PREFIX)).toMatchObject({ state: "failed", retryable: true, message: expect.stringContaining(ST) });
   });
 
   it("reports an id that is not a Data API statement id as unknown, without asking", async () => {
-    expect(await warehouse().describe("duckdb.x.123")).toMatchObject({ state: "failed", retryable: true });
+    expect(await warehouse().describe("duckdb.x.123", PREFIX)).toMatchObject({ state: "failed", retryable: true });
     await expect(warehouse().cancel("not-an-id")).resolves.toBeUndefined();
     expect(rs.calls()).toHaveLength(0);
   });
 
   it("passes other Data API faults on as BackendErrors, retryable when transient", async () => {
     rs.on(DescribeStatementCommand).rejects(Object.assign(awsError("ThrottlingException", "Rate exceeded"), { $retryable: { throttling: true } }));
-    const err = await warehouse().describe(ST).catch((e: unknown) => e);
+    const err = await warehouse().describe(ST, PREFIX).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as BackendError).retryable).toBe(true);
     rs.on(DescribeStatementCommand).rejects(awsError("AccessDeniedException", "no"));
-    expect(((await warehouse().describe(ST).catch((e: unknown) => e)) as BackendError).retryable).toBe(false);
+    expect(((await warehouse().describe(ST, PREFIX).catch((e: unknown) => e)) as BackendError).retryable).toBe(false);
   });
 
   it("reads a FINISHED statement's manifest: part keys, row counts and sizes", async () => {
@@ -228,7 +228,7 @@ describe("describe", () => {
       ),
     );
     rs.on(DescribeStatementCommand).resolves(statement({ Status: "FINISHED", ResultRows: 17 }));
-    expect(await warehouse().describe(ST)).toEqual({
+    expect(await warehouse().describe(ST, PREFIX)).toEqual({
       state: "finished",
       manifest: {
         entries: [
@@ -245,22 +245,31 @@ describe("describe", () => {
     for (const url of [`s3://other-bucket/${PREFIX}0000_part_00`, `s3://${BUCKET}/archives/sup_tulip/exp_2.zip`, `s3://${BUCKET}/${PREFIX}../x`]) {
       await unloadStore.put(`${PREFIX}manifest`, Buffer.from(JSON.stringify({ entries: [{ url, meta: { content_length: 1, record_count: 1 } }] })));
       rs.on(DescribeStatementCommand).resolves(statement({ Status: "FINISHED" }));
-      expect(await warehouse().describe(ST)).toMatchObject({ state: "failed", retryable: false });
+      expect(await warehouse().describe(ST, PREFIX)).toMatchObject({ state: "failed", retryable: false });
     }
   });
 
   it("reports a missing manifest as retryable (the query runs again) and a malformed one as a failure", async () => {
     rs.on(DescribeStatementCommand).resolves(statement({ Status: "FINISHED" }));
-    expect(await warehouse().describe(ST)).toMatchObject({ state: "failed", retryable: true, message: expect.stringContaining("missing") });
+    expect(await warehouse().describe(ST, PREFIX)).toMatchObject({ state: "failed", retryable: true, message: expect.stringContaining("missing") });
     await unloadStore.put(`${PREFIX}manifest`, Buffer.from('{"entries": [{"url": 5}]}'));
-    expect(await warehouse().describe(ST)).toMatchObject({ state: "failed", retryable: false, message: expect.stringContaining("malformed") });
+    expect(await warehouse().describe(ST, PREFIX)).toMatchObject({ state: "failed", retryable: false, message: expect.stringContaining("malformed") });
   });
 
-  it("refuses a FINISHED statement that is not an UNLOAD into the unload bucket", async () => {
-    rs.on(DescribeStatementCommand).resolves({ Id: ST, Status: "FINISHED", QueryString: "SELECT 1" });
-    expect(await warehouse().describe(ST)).toMatchObject({ state: "failed", retryable: false });
-    rs.on(DescribeStatementCommand).resolves(statement({ Status: "FINISHED", QueryString: renderUnload({ query: "SELECT 1", format: "csv", bucket: "elsewhere", keyPrefix: PREFIX, iamRoleArn: ROLE, maxFileSizeMb: 5 }) }));
-    expect(await warehouse().describe(ST)).toMatchObject({ state: "failed", retryable: false });
+  it("finds the manifest under the prefix it is given, whatever DescribeStatement's QueryString says", async () => {
+    await unloadStore.put(`${PREFIX}manifest`, Buffer.from(JSON.stringify({ entries: [{ url: `s3://${BUCKET}/${PREFIX}0000_part_00`, meta: { content_length: 5, record_count: 1 } }] })));
+    // The Data API may mask the text, cut it short, or leave it out; none of it is read.
+    for (const QueryString of ["****", "UNLOAD ('SELECT sku FROM product_inventory WHERE supplier_id = ''sup", "SELECT 1", undefined]) {
+      rs.on(DescribeStatementCommand).resolves({ Id: ST, Status: "FINISHED", QueryString });
+      expect(await warehouse().describe(ST, PREFIX)).toMatchObject({ state: "finished", manifest: { rows: 1, bytes: 5 } });
+    }
+  });
+
+  it("refuses a key prefix that is not one, without reading anything", async () => {
+    rs.on(DescribeStatementCommand).resolves(statement({ Status: "FINISHED" }));
+    for (const bad of ["", "unload/x", "/unload/x/", "unload/../archives/", "unload//x/"]) {
+      expect(await warehouse().describe(ST, bad)).toMatchObject({ state: "failed", retryable: false });
+    }
   });
 });
 
@@ -322,7 +331,6 @@ describe("UNLOAD rendering with hostile values", () => {
     // The whole UNLOAD lexes as one statement of the expected shape, target untouched.
     const parsed = parseUnload(sql);
     expect(parsed).toMatchObject({ bucket: BUCKET, keyPrefix: PREFIX, iamRole: ROLE });
-    expect(parseUnloadTarget(sql)).toEqual({ bucket: BUCKET, keyPrefix: PREFIX });
     // The query inside is itself one statement whose only string literal is the value.
     expect(tokenize(parsed.query).filter((t) => t.kind === "string").map((t) => t.value)).toEqual([value]);
     expect((await con.extractStatements(parsed.query)).count).toBe(1);

@@ -31,7 +31,7 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
   const q = listQuery(sp);
   const { cursor, ...pageFilters } = q;
   const filters = withoutPaging(q);
-  const deps = getDeps();
+  const deps = await getDeps();
   const suppliers = await supplierDirectory();
   let page: Page<ExportRecord> = { items: [], nextCursor: null };
   let stats: ExportStats | null = null;

@@ -17,7 +17,7 @@ export default async function EditSchedulePage({ params }: { params: Promise<{ i
   if (actor.role === "admin") redirect("/admin/exports");
   let view;
   try {
-    view = await getSchedule(withSchedules(getDeps()), actor, id);
+    view = await getSchedule(withSchedules(await getDeps()), actor, id);
   } catch (err) {
     if (err instanceof ApiError && err.code === "not_found") notFound();
     throw err;

