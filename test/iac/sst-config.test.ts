@@ -20,11 +20,16 @@ describe.each(["cluster", "serverless"])("sst.config.ts (%s)", (scenario) => {
   it("creates what the rules inspect (so no rule passes for want of resources)", () => {
     const d = scenarios[scenario]!;
     expect(d.functions.filter((f) => f.project).map((f) => f.resource.name).sort()).toEqual([
+      expect.stringMatching(/^DeliveryDeadLetterQueueSubscriber\w+Function$/),
+      expect.stringMatching(/^DeliveryQueueSubscriber\w+Function$/),
       expect.stringMatching(/^ExpirySweepHandlerFunction$/),
       expect.stringMatching(/^ExportDeadLetterQueueSubscriber\w+Function$/),
       expect.stringMatching(/^ExportQueueSubscriber\w+Function$/),
       expect.stringMatching(/^MailEventsSubscriber\w+Function$/),
       expect.stringMatching(/^PortalServer\w+Function$/),
+      expect.stringMatching(/^RequeueSweepHandlerFunction$/),
+      // The scheduler (issue 14): one-minute CronV2.
+      expect.stringMatching(/^SchedulerHandlerFunction$/),
     ]);
     expect(d.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").length).toBeGreaterThanOrEqual(2);
     expect(d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").length).toBeGreaterThanOrEqual(5 * 3 + 2);
