@@ -48,7 +48,9 @@ export async function onScheduledExportFinished(deps: SchedulingDeps, rec: Expor
   const store = deps.schedules.store;
   const schedule = await store.getSchedule(rec.scheduleId);
   if (!schedule) return;
-  if (rec.status === "ready" && schedule.pendingRun?.exportId === rec.id) {
+  // The export can finish before the scheduler has recorded its id (a fast worker): a pending run without one is this run.
+  const pending = schedule.pendingRun;
+  if (rec.status === "ready" && pending && (pending.exportId ?? rec.id) === rec.id) {
     const now = deps.now().toISOString();
     for (const destinationId of schedule.destinationIds) {
       const delivery: DestinationDeliveryRecord = {

@@ -25,6 +25,8 @@ import { getDataset } from "../datasets/catalog";
 import { ACTIVE_STATUSES, type ExportRecord } from "../exports/model";
 import { submitExport } from "../exports/service";
 import { enqueueWebhookDeliveries } from "../webhooks/deliveries";
+// A cycle (push.ts calls settleRun); both only call each other inside functions, after both modules have loaded.
+import { onScheduledExportFinished } from "./push";
 import type { SchedulingDeps } from "./deps";
 import { nextRunAfter, type PendingRun, type RunStatus, type ScheduleRecord } from "./model";
 
@@ -136,6 +138,10 @@ async function submitRun(deps: SchedulingDeps, s: ScheduleRecord, pending: Pendi
     await store.updateSchedule(s.id, {}, { pendingRun: { ...pending, exportId: exp.id }, lastRunAt: now.toISOString(), lastExportId: exp.id, lastRunStatus: exp.status as RunStatus });
   }
   deps.log.info({ scheduleId: s.id, exportId: exp.id, windowFrom: pending.windowFrom, windowTo: pending.windowTo }, "scheduled run started");
+  // A worker may have finished the export before its id was recorded here; its outcome hook then found no
+  // id to match. Catch up now (both steps are idempotent), so the run does not wait for the next slot to settle.
+  const current = await deps.jobs.getExport(exp.id);
+  if (current && !ACTIVE_STATUSES.includes(current.status)) await onScheduledExportFinished(deps, current);
   return "started";
 }
 
@@ -171,7 +177,9 @@ export async function settleRun(deps: SchedulingDeps, scheduleId: string): Promi
     else if (exp.status !== "ready") status = exp.status as RunStatus;
     else {
       const deliveries = await store.listDeliveriesForExport(exp.id);
-      if (deliveries.some((d) => d.status === "pending") || deliveries.length < s.destinationIds.length) return s;
+      // None yet while the schedule has destinations: the outcome hook has not created them. Destinations
+      // added to the schedule after the run started are not this run's.
+      if (deliveries.some((d) => d.status === "pending") || (deliveries.length === 0 && s.destinationIds.length > 0)) return s;
       status = deliveries.some((d) => d.status === "failed") ? "failed" : deliveries.length ? "delivered" : "ready";
     }
     const ok = status === "ready" || status === "delivered";

@@ -303,6 +303,27 @@ describe("scheduler ticks", () => {
     expect(after).toMatchObject({ nextRunAt: "2026-03-02T05:00:00.000Z", lastRunStatus: "queued" });
   });
 
+  it("settles a run whose export finished before the scheduler recorded its id (a worker faster than the tick's last write)", async () => {
+    const { schedule } = await createSchedule(scheduling(), rose, {
+      name: "Fast",
+      request: { dataset: "product_inventory", params: { skus: ["FLOWER12"] }, notify: false },
+      cadence: { kind: "daily", time: "06:00" },
+      timezone: "Europe/Amsterdam",
+      incremental: true,
+    });
+    const store = deps.schedules!.store;
+    const real = store.updateSchedule.bind(store);
+    store.updateSchedule = async (id, cond, patch) => {
+      if (patch.pendingRun?.exportId) await drainAll(); // the whole export runs before this write lands
+      return real(id, cond, patch);
+    };
+    clock = new Date("2026-03-01T05:00:10.000Z");
+    expect((await tickSchedules(scheduling())).outcomes[schedule.id]).toBe("started");
+    store.updateSchedule = real;
+    const after = (await getSchedule(scheduling(), rose, schedule.id)).schedule;
+    expect(after).toMatchObject({ pendingRun: null, lastRunStatus: "ready", cursor: warehouseClock.toISOString() });
+  });
+
   it("follows the supplier's time zone through the spring DST change (06:00 Amsterdam = 05:00Z, then 04:00Z)", async () => {
     clock = new Date("2026-03-27T12:00:00.000Z");
     const s = await dailySchedule();
