@@ -135,6 +135,23 @@ export default $config({
       events: [{ name: "bounces-and-complaints", types: ["bounce", "complaint"], topic: mailEvents.arn }],
       transform: { configurationSet: (args) => void (args.suppressionOptions = { suppressedReasons: ["BOUNCE", "COMPLAINT"] }) },
     });
+    // SES publishes the configuration set's events as the ses.amazonaws.com service: only this account's configuration set may.
+    new aws.sns.TopicPolicy("MailEventsPolicy", {
+      arn: mailEvents.arn,
+      policy: aws.iam.getPolicyDocumentOutput({
+        statements: [
+          {
+            actions: ["sns:Publish"],
+            principals: [{ type: "Service", identifiers: ["ses.amazonaws.com"] }],
+            resources: [mailEvents.arn],
+            conditions: [
+              { test: "StringEquals", variable: "aws:SourceAccount", values: [aws.getCallerIdentityOutput({}).accountId] },
+              { test: "ArnLike", variable: "aws:SourceArn", values: [email.nodes.configurationSet.arn] },
+            ],
+          },
+        ],
+      }).json,
+    });
     // The mailer's link: sender and configuration set, and SendEmail on exactly those (SST's Email link
     // also allows ses:Send* on "*"). identity/* covers the recipients SES checks while in the sandbox.
     const mail = new sst.Linkable("Mail", {

@@ -3,7 +3,9 @@
  * `{error: {code, message, details?}}` body into a typed error, and the calls
  * the pages make.
  */
-import type { ExportRecord, ExportView } from "@/lib/exports/model";
+import type { CsvDelimiter, ExportFormat, ExportRecord, ExportStep, ExportView as StoredExportView } from "@/lib/exports/model";
+import type { ExportSummary } from "@/lib/exports/outcome";
+import type { ExportPreview } from "@/lib/exports/preview";
 import type { TCreateExportRequest } from "@/lib/exports/schemas";
 
 export interface FieldIssue {
@@ -64,10 +66,27 @@ export function redirectToSignIn(): void {
   window.location.assign(`/signin?callbackUrl=${encodeURIComponent(back)}`);
 }
 
-export type { ExportView };
+/**
+ * The export as the page holds it: the API's view, except that a record the
+ * form just got back has no summary yet (the page computes it then), and the
+ * archive step may report its progress.
+ */
+export type ExportView = Omit<StoredExportView, "summary"> & {
+  summary?: ExportSummary;
+  archiveProgress?: { bytesDone: number; bytesTotal: number } | null;
+};
 
 /** The body of POST /api/v1/exports, as the service's schema takes it. */
 export type CreateExportInput = TCreateExportRequest;
+
+export function previewExport(input: CreateExportInput, signal?: AbortSignal): Promise<ExportPreview> {
+  return apiFetch<ExportPreview>("/api/v1/exports/preview", { method: "POST", body: input, signal });
+}
+
+export async function fetchParamOptions(dataset: string, param: string, supplierId?: string): Promise<string[]> {
+  const q = supplierId ? `?supplierId=${encodeURIComponent(supplierId)}` : "";
+  return (await apiFetch<{ values: string[] }>(`/api/v1/datasets/${encodeURIComponent(dataset)}/options/${encodeURIComponent(param)}${q}`)).values;
+}
 
 export const exportQueryKey = (id: string) => ["export", id] as const;
 
@@ -76,7 +95,12 @@ export function fetchExport(id: string, signal?: AbortSignal): Promise<ExportVie
 }
 
 export async function createExport(input: CreateExportInput): Promise<ExportRecord> {
-  return (await apiFetch<{ export: ExportRecord }>("/api/v1/exports", { method: "POST", body: input })).export;
+  return (await submitExport(input)).export;
+}
+
+/** `deduplicated`: an identical export of the caller's is still queued or running, and this is it. */
+export function submitExport(input: CreateExportInput): Promise<{ export: ExportRecord; deduplicated?: true }> {
+  return apiFetch<{ export: ExportRecord; deduplicated?: true }>("/api/v1/exports", { method: "POST", body: input });
 }
 
 export async function cancelExport(id: string): Promise<ExportRecord> {

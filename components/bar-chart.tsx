@@ -13,7 +13,8 @@ function padDays(data: { day: string; count: number }[], minDays: number): { day
   return [...before, ...data];
 }
 
-export function BarChart({ data: raw, label, minDays = 14 }: { data: { day: string; count: number }[]; label: string; minDays?: number }) {
+/** `today` (YYYY-MM-DD, UTC): its bar is labelled "Today" and marked, since it is still filling up. */
+export function BarChart({ data: raw, label, minDays = 14, today }: { data: { day: string; count: number }[]; label: string; minDays?: number; today?: string }) {
   if (raw.length === 0) return <p className="text-sm text-gray-600">No exports in this period.</p>;
   const data = padDays(raw, minDays);
   const max = Math.max(1, ...data.map((d) => d.count));
@@ -28,7 +29,7 @@ export function BarChart({ data: raw, label, minDays = 14 }: { data: { day: stri
               {d.count}
             </span>
             <div
-              className="w-full rounded-t-sm bg-brand-600/80 transition-colors group-hover:bg-brand-700"
+              className={`w-full rounded-t-sm transition-colors group-hover:bg-brand-700 ${d.day === today ? "bg-brand-800 ring-2 ring-brand-800/30" : "bg-brand-600/80"}`}
               style={{ height: `${Math.max(d.count > 0 ? 3 : 0, (d.count / max) * 100)}%` }}
             />
           </div>
@@ -36,13 +37,13 @@ export function BarChart({ data: raw, label, minDays = 14 }: { data: { day: stri
       </div>
       <div aria-hidden="true" className="mt-1 flex gap-1">
         {data.map((d, i) => (
-          <div key={d.day} className="min-w-0 flex-1 overflow-visible whitespace-nowrap text-center text-[10px] text-gray-500">
-            {i % every === 0 ? short(d.day) : ""}
+          <div key={d.day} className={`min-w-0 flex-1 overflow-visible whitespace-nowrap text-center text-[10px] ${d.day === today ? "font-semibold text-gray-900" : "text-gray-600"}`}>
+            {d.day === today ? "Today" : i % every === 0 && !(today && data[i + 1]?.day === today) ? short(d.day) : ""}
           </div>
         ))}
       </div>
-      <figcaption className="mt-2 text-xs text-gray-500">
-        {label}. Highest: {max.toLocaleString("en-US")} in a day.
+      <figcaption className="mt-2 text-xs text-gray-600">
+        {label}. Highest: {max.toLocaleString("en-US")} in a day.{today ? " Today's bar is still counting." : ""}
       </figcaption>
       <table className="sr-only">
         <caption>{label}</caption>
@@ -55,7 +56,7 @@ export function BarChart({ data: raw, label, minDays = 14 }: { data: { day: stri
         <tbody>
           {raw.map((d) => (
             <tr key={d.day}>
-              <td>{d.day}</td>
+              <td>{d.day === today ? `${d.day} (today)` : d.day}</td>
               <td>{d.count}</td>
             </tr>
           ))}

@@ -25,8 +25,8 @@ import {
   formatBytes,
   formatCount,
   formatDuration,
-  STATUS_SENTENCE,
 } from "./format";
+import { isNoRows, summarizeExport, type ExportSummary } from "@/lib/exports/outcome";
 import { RelativeTime } from "./relative-time";
 import { StatusBadge } from "./status-badge";
 import { StepTimeline } from "./step-timeline";
@@ -68,17 +68,31 @@ function PhaseBar({ status }: { status: ExportStatus }) {
   );
 }
 
-function pendingNote(status: ExportStatus): string | null {
-  switch (status) {
+/** The summary's sentence with a live countdown during a retry wait ("Retrying in 12 s (attempt 2 of 3)"). */
+function liveMessage(summary: ExportSummary, now: number): string {
+  if (summary.phase !== "retry_wait" || !summary.retry) return summary.message;
+  const left = Math.ceil((Date.parse(summary.retry.at) - now) / 1000);
+  const { attempt, of } = summary.retry;
+  return left > 0 ? `A temporary fault interrupted it. Retrying in ${left} s (attempt ${attempt} of ${of}).` : `Retrying now (attempt ${attempt} of ${of}).`;
+}
+
+/** What the timeline's last line says while the export is not finished. */
+function pendingNote(summary: ExportSummary, now: number): string | null {
+  switch (summary.phase) {
     case "queued":
-      return "Waiting for a worker…";
+    case "queued_long":
     case "running":
-      return "The warehouse is running the query…";
+    case "retry_wait":
     case "archiving":
-      return "Building the zip archive…";
+      return liveMessage(summary, now);
     default:
       return null;
   }
+}
+
+/** Before the first poll answers (a record the form just got back), the page makes its own summary. */
+function fallbackSummary(rec: ExportRecord): ExportSummary {
+  return summarizeExport(rec, [], new Date(), 3);
 }
 
 export function ExportDetail({
@@ -123,13 +137,27 @@ export function ExportDetail({
 
   const view = query.data;
   const rec = view.export;
+  const summary = view.summary ?? fallbackSummary(rec);
+  const noRows = isNoRows(rec);
+  // A clock for the retry countdown; it only ticks while a retry is pending.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (summary.phase !== "retry_wait") return;
+    const t = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(t);
+  }, [summary.phase]);
+  const progress = view.archiveProgress ?? summary.progress ?? null;
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
   const [actionError, setActionError] = useState<string | null>(null);
 
   const applyRecord = (next: ExportRecord) => {
-    queryClient.setQueryData<ExportView>(exportQueryKey(id), (old) => ({ export: next, steps: old?.steps ?? [] }));
+    queryClient.setQueryData<ExportView>(exportQueryKey(id), (old) => ({
+      export: next,
+      steps: old?.steps ?? [],
+      archiveProgress: next.status === "archiving" ? (old?.archiveProgress ?? null) : null,
+    }));
     void queryClient.invalidateQueries({ queryKey: exportQueryKey(id) });
   };
   const onActionError = (err: unknown) => {
@@ -163,6 +191,8 @@ export function ExportDetail({
         params: rec.params,
         format: rec.format,
         bom: rec.bom,
+        ...(rec.columns ? { columns: rec.columns } : {}),
+        ...(rec.format === "csv" && rec.delimiter ? { delimiter: rec.delimiter } : {}),
         notify: rec.notify,
         // An admin re-running a supplier's export keeps it that supplier's.
         ...(mode === "admin" && rec.supplierId ? { supplierId: rec.supplierId } : {}),
@@ -198,7 +228,8 @@ export function ExportDetail({
         </ul>
       ),
     ],
-    ["Format", `${rec.format.toUpperCase()}${rec.format === "csv" && rec.bom ? " with byte-order mark" : ""}`],
+    ["Format", describeFormat(rec)],
+    ["Columns", rec.columns ? <span className="font-mono text-xs">{rec.columns.join(", ")}</span> : "All, in the usual order"],
     ["Requested", <RelativeTime key="c" iso={rec.createdAt} />],
     ["Rows", formatCount(rec.rowCount)],
     ["Files in the zip", formatCount(rec.fileCount)],
@@ -208,7 +239,7 @@ export function ExportDetail({
   if (rec.expiresAt && (rec.status === "ready" || rec.status === "expired")) {
     facts.push([rec.status === "expired" ? "Expired" : "Available until", <RelativeTime key="e" iso={rec.expiresAt} />]);
   }
-  facts.push(["Email", rec.notify ? `${rec.notifiedAt ? "Sent" : "Will be sent"} to ${rec.requesterEmail}` : "Off"]);
+  facts.push(["Email", emailFact(rec)]);
   if (mode === "admin") {
     facts.push(["Supplier", rec.supplierId ? `${supplierName ?? rec.supplierId} (${rec.supplierId})` : "All suppliers"]);
     facts.push(["Requested by", rec.requesterEmail]);
@@ -230,7 +261,7 @@ export function ExportDetail({
             </p>
           </div>
           <div className="flex flex-wrap items-center gap-2">
-            {rec.status === "ready" ? (
+            {rec.status === "ready" && !noRows ? (
               <a href={downloadHref(rec.id)} className={buttonClass.primary} download>
                 <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" className="size-4">
                   <path d="M10 3a1 1 0 0 1 1 1v7.59l2.3-2.3a1 1 0 1 1 1.4 1.42l-4 4a1 1 0 0 1-1.4 0l-4-4a1 1 0 1 1 1.4-1.42L9 11.6V4a1 1 0 0 1 1-1ZM4 15a1 1 0 0 1 1 1h10a1 1 0 1 1 2 0 2 2 0 0 1-2 2H5a2 2 0 0 1-2-2 1 1 0 0 1 1-1Z" />
@@ -284,10 +315,20 @@ export function ExportDetail({
 
       <Card className="p-5 sm:p-6">
         <div role="status" aria-live="polite" aria-atomic="true" className="flex flex-wrap items-center gap-3">
-          <StatusBadge status={rec.status} size="lg" />
-          <p className="text-sm text-gray-700">{STATUS_SENTENCE[rec.status]}</p>
+          <StatusBadge status={rec.status} size="lg" noRows={noRows} />
+          <p className="text-sm text-gray-700" data-testid="status-message" data-phase={summary.phase}>
+            {liveMessage(summary, now)}
+          </p>
         </div>
-        <PhaseBar status={rec.status} />
+        {noRows ? null : <PhaseBar status={rec.status} />}
+        {rec.status === "archiving" && progress && progress.bytesTotal > 0 ? (
+          <div className="mt-4" data-testid="archive-progress">
+            <progress className="h-2 w-full accent-brand-700" value={progress.bytesDone} max={progress.bytesTotal} aria-label="Archive progress" />
+            <p className="mt-1 text-xs text-gray-700">
+              {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)} packed
+            </p>
+          </div>
+        ) : null}
         {pollProblem ? (
           <p className="mt-3 text-xs text-amber-800">
             {query.error instanceof Error ? query.error.message : "Could not refresh."} {finished ? "" : "Still trying…"}
@@ -298,9 +339,10 @@ export function ExportDetail({
           <div className="mt-5 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900">
             <p className="font-semibold">Why it failed</p>
             <p className="mt-1" data-testid="failure-explanation">
-              {explainFailure(rec)}
+              {/* Suppliers get the plain-words message the API already put in errorMessage; admins the diagnosis. */}
+              {mode === "admin" ? explainFailure(rec) : (rec.errorMessage ?? explainFailure(rec))}
             </p>
-            {rec.errorMessage ? (
+            {mode === "admin" && rec.errorMessage ? (
               <>
                 <p className="mt-3 text-xs font-medium uppercase tracking-wide text-red-800">
                   {rec.errorCode === "query_failed" ? "Message from the warehouse" : "Details"}
@@ -312,7 +354,7 @@ export function ExportDetail({
               </>
             ) : null}
             <p className="mt-3 text-xs text-red-800">
-              {mode === "admin" ? "Retry runs the same export again as a new attempt." : "Run it again, or start a new export with different filters."}
+              {mode === "admin" ? "Retry runs the same export again as a new attempt." : `Run it again. If it fails again, contact support with the export id ${rec.id}.`}
             </p>
           </div>
         ) : null}
@@ -337,9 +379,33 @@ export function ExportDetail({
         </Card>
         <Card className="p-5 sm:p-6 lg:col-span-2">
           <h2 className="mb-4 text-base font-semibold text-gray-900">Steps</h2>
-          <StepTimeline steps={view.steps} pending={pendingNote(rec.status)} />
+          <StepTimeline steps={view.steps} pending={pendingNote(summary, now)} />
         </Card>
       </div>
     </div>
   );
+}
+
+function describeFormat(rec: ExportRecord): string {
+  switch (rec.format) {
+    case "csv": {
+      const sep = rec.delimiter === ";" ? "semicolons" : rec.delimiter === "\t" ? "tabs" : "commas";
+      return `CSV, separated by ${sep}${rec.bom ? ", with byte-order mark" : ""}`;
+    }
+    case "jsonl":
+      return "JSON Lines";
+    case "parquet":
+      return "Parquet";
+    case "xlsx":
+      return "Excel workbook (XLSX)";
+  }
+}
+
+/** Whether the email went, will go, or will not (cancelled: nothing is sent). */
+function emailFact(rec: ExportRecord): string {
+  if (!rec.notify) return "Off";
+  if (rec.notifiedAt) return `Sent to ${rec.requesterEmail}`;
+  if (rec.status === "cancelled") return "Not sent: the export was cancelled";
+  if (rec.status === "expired") return "Not sent";
+  return `Will be sent to ${rec.requesterEmail} when it finishes`;
 }

@@ -8,6 +8,7 @@ export interface ListFilterValues {
   from?: string;
   to?: string;
   supplierId?: string;
+  q?: string;
 }
 
 /**
@@ -21,6 +22,7 @@ export function ListFilters({
   limit,
   datasets,
   suppliers,
+  search = false,
 }: {
   action: string;
   values: ListFilterValues;
@@ -29,6 +31,8 @@ export function ListFilters({
   datasets: { id: string; title: string }[];
   /** Admin lists: the suppliers to choose from. */
   suppliers?: { id: string; name: string }[];
+  /** Admin lists: a search box for an export id, a requester's email or a supplier. */
+  search?: boolean;
 }) {
   const active = Object.values(values).some((v) => v);
   const field = "flex min-w-0 flex-col gap-1";
@@ -36,6 +40,17 @@ export function ListFilters({
   return (
     <form method="get" action={action} className="rounded-lg border border-gray-200 bg-white p-4 shadow-sm" role="search" aria-label="Filter exports">
       {limit ? <input type="hidden" name="limit" value={limit} /> : null}
+      {search ? (
+        <div className="mb-3 flex min-w-0 flex-col gap-1">
+          <label htmlFor="f-q" className="text-xs font-medium text-gray-600">
+            Search
+          </label>
+          <input id="f-q" name="q" type="search" defaultValue={values.q ?? ""} placeholder="Export id (exp_…), requester email, or supplier" className={inputClass} aria-describedby="f-q-help" />
+          <p id="f-q-help" className="text-xs text-gray-600">
+            An export id finds that export; an email finds what that person requested; a supplier&apos;s name or id finds its exports.
+          </p>
+        </div>
+      ) : null}
       <div className={`grid grid-cols-2 gap-3 ${suppliers ? "lg:grid-cols-6" : "lg:grid-cols-5"}`}>
         {suppliers ? (
           <div className={`${field} col-span-2 lg:col-span-1`}>
@@ -80,13 +95,13 @@ export function ListFilters({
         </div>
         <div className={field}>
           <label htmlFor="f-from" className={label}>
-            Requested from
+            Requested from (UTC day)
           </label>
           <input id="f-from" name="from" type="date" defaultValue={values.from ?? ""} className={inputClass} />
         </div>
         <div className={field}>
           <label htmlFor="f-to" className={label}>
-            Requested to
+            Requested to (UTC day, inclusive)
           </label>
           <input id="f-to" name="to" type="date" defaultValue={values.to ?? ""} className={inputClass} />
         </div>

@@ -190,6 +190,9 @@ function hint(f: FieldSpec): string | null {
       return null;
     case "json":
       return "Enter a JSON value.";
+    case "date":
+      // The warehouse's timestamps are UTC, and so is a filter's date: say so rather than let people assume local days.
+      return f.description && /UTC/.test(f.description) ? null : "A whole day in UTC.";
     default:
       return null;
   }

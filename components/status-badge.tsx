@@ -13,8 +13,20 @@ const TONE: Record<ExportStatus, string> = {
 
 const ACTIVE: readonly ExportStatus[] = ["queued", "running", "archiving"];
 
-export function StatusBadge({ status, size = "sm" }: { status: ExportStatus; size?: "sm" | "lg" }) {
+/** `noRows`: a finished export whose filters matched nothing, shown apart from a ready file. */
+export function StatusBadge({ status, size = "sm", noRows = false }: { status: ExportStatus; size?: "sm" | "lg"; noRows?: boolean }) {
   const active = ACTIVE.includes(status);
+  if (noRows && status === "ready") {
+    return (
+      <span
+        data-status="no_rows"
+        className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full bg-slate-100 font-medium text-slate-800 ring-1 ring-inset ring-slate-300 ${size === "lg" ? "px-3 py-1 text-sm" : "px-2 py-0.5 text-xs"}`}
+      >
+        <span aria-hidden="true" className="size-1.5 rounded-full bg-current" />
+        No rows
+      </span>
+    );
+  }
   return (
     <span
       data-status={status}

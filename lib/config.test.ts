@@ -27,6 +27,12 @@ describe("loadConfig", () => {
     expect(c.settings.publicUrl).toBe("http://localhost:3000");
   });
 
+  it("takes PUBLIC_URL's default from PORT, so links and local download URLs follow the port the portal runs on", () => {
+    expect(loadConfig({ DATA_DIR: tempDir(), PORT: "4000" }).settings.publicUrl).toBe("http://localhost:4000");
+    expect(loadConfig({ DATA_DIR: tempDir(), PORT: "4000", PUBLIC_URL: "https://exports.example.test/" }).settings.publicUrl).toBe("https://exports.example.test");
+    expect(() => loadConfig({ DATA_DIR: tempDir(), PORT: "70000" })).toThrowError(/PORT/);
+  });
+
   it("fails with one message naming every bad variable", () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), EXPORT_BACKEND: "azure", RETENTION_DAYS: "-1", ZIP_LEVEL: "12" })).toThrowError(
       /Invalid environment:[\s\S]*EXPORT_BACKEND[\s\S]*RETENTION_DAYS[\s\S]*ZIP_LEVEL/,

@@ -23,6 +23,8 @@ import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
 import { DynamoRateLimiter } from "./adapters/aws/dynamo-rate-limiter";
 import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
+import { DynamoSupplierStore } from "./adapters/aws/dynamo-supplier-store";
+import { DynamoAuditStore } from "./adapters/aws/dynamo-audit-store";
 import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
@@ -31,7 +33,7 @@ import { linkedSecret, resolveAwsSettings, sstLinks, type LinkedLookup } from ".
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
-import type { ApiTokenStore, Queue, RateLimiter, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+import type { ApiTokenStore, AuditStore, Queue, RateLimiter, RequestClaimStore, SupplierStore, UserStore, Warehouse, WebhookStore } from "./ports";
 
 /**
  * The disk stores' temp folder (DiskObjectStore's TMP_DIR), named here because AWS mode must not
@@ -61,8 +63,10 @@ export const ZEnv = z
     EXPORT_BACKEND: opt(z.enum(["local", "aws"]).default("local")),
     NODE_ENV: opt(z.enum(["development", "production", "test"]).default("development")),
     LOG_LEVEL: opt(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
-    /** Base URL people reach the portal at (links in emails, local signed URLs). */
-    PUBLIC_URL: opt(z.url().default("http://localhost:3000")),
+    /** Base URL people reach the portal at (links in emails, local signed URLs). Default: http://localhost:$PORT. */
+    PUBLIC_URL: opt(z.url().optional()),
+    /** The port `next dev` / `next start` listen on; PUBLIC_URL follows it unless set. */
+    PORT: int(3000, 1, 65_535),
     /**
      * Signs sessions and (locally) download URLs; local mode only (generated and kept in DATA_DIR
      * when unset). In aws mode the secret is `sst.Secret("AuthSecret")`, read through `Resource` at
@@ -73,7 +77,6 @@ export const ZEnv = z
     RETENTION_DAYS: int(7, 1, 365),
     DOWNLOAD_URL_TTL_SECONDS: int(300, 10, 7 * 86_400),
     ZIP_LEVEL: int(1, 0, 9),
-    ZIP_CONCURRENCY: int(2, 1, 16),
     /** Spool and temp entries untouched this long belong to no live archive and are swept (a killed worker left them). */
     TEMP_SWEEP_AGE_MINUTES: int(60, 5, 7 * 24 * 60),
     WORKER_CONCURRENCY: int(2, 1, 64),
@@ -88,6 +91,8 @@ export const ZEnv = z
     MAX_POLL_DELAY_SECONDS: int(60, 1, 900),
     RETRY_BASE_SECONDS: int(10, 0, 900),
     VISIBILITY_SECONDS: int(60, 5, 43_200),
+    /** How long a dead archiving delivery keeps others off its export (renewed every 2 s while it lives). */
+    ARCHIVE_LEASE_SECONDS: int(30, 1, 3600),
     /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
     REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),
@@ -124,6 +129,25 @@ export const ZEnv = z
     DESTINATION_S3_ENDPOINT: opt(z.url().optional()),
     DESTINATION_S3_ACCESS_KEY_ID: opt(z.string().optional()),
     DESTINATION_S3_SECRET_ACCESS_KEY: opt(z.string().optional()),
+
+    // teams (issue 15)
+    /** Audit log entries older than this are removed (DynamoDB TTL; the worker's sweep locally). */
+    AUDIT_RETENTION_DAYS: int(400, 1, 3650),
+    /** Lifetime of an invitation link and of a password-reset link. */
+    INVITATION_TTL_HOURS: int(72, 1, 24 * 30),
+    PASSWORD_RESET_TTL_MINUTES: int(30, 5, 24 * 60),
+    /** SSO through OpenID Connect (issue 15): all of issuer, client id and secret, or none. */
+    OIDC_ISSUER: opt(z.url().optional()),
+    OIDC_CLIENT_ID: opt(z.string().optional()),
+    OIDC_CLIENT_SECRET: opt(z.string().optional()),
+    /** The sign-in button says "Sign in with <this>". */
+    OIDC_NAME: opt(z.string().max(60).default("single sign-on")),
+    /** Email domain to supplier, e.g. `rose.example=sup_rose,tulip.example=sup_tulip`. */
+    OIDC_SUPPLIER_DOMAINS: opt(z.string().default("")),
+    /** A claim holding the supplier id; when present it wins over the domain. */
+    OIDC_SUPPLIER_CLAIM: opt(z.string().max(100).optional()),
+    /** The membership people get when SSO creates their account. */
+    OIDC_DEFAULT_MEMBERSHIP: opt(z.enum(["owner", "member", "viewer"]).default("member")),
 
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
@@ -164,6 +188,15 @@ export const ZEnv = z
     AWS_S3_FORCE_PATH_STYLE: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
   })
   .superRefine((env, ctx) => {
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+    if (oidc !== 0 && oidc !== 3) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "SSO needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
+    }
+    for (const pair of (env.OIDC_SUPPLIER_DOMAINS ?? "").split(",").filter((p) => p.trim())) {
+      if (!/^\s*[a-z0-9.-]+\.[a-z]{2,}\s*=\s*[a-z0-9_]{1,40}\s*$/i.test(pair)) {
+        ctx.addIssue({ code: "custom", path: ["OIDC_SUPPLIER_DOMAINS"], message: `"${pair}" is not domain=supplier_id` });
+      }
+    }
     if (env.EXPORT_BACKEND === "aws" && env.AUTH_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -184,6 +217,29 @@ export interface AppConfig {
   settings: ExportSettings;
   api: PartnerApiSettings;
   webhooks: WebhookSettings;
+  teams: TeamSettings;
+  /** Null when SSO is not set up for this deployment. */
+  sso: SsoSettings | null;
+}
+
+export interface SsoSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  /** Lower-cased email domain -> supplier id. */
+  domains: Record<string, string>;
+  supplierClaim: string | null;
+  defaultMembership: "owner" | "member" | "viewer";
+}
+
+/** Members, invitations, password reset and the audit log. */
+export interface TeamSettings {
+  auditRetentionDays: number;
+  invitationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  /** HMAC key of invitation and reset links (derived from AUTH_SECRET). */
+  linkKey: string;
 }
 
 /**
@@ -204,11 +260,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir,
     authSecret,
     settings: {
-      publicUrl: env.PUBLIC_URL.replace(/\/$/, ""),
+      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
       retentionDays: env.RETENTION_DAYS,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       zipLevel: env.ZIP_LEVEL,
-      zipConcurrency: env.ZIP_CONCURRENCY,
       spoolDir: path.join(dataDir, "spool"),
       // Local mode's disk stores write objects to `<root>/.tmp` first (see DiskObjectStore).
       tempDirs: [path.join(dataDir, "spool"), ...(env.EXPORT_BACKEND === "local" ? ["unload-store", "archive-store"].map((s) => path.join(dataDir, s, DISK_STORE_TMP_DIR)) : [])],
@@ -219,6 +274,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryBaseSeconds: env.RETRY_BASE_SECONDS,
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
+      archiveLeaseSeconds: env.ARCHIVE_LEASE_SECONDS,
       requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {
@@ -247,6 +303,28 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       breakerCooldownSeconds: env.WEBHOOK_BREAKER_COOLDOWN_SECONDS,
       secretKey: deriveKey(authSecret, "webhook-signing-secrets"),
     },
+    teams: {
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      invitationTtlSeconds: env.INVITATION_TTL_HOURS * 3600,
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_MINUTES * 60,
+      linkKey: deriveKey(authSecret, "invitation-and-reset-links"),
+    },
+    sso:
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+        ? {
+            issuer: env.OIDC_ISSUER.replace(/\/$/, ""),
+            clientId: env.OIDC_CLIENT_ID,
+            clientSecret: env.OIDC_CLIENT_SECRET,
+            name: env.OIDC_NAME,
+            domains: Object.fromEntries(
+              env.OIDC_SUPPLIER_DOMAINS.split(",")
+                .filter((p) => p.trim())
+                .map((p) => p.split("=").map((x) => x.trim().toLowerCase()) as [string, string]),
+            ),
+            supplierClaim: env.OIDC_SUPPLIER_CLAIM ?? null,
+            defaultMembership: env.OIDC_DEFAULT_MEMBERSHIP,
+          }
+        : null,
   };
 }
 
@@ -274,6 +352,9 @@ function localSecret(dataDir: string): string {
 export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
+  suppliers: SupplierStore;
+  /** The audit log (append-only). */
+  audit: AuditStore;
   tokens: ApiTokenStore;
   /** Idempotency keys, active-request fingerprints, and the delivery lane's concurrency slots. */
   claims: RequestClaimStore;
@@ -332,6 +413,8 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         SqliteScheduleStore,
         SqliteUserStore,
         SqliteWebhookStore,
+        SqliteSupplierStore,
+        SqliteAuditStore,
       } = await import("./adapters/local");
       const db = openSqlite(path.join(dataDir, "jobs.sqlite"));
       const unloadRoot = path.join(dataDir, "unload-store");
@@ -340,6 +423,7 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
       // The web process never runs queries; open DuckDB only where one is submitted.
       const lazyWarehouse: Warehouse = {
         submitUnload: (req) => getWarehouse().submitUnload(req),
+        preview: (req) => getWarehouse().preview(req),
         describe: (id) => getWarehouse().describe(id),
         cancel: (id) => getWarehouse().cancel(id),
         currentTime: () => getWarehouse().currentTime(),
@@ -357,6 +441,8 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         config,
         jobs: new SqliteJobStore(db),
         users: new SqliteUserStore(db),
+        suppliers: new SqliteSupplierStore(db),
+        audit: new SqliteAuditStore(db),
         tokens: new SqliteApiTokenStore(db),
         claims: new SqliteRequestClaimStore(db),
         webhooks: { store: new SqliteWebhookStore(db), settings: config.webhooks },
@@ -405,6 +491,8 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         users: new DynamoUserStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        suppliers: new DynamoSupplierStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        audit: new DynamoAuditStore({ client: clients.dynamo, tableName: aws.jobsTable, retentionDays: config.teams.auditRetentionDays }),
         tokens: new DynamoApiTokenStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         claims: new DynamoRequestClaimStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         webhooks: { store: new DynamoWebhookStore({ client: clients.dynamo, tableName: aws.jobsTable }), settings: config.webhooks },

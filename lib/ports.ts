@@ -8,7 +8,8 @@ import type { ExportRecord, ExportStatus, ExportStep, ExportListQuery, Immutable
 
 /* ------------------------------------------------------------------ Warehouse */
 
-export type UnloadFormat = "csv" | "parquet";
+/** What a warehouse writes itself. (XLSX is made from CSV parts by the worker.) */
+export type UnloadFormat = "csv" | "jsonl" | "parquet";
 
 export interface UnloadRequest {
   /** The export this statement belongs to; used for labelling and cancellation. */
@@ -19,6 +20,8 @@ export interface UnloadRequest {
    */
   sql: string;
   format: UnloadFormat;
+  /** CSV only: the field separator; default ",". Every part starts with a header line. */
+  delimiter?: "," | ";" | "\t";
   /**
    * Where the part files and the manifest go, as a key prefix in the unload
    * object store (ends with "/"). The warehouse writes there itself: rows
@@ -55,7 +58,25 @@ export type StatementState =
   /** The statement was cancelled (by us or an operator). */
   | { state: "aborted" };
 
+/** A quick look at a query's result (the export form's preview). */
+export interface QueryPreview {
+  /** The result's columns, in order, with the warehouse's type names. */
+  columns: { name: string; type: string }[];
+  /** The first rows in the order the unload writes them, every value as text (null for NULL). */
+  rows: (string | null)[][];
+  /** The result's row count: exact when the warehouse counted it within the budget, else unknown. */
+  count: { kind: "exact"; rows: number } | { kind: "unknown" };
+}
+
 export interface Warehouse {
+  /**
+   * Runs `sql` (one SELECT, as for `submitUnload`) for its first `limit` rows
+   * and its row count, giving up on the count after `budgetMs` (the count is
+   * then `unknown`, and the warehouse's work on it is stopped). Read only:
+   * writes nothing. Throws `BackendError` when the warehouse refuses the
+   * query or cannot give the rows within the budget.
+   */
+  preview(req: { sql: string; limit: number; budgetMs: number }): Promise<QueryPreview>;
   /**
    * Submits the query to be written as part files plus a manifest under
    * `req.keyPrefix`, and returns at once with the warehouse's statement id.
@@ -101,9 +122,13 @@ export interface ReceivedMessage {
 export interface Queue {
   /**
    * Sends one JSON message. `delaySeconds` (0..900) keeps it invisible that long
-   * (used for "poll again later" messages).
+   * (used for "poll again later" messages). `fairShareKey` (e.g. the supplier id)
+   * names whose work it is: deliveries are shared fairly between keys, so one
+   * key's burst of messages cannot starve another's (SQS fair queues: the
+   * MessageGroupId of a standard queue; locally, round-robin between keys).
+   * Messages without a key share one group.
    */
-  send(body: unknown, opts?: { delaySeconds?: number }): Promise<{ id: string }>;
+  send(body: unknown, opts?: { delaySeconds?: number; fairShareKey?: string }): Promise<{ id: string }>;
   /**
    * Receives up to `max` visible messages, waiting up to `waitSeconds` for the
    * first one (long poll). Each delivery is hidden for `visibilitySeconds`, then
@@ -283,6 +308,14 @@ export interface Mailer {
 
 export type UserRole = "supplier" | "admin";
 
+/**
+ * A supplier user's role within their supplier: owners manage members, tokens,
+ * webhooks, destinations and schedules; members request and download exports;
+ * viewers download only. Admins have none (they belong to no supplier).
+ */
+export const MEMBERSHIPS = ["owner", "member", "viewer"] as const;
+export type Membership = (typeof MEMBERSHIPS)[number];
+
 export interface UserRecord {
   id: string;
   /** Lower-cased; unique. */
@@ -293,17 +326,39 @@ export interface UserRecord {
   supplierId: string | null;
   /** Display name of that supplier (denormalised for the UI). */
   supplierName: string | null;
-  /** `scrypt$N$r$p$salt$hash` (see lib/users/passwords.ts). */
+  /** `scrypt$N$r$p$salt$hash` (see lib/users/passwords.ts); empty for a user who signs in through SSO only or has not accepted an invitation yet. */
   passwordHash: string;
   createdAt: string;
+  /** The role within the supplier; null for admins. */
+  membership: Membership | null;
+  /**
+   * Sessions and tokens carry the version they were made under; one that does
+   * not match is refused. Bumped (never set) by `bumpSessionVersion`: sign-out,
+   * password change, disabling and removal end every session at once.
+   */
+  sessionVersion: number;
+  /** When an admin disabled the account; a disabled user cannot sign in and their tokens are refused. */
+  disabledAt: string | null;
 }
 
 /** Portal users. Lives next to the export records (same SQLite file / DynamoDB table). */
 export interface UserStore {
   /** Creates a user; throws `ApiError("conflict")` when the email is taken. */
   createUser(user: UserRecord): Promise<void>;
-  /** Replaces name, role, supplier and password hash of an existing user (by id). */
+  /**
+   * Replaces name, role, supplier, membership, disabledAt and password hash of
+   * an existing user (by id). Never the email, creation time or session
+   * version: a stale read-modify-write must not undo a bump.
+   */
   updateUser(user: UserRecord): Promise<void>;
+  /**
+   * Adds one to the user's session version atomically and returns the new
+   * value, so every session and token made under the old one stops working;
+   * null when the user does not exist.
+   */
+  bumpSessionVersion(id: string): Promise<number | null>;
+  /** Deletes the user (and frees the email). False when there was none. */
+  deleteUser(id: string): Promise<boolean>;
   /** The user with this (case-insensitive) email, or null. */
   getUserByEmail(email: string): Promise<UserRecord | null>;
   getUser(id: string): Promise<UserRecord | null>;
@@ -328,6 +383,10 @@ export interface ApiTokenRecord {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** What the token may do (lib/tokens/scopes.ts), within its creator's membership. */
+  scopes: string[];
+  /** After this the token is refused; null: no expiry. */
+  expiresAt: string | null;
 }
 
 /** API tokens of partner applications. Lives next to the users (same SQLite file / DynamoDB table). */
@@ -343,6 +402,11 @@ export interface ApiTokenStore {
    * null when no such token belongs to that supplier. Revoking twice keeps the first time.
    */
   revokeToken(id: string, supplierId: string, at: string): Promise<ApiTokenRecord | null>;
+  /**
+   * Revokes every unrevoked token `userId` made for the supplier, at `at`
+   * (a password change ends them); returns how many it revoked.
+   */
+  revokeUserTokens(supplierId: string, userId: string, at: string): Promise<number>;
   /**
    * Sets `lastUsedAt = at` only when it is unset or older than `staleBefore`:
    * a conditional write, so busy tokens cost one write a minute, not one per request.
@@ -467,6 +531,11 @@ export interface WebhookStore {
   /** An endpoint's deliveries, newest first, at most `limit`. */
   listDeliveries(endpointId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
 }
+
+/* ------------------------------------------------- SupplierStore, AuditStore */
+
+// Issue 15's ports live in ./team-ports.ts (this file stays under 500 lines); re-exported so callers import ports from one place.
+export type { AuditEntry, AuditQuery, AuditStore, SupplierRecord, SupplierStore } from "./team-ports";
 
 /* ---------------------------------------- ScheduleStore, DestinationPusher */
 

@@ -1,4 +1,4 @@
-// `npm run bench:export -- --rows N [--runs 3] [--concurrency 2] [--supplier sup_lily] [--level 1] [--no-api] [--build]` – export speed, memory and API latency under load.
+// `npm run bench:export -- --rows N [--runs 3] [--supplier sup_lily] [--level 1] [--no-api] [--build]` – export speed, memory and API latency under load.
 //
 // Ours: request -> SQLite queue -> worker process (DuckDB COPY to parts, parts
 // zipped into the archive store) -> ready, measured from the request to the
@@ -6,7 +6,8 @@
 // Baseline, in the same run: DuckDB COPY of the same query to one CSV, then `zip -1`.
 // Ours and the baseline run interleaved `--runs` times (one run each is swamped by this shared
 // machine's noise); each run is printed, then the medians and the ratio of the medians.
-// `--concurrency 1,2` runs ours at each zip concurrency in every round (the spool window's worth).
+// `--variants ZIP_LEVEL=1,ZIP_LEVEL=6` runs ours once per listed worker setting in every round and
+// prints the ratios of the later ones to the first, whole export and archive step alone.
 // Then a supplier-filtered export (`--supplier`, default sup_lily: 2% of the rows), end to end.
 // Then, unless --no-api: `next start` on a free port against the bench's DATA_DIR (run
 // `next build` first, or pass --build), 50 connections x 10 s of GET /api/v1/exports/{id}
@@ -38,7 +39,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
     runs: { type: "string", default: "3" },
-    concurrency: { type: "string", default: "" },
+    variants: { type: "string", default: "" },
     supplier: { type: "string", default: "sup_lily" },
     level: { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
@@ -53,9 +54,9 @@ if (!Number.isInteger(rows) || rows <= 0) throw new Error("--rows must be a posi
 const apiSeconds = Number(values["api-seconds"]);
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs <= 0) throw new Error("--runs must be a positive integer");
-/** Zip concurrencies to run ours at; empty = the worker's default. */
-const concurrencies = values.concurrency ? values.concurrency.split(",").map(Number) : [null];
-if (concurrencies.some((c) => c !== null && (!Number.isInteger(c) || c < 1))) throw new Error("--concurrency takes positive integers, comma-separated");
+/** Worker settings ("KEY=value") to run ours with; null = the defaults. */
+const concurrencies: (string | null)[] = values.variants ? values.variants.split(",") : [null];
+if (concurrencies.some((v) => v !== null && !/^[A-Z_]+=\S*$/.test(v))) throw new Error("--variants takes KEY=value settings, comma-separated");
 const connections = Number(values.connections);
 
 const benchDir = path.resolve(".bench");
@@ -162,9 +163,10 @@ interface OursResult {
 }
 
 /** One export in a fresh worker process, request to ready. */
-async function runOurs(supplierId: string | null, zipConcurrency: number | null = null): Promise<OursResult> {
+async function runOurs(supplierId: string | null, variant: string | null = null): Promise<OursResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-"));
-  const env = benchEnv(dataDir, zipConcurrency === null ? {} : { ZIP_CONCURRENCY: String(zipConcurrency) });
+  const [key, value] = variant ? [variant.slice(0, variant.indexOf("=")), variant.slice(variant.indexOf("=") + 1)] : [];
+  const env = benchEnv(dataDir, key ? { [key]: value! } : {});
   const worker = await startWorker(env);
   const deps = await buildDeps(loadConfig(env), createLogger("warn", "bench"));
   try {
@@ -361,8 +363,8 @@ async function main(): Promise<void> {
     );
 
   console.log(`\nwhole table (admin, all suppliers), ${runs} interleaved run(s)`);
-  const oursName = (c: number | null) => (c === null ? "ours" : `ours c=${c}`);
-  const oursRuns = new Map<number | null, OursResult[]>(concurrencies.map((c) => [c, []]));
+  const oursName = (v: string | null) => (v === null ? "ours" : `ours ${v}`);
+  const oursRuns = new Map<string | null, OursResult[]>(concurrencies.map((c) => [c, []]));
   const baseRuns: Awaited<ReturnType<typeof runBaseline>>[] = [];
   for (let i = 0; i < runs; i++) {
     console.log(`run ${i + 1}`);

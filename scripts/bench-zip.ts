@@ -1,17 +1,20 @@
-// Benchmark: `zip -1` against lib/zip at level 1, concurrency 1 and 2.
+// Benchmark: `zip -1`, yazl and archiver (the npm zip writers one would reach for) against lib/zip, all at level 1.
 //
 //   npx tsx scripts/bench-zip.ts [--mb 300] [--parts 4] [--runs 2] [--keep]
 //
 // Writes ~`mb` MB of CSV-like text in `parts` part files in a temp folder, then times each
-// archiver on them (best of `runs`), checks our archives with `unzip -tq`, and prints MB/s of
-// input and the time ratio to `zip -1`.
+// archiver on them (`runs` interleaved rounds, best and median), checks every archive with `unzip -tq`, and prints MB/s of
+// input and the time ratio to `zip -1`. yazl and archiver deflate each entry as one zlib stream on
+// libuv's pool, so a single part uses one core; lib/zip deflates 1 MiB blocks on worker threads.
 import { execFile, spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
+import { ZipArchive } from "archiver";
+import * as yazl from "yazl";
 import { createZipArchive } from "../lib/zip";
 
 const run = promisify(execFile);
@@ -88,13 +91,16 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
 }
 
 /** Times `fn` and samples this process's RSS: how far above its starting point did it go? */
-async function measure(fn: () => Promise<void>): Promise<{ seconds: number; rssGrowth: number }> {
+/** Times `fn`, samples RSS, and takes this process's CPU time (every thread: main, workers, libuv's pool). */
+async function measure(fn: () => Promise<void>): Promise<{ seconds: number; rssGrowth: number; cpuSeconds: number }> {
   const before = process.memoryUsage.rss();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const cpu = process.cpuUsage();
   try {
     const seconds = await timeIt(fn);
-    return { seconds, rssGrowth: Math.max(peak, process.memoryUsage.rss()) - before };
+    const used = process.cpuUsage(cpu);
+    return { seconds, rssGrowth: Math.max(peak, process.memoryUsage.rss()) - before, cpuSeconds: (used.user + used.system) / 1e6 };
   } finally {
     clearInterval(sampler);
   }
@@ -109,75 +115,115 @@ async function zipCli(parts: string[], output: string): Promise<void> {
   });
 }
 
-async function zipWriter(parts: string[], output: string, concurrency: number, spoolDir: string): Promise<void> {
+const MTIME = new Date("2024-01-01T00:00:00Z");
+
+async function zipWriter(parts: string[], output: string): Promise<void> {
   const { stream, result } = createZipArchive(
     parts.map((part) => ({
       name: path.basename(part),
       open: async () => createReadStream(part, { highWaterMark: 256 * 1024 }),
     })),
-    { level: 1, concurrency, spoolDir, mtime: new Date("2024-01-01T00:00:00Z") },
+    { level: 1, mtime: MTIME },
   );
   await pipeline(stream, createWriteStream(output));
   await result;
+}
+
+/** The AWS path: parts gzipped beforehand (as UNLOAD ... GZIP leaves them), re-framed without recompression. */
+async function zipReframe(gzParts: string[], output: string, countRows = true): Promise<void> {
+  const { stream, result } = createZipArchive(
+    gzParts.map((part) => ({
+      name: path.basename(part, ".gz"),
+      gzip: true,
+      countCsvRecords: countRows,
+      open: async () => createReadStream(part, { highWaterMark: 256 * 1024 }),
+    })),
+    { level: 1, mtime: MTIME },
+  );
+  await pipeline(stream, createWriteStream(output));
+  await result;
+}
+
+async function yazlWriter(parts: string[], output: string): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const part of parts) zip.addReadStream(createReadStream(part), path.basename(part), { compressionLevel: 1, mtime: MTIME });
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(output));
+}
+
+async function archiverWriter(parts: string[], output: string): Promise<void> {
+  const zip = new ZipArchive({ zlib: { level: 1 } });
+  for (const part of parts) zip.file(part, { name: path.basename(part), date: MTIME });
+  const written = pipeline(zip, createWriteStream(output));
+  await zip.finalize();
+  await written;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = await mkdtemp(path.join(os.tmpdir(), "bench-zip-"));
   try {
-    const spoolDir = path.join(dir, "spool");
-    await mkdir(spoolDir);
     const parts = Array.from({ length: args.parts }, (_, i) => path.join(dir, `part-${String(i).padStart(4, "0")}.csv`));
     const generateSeconds = await timeIt(async () => {
       await Promise.all(parts.map((part, i) => writePart(part, (args.mb * 1e6) / args.parts, i + 1)));
     });
     let inputBytes = 0;
     for (const part of parts) inputBytes += (await stat(part)).size;
+    // What Redshift's UNLOAD ... GZIP would leave (on the cluster's CPU, not the worker's).
+    const gzParts = parts.map((part) => `${part}.gz`);
+    await Promise.all(parts.map((part) => run("sh", ["-c", `gzip -6 -c '${part}' > '${part}.gz'`])));
     const inputMb = inputBytes / 1e6;
     console.log(`input: ${parts.length} parts, ${inputMb.toFixed(1)} MB of CSV in ${dir} (generated in ${generateSeconds.toFixed(1)} s)`);
-    console.log(`cpus: ${os.availableParallelism()}, node ${process.version}, best of ${args.runs} run(s)\n`);
+    console.log(`cpus: ${os.availableParallelism()}, node ${process.version}, ${args.runs} interleaved run(s), best and median\n`);
 
-    // Our archives are checked with `unzip -tq` (a fast wrong archive is no result); RSS growth
-    // of this process is only meaningful for the in-process writer.
-    const variants: { name: string; output: string; write: (output: string) => Promise<void>; check: boolean; inProcess: boolean }[] = [
-      { name: "zip -1", output: path.join(dir, "zip-cli.zip"), write: (o) => zipCli(parts, o), check: false, inProcess: false },
-      ...[1, 2].map((concurrency) => ({
-        name: `zip-writer level 1, concurrency ${concurrency}`,
-        output: path.join(dir, `writer-c${concurrency}.zip`),
-        write: (o: string) => zipWriter(parts, o, concurrency, spoolDir),
-        check: true,
-        inProcess: true,
-      })),
+    // RSS growth of this process is only meaningful for the in-process writers.
+    const variants: { name: string; output: string; write: (output: string) => Promise<void>; inProcess: boolean }[] = [
+      { name: "zip -1", output: path.join(dir, "zip-cli.zip"), write: (o) => zipCli(parts, o), inProcess: false },
+      { name: "yazl level 1", output: path.join(dir, "yazl.zip"), write: (o) => yazlWriter(parts, o), inProcess: true },
+      { name: "archiver level 1", output: path.join(dir, "archiver.zip"), write: (o) => archiverWriter(parts, o), inProcess: true },
+      { name: "lib/zip level 1", output: path.join(dir, "lib-zip.zip"), write: (o) => zipWriter(parts, o), inProcess: true },
+      { name: "lib/zip re-framing .gz, rows counted", output: path.join(dir, "lib-zip-gz.zip"), write: (o) => zipReframe(gzParts, o), inProcess: true },
+      { name: "lib/zip re-framing .gz, no row count", output: path.join(dir, "lib-zip-gz-nc.zip"), write: (o) => zipReframe(gzParts, o, false), inProcess: true },
     ];
-    const rows: { name: string; seconds: number; archiveMb: number; rssMb: number | null }[] = [];
-    for (const variant of variants) {
-      let best = Number.POSITIVE_INFINITY;
-      let rss = 0;
-      for (let i = 0; i < args.runs; i++) {
-        const { seconds, rssGrowth } = await measure(() => variant.write(variant.output));
-        best = Math.min(best, seconds);
-        rss = Math.max(rss, rssGrowth);
+    // Runs are interleaved (every variant once per round): on a shared machine the load changes
+    // by the minute, and one variant's runs back to back would measure the load, not the variant.
+    const samples = variants.map(() => ({ seconds: [] as number[], cpu: [] as number[], rss: 0 }));
+    for (let i = 0; i < args.runs; i++) {
+      for (const [v, variant] of variants.entries()) {
+        const { seconds, rssGrowth, cpuSeconds } = await measure(() => variant.write(variant.output));
+        samples[v].seconds.push(seconds);
+        samples[v].cpu.push(cpuSeconds);
+        samples[v].rss = Math.max(samples[v].rss, rssGrowth);
       }
-      if (variant.check) await run("unzip", ["-tq", variant.output]);
+    }
+    const rows: { name: string; seconds: number; median: number; cpuPerGb: number | null; archiveMb: number; rssMb: number | null }[] = [];
+    for (const [v, variant] of variants.entries()) {
+      await run("unzip", ["-tq", variant.output]); // a fast wrong archive is no result
+      const sorted = [...samples[v].seconds].sort((a, b) => a - b);
       rows.push({
         name: variant.name,
-        seconds: best,
+        seconds: sorted[0],
+        median: sorted[Math.floor(sorted.length / 2)],
+        // CPU seconds per GB of CSV (median of the runs): what a Lambda pays per GB, whatever the wall clock did.
+        cpuPerGb: variant.inProcess ? [...samples[v].cpu].sort((a, b) => a - b)[Math.floor(args.runs / 2)] / (inputBytes / 1e9) : null,
         archiveMb: (await stat(variant.output)).size / 1e6,
-        rssMb: variant.inProcess ? rss / 1e6 : null,
+        rssMb: variant.inProcess ? samples[v].rss / 1e6 : null,
       });
     }
     const baseline = rows[0].seconds;
     console.log(
-      ["variant".padEnd(36), "seconds".padStart(8), "MB/s".padStart(8), "archive MB".padStart(11), "time / zip -1".padStart(14), "RSS growth MB".padStart(14)].join(""),
+      ["variant".padEnd(36), "best s".padStart(8), "median s".padStart(9), "MB/s".padStart(8), "archive MB".padStart(11), "time / zip -1".padStart(14), "CPU s/GB".padStart(10), "RSS growth MB".padStart(14)].join(""),
     );
     for (const row of rows) {
       console.log(
         [
           row.name.padEnd(36),
           row.seconds.toFixed(2).padStart(8),
+          row.median.toFixed(2).padStart(9),
           (inputMb / row.seconds).toFixed(1).padStart(8),
           row.archiveMb.toFixed(1).padStart(11),
           (row.seconds / baseline).toFixed(2).padStart(14),
+          (row.cpuPerGb === null ? "-" : row.cpuPerGb.toFixed(1)).padStart(10),
           (row.rssMb === null ? "-" : row.rssMb.toFixed(0)).padStart(14),
         ].join(""),
       );

@@ -1,4 +1,5 @@
 // `npm run worker` – runs the export worker as a plain process against the configured backend.
+import { pruneAudit } from "@/lib/audit/audit";
 import { getDeps } from "@/lib/config";
 import { tickSchedules } from "@/lib/schedules/runs";
 import { runWorker } from "./runner";
@@ -13,6 +14,15 @@ async function main(): Promise<void> {
       controller.abort();
     });
   }
+  // The audit log's retention (AUDIT_RETENTION_DAYS), at start and hourly.
+  const prune = () =>
+    pruneAudit(deps, deps.config.teams.auditRetentionDays).then(
+      (n) => n > 0 && log.info({ removed: n }, "pruned the audit log"),
+      (err: unknown) => log.error({ err }, "audit log prune failed"),
+    );
+  void prune();
+  const pruneTimer = setInterval(() => void prune(), 3_600_000);
+  pruneTimer.unref();
   await runWorker(
     { ...deps, log },
     {
@@ -22,6 +32,7 @@ async function main(): Promise<void> {
       scheduler: { tick: () => tickSchedules({ ...deps, log }), intervalMs: deps.config.schedules.tickSeconds * 1000 },
     },
   );
+  clearInterval(pruneTimer);
   await deps.close();
 }
 

@@ -3,7 +3,7 @@ import { ApiError } from "@/lib/core/errors";
 
 export type SearchParams = Record<string, string | string[] | undefined>;
 
-const LIST_KEYS = ["status", "dataset", "from", "to", "cursor", "limit", "supplierId"] as const;
+const LIST_KEYS = ["status", "dataset", "from", "to", "cursor", "limit", "supplierId", "q"] as const;
 export type ListKey = (typeof LIST_KEYS)[number];
 
 /**

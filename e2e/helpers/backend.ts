@@ -6,6 +6,9 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+// Loaded statically so Playwright's loader compiles it: lib/config.ts imports it with import(),
+// which under Playwright's test runner reaches Node's loader untransformed ("Unexpected token 'export'").
+import "@/lib/adapters/local";
 import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
@@ -111,7 +114,7 @@ export async function makeFailedExport(email: string, body: Record<string, unkno
  * A queued export whose queue message has not been delivered yet (here: never
  * sent), so it stays queued, with the page polling, until someone cancels it.
  */
-export async function makeQueuedExport(email: string, body: Record<string, unknown>): Promise<string> {
+export async function makeQueuedExport(email: string, body: Record<string, unknown>, opts: { asApi?: boolean } = {}): Promise<string> {
   return withDeps(async (deps) => {
     const actor = await actorOf(deps, email);
     const queue: Queue = {
@@ -121,6 +124,8 @@ export async function makeQueuedExport(email: string, body: Record<string, unkno
       release: (r, d) => deps.queue.release(r, d),
       depth: () => deps.queue.depth(),
     };
+    // `asApi`: without an Idempotency-Key, so the request's fingerprint is claimed (an identical request is then deduplicated).
+    if (opts.asApi) return (await submitExport({ ...deps, queue }, { claims: deps.claims, limits: deps.config.api }, actor, body)).export.id;
     return (await submitAs({ ...deps, queue }, actor, body)).id;
   });
 }

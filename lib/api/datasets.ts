@@ -12,6 +12,8 @@ export interface DatasetDescription {
   columns: { name: string; type: string; description: string }[];
   /** JSON Schema (draft 2020-12) of the `params` object a request may send. */
   params: Record<string, unknown>;
+  /** Filters whose values can be listed with GET /api/v1/datasets/{id}/options/{param} (e.g. `warehouse`). */
+  paramOptions: string[];
 }
 
 let cached: DatasetDescription[] | undefined;
@@ -26,5 +28,6 @@ export function describeDatasets(): DatasetDescription[] {
     // The input side: what a client sends (before defaults and transforms). Refinements such as
     // "either skus or skuPrefix" cannot be expressed and are checked on submit.
     params: z.toJSONSchema(d.paramsSchema as z.ZodType, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
+    paramOptions: Object.keys(d.paramOptions ?? {}),
   })));
 }

@@ -6,15 +6,28 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors";
-import { EXPORT_STATUSES, ZExportRecord, ZExportStep, ZExportView } from "../exports/model";
+import { EXPORT_STATUSES, ZExportRecord, ZExportStep, ZExportSummary, ZExportView } from "../exports/model";
 import type { ExportStats } from "../exports/stats";
+import type { ExportPreview } from "../exports/preview";
 import type { DatasetDescription } from "./datasets";
 
 const nullableString = z.string().nullable();
 
 /** The API shows the export record as it is stored: its schema is the record's (lib/exports/model.ts). */
 export const ZExport = ZExportRecord;
-export { ZExportStep, ZExportView };
+export { ZExportStep, ZExportSummary, ZExportView };
+
+
+export const ZExportPreview = z.object({
+  dataset: z.string(),
+  columns: z.array(z.object({ name: z.string(), type: z.string(), description: z.string() })),
+  rows: z.array(z.array(z.string().nullable())).describe("The first rows (up to 20) in the export's order, every value as text; null is NULL."),
+  count: z.union([z.object({ kind: z.literal("exact"), rows: z.number().int() }), z.object({ kind: z.literal("unknown") })]),
+  estimatedBytes: z.number().int().nullable().describe("Uncompressed size estimated from the first rows; null when the count is unknown."),
+  warnings: z.array(z.object({ code: z.enum(["no_rows", "large", "sheets", "count_unknown"]), message: z.string() })),
+}) satisfies z.ZodType<ExportPreview>;
+
+export const ZParamOptions = z.object({ param: z.string(), values: z.array(z.string()), truncated: z.boolean() });
 
 export const ZExportPage = z.object({ items: z.array(ZExport), nextCursor: nullableString });
 
@@ -32,6 +45,7 @@ export const ZDatasetDescription = z.object({
   description: z.string(),
   columns: z.array(z.object({ name: z.string(), type: z.string(), description: z.string() })),
   params: z.record(z.string(), z.unknown()).describe("JSON Schema (draft 2020-12) of this dataset's `params`."),
+  paramOptions: z.array(z.string()).describe("Filters whose values GET /api/v1/datasets/{id}/options/{param} lists."),
 }) satisfies z.ZodType<DatasetDescription>;
 
 export const ZExportStats = z.object({

@@ -39,3 +39,19 @@ export function parseDatasetParams(
   const parsed = dataset.paramsSchema.safeParse(raw);
   return parsed.success ? { ok: true, params: parsed.data } : { ok: false, error: parsed.error };
 }
+
+/** Title of each filter (from the schema's `.meta`), by key. */
+const labels = new Map<string, Map<string, string>>();
+
+/** The filter's label as the form shows it ("SKU prefix"), or the key itself for a filter without one. */
+export function paramLabel(datasetId: string, key: string): string {
+  const dataset = getDataset(datasetId);
+  if (!dataset) return key;
+  let byKey = labels.get(dataset.id);
+  if (!byKey) {
+    const schema = z.toJSONSchema(dataset.paramsSchema as z.ZodType, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, { title?: string }> };
+    byKey = new Map(Object.entries(schema.properties ?? {}).flatMap(([k, v]) => (v.title ? [[k, v.title] as [string, string]] : [])));
+    labels.set(dataset.id, byKey);
+  }
+  return byKey.get(key) ?? key;
+}

@@ -22,17 +22,17 @@ export const ZCustomerReviewsParams = z
   .object(
     {
       /** Reviews written at or after this date (a date means from the start of that day, UTC). */
-      createdFrom: ZIsoDateOrDateTime.optional(),
+      createdFrom: ZIsoDateOrDateTime.optional().meta({ title: "Written from", description: "Reviews written on or after this date (UTC: a date means from 00:00 UTC that day)." }),
       /** Reviews written at or before this date (a date means up to the end of that day, UTC). */
-      createdTo: ZIsoDateOrDateTime.optional(),
+      createdTo: ZIsoDateOrDateTime.optional().meta({ title: "Written until", description: "Reviews written on or before this date (UTC: a date means up to 24:00 UTC that day)." }),
       /** Reviews written strictly before this date-time (with createdFrom: a half-open window). */
-      createdBefore: ZIsoDateOrDateTime.optional(),
+      createdBefore: ZIsoDateOrDateTime.optional().meta({ title: "Written before", description: "Reviews written strictly before this instant (incremental schedules set it)." }),
       /** Lowest star rating to include. */
-      ratingMin: ZRating.optional(),
+      ratingMin: ZRating.optional().meta({ title: "Lowest rating", description: "Only reviews with at least this many stars (1 to 5)." }),
       /** Highest star rating to include. */
-      ratingMax: ZRating.optional(),
+      ratingMax: ZRating.optional().meta({ title: "Highest rating", description: "Only reviews with at most this many stars (1 to 5)." }),
       /** Only reviews of these SKUs. */
-      skus: ZSkuList.optional(),
+      skus: ZSkuList.optional().meta({ title: "SKUs", description: "Only reviews of these SKUs (one per line or comma-separated)." }),
     },
     { error: paramsObjectError },
   )
@@ -62,7 +62,7 @@ export const customerReviews = defineDataset<TCustomerReviewsParams>({
   columns,
   changeCursor: { column: "created_at", fromParam: "createdFrom", beforeParam: "createdBefore" },
   paramsSchema: ZCustomerReviewsParams,
-  buildQuery(p, scope) {
+  buildQuery(p, scope, selected) {
     const where: string[] = [];
     if (p.createdFrom !== undefined) where.push(lowerBoundCondition("created_at", p.createdFrom));
     if (p.createdTo !== undefined) where.push(upperBoundCondition("created_at", p.createdTo));
@@ -70,6 +70,6 @@ export const customerReviews = defineDataset<TCustomerReviewsParams>({
     if (p.ratingMin !== undefined) where.push(`rating >= ${sqlNumber(p.ratingMin)}`);
     if (p.ratingMax !== undefined) where.push(`rating <= ${sqlNumber(p.ratingMax)}`);
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);
-    return renderSelect({ table: "rsdataapi.customer_reviews", columns, scope, where });
+    return renderSelect({ table: "rsdataapi.customer_reviews", columns: selected, scope, where });
   },
 });

@@ -310,3 +310,28 @@ describe("generated SQL on a seeded warehouse", () => {
     expect(await rows(dataset("product_detail").buildQuery({ skus: ["FLOWER12"] }, { kind: "supplier", supplierId: "sup_tulip" }))).toEqual([]);
   });
 });
+
+describe("chosen columns", () => {
+  it("renders only the chosen columns, in the chosen order, and keeps the scope", () => {
+    const sql = dataset("product_inventory").buildQuery({ lowStockOnly: true }, rose, ["warehouse", "sku"]);
+    expect(sql.split("\n")[0]).toBe("SELECT warehouse, sku");
+    expect(sql).toContain("supplier_id = 'sup_rose'");
+    expect(sql).toContain("qty_on_hand <= reorder_point");
+  });
+
+  it("renders every column in catalog order when none are chosen", () => {
+    for (const d of listDatasets()) {
+      expect(d.buildQuery({}, rose).split("\n")[0]).toBe(`SELECT ${d.columns.map((c) => c.name).join(", ")}`);
+      expect(d.buildQuery({}, rose, null)).toBe(d.buildQuery({}, rose));
+    }
+  });
+
+  it("refuses unknown, repeated and hostile names, naming them, and an empty list", () => {
+    const d = dataset("customer_reviews");
+    expect(() => d.buildQuery({}, rose, ["sku", "price"])).toThrow(/no such column: "price"/);
+    expect(() => d.buildQuery({}, rose, ["sku", "sku"])).toThrow(/listed twice: "sku"/);
+    expect(() => d.buildQuery({}, rose, ["supplier_id"])).toThrow(/no such column: "supplier_id"/);
+    expect(() => d.buildQuery({}, rose, ["sku; DROP TABLE x"])).toThrow(/no such column/);
+    expect(() => d.buildQuery({}, rose, [])).toThrow(/no columns chosen/);
+  });
+});

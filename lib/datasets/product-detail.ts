@@ -7,7 +7,7 @@ export const ZProductDetailParams = z
   .object(
     {
       /** Only these SKUs. */
-      skus: ZSkuList.optional(),
+      skus: ZSkuList.optional().meta({ title: "SKUs", description: "Only these SKUs (one per line or comma-separated)." }),
     },
     { error: paramsObjectError },
   )
@@ -27,9 +27,9 @@ export const productDetail = defineDataset<TProductDetailParams>({
   description: "Names and descriptions of your products as the shop shows them.",
   columns,
   paramsSchema: ZProductDetailParams,
-  buildQuery(p, scope) {
+  buildQuery(p, scope, selected) {
     const where: string[] = [];
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);
-    return renderSelect({ table: "rsdataapi.product_detail", columns, scope, where });
+    return renderSelect({ table: "rsdataapi.product_detail", columns: selected, scope, where });
   },
 });

@@ -9,6 +9,7 @@ import {
   exclusiveUpperBoundCondition,
   lowerBoundCondition,
   paramsObjectError,
+  renderDistinct,
   renderSelect,
   upperSkus,
   ZIsoDateOrDateTime,
@@ -23,17 +24,21 @@ export const ZProductInventoryParams = z
   .object(
     {
       /** Only these SKUs. */
-      skus: ZSkuList.optional(),
+      skus: ZSkuList.optional().meta({ title: "SKUs", description: "Only these SKUs (one per line or comma-separated)." }),
       /** Only SKUs starting with this. */
-      skuPrefix: ZSkuPrefix.optional(),
+      skuPrefix: ZSkuPrefix.optional().meta({ title: "SKU prefix", description: "Only SKUs starting with this, e.g. ROSE-." }),
       /** Only this warehouse (exact name, e.g. "Amsterdam DC"). */
-      warehouse: z.string({ error: WAREHOUSE_MESSAGE }).regex(/^[A-Za-z0-9 _-]{1,64}$/, WAREHOUSE_MESSAGE).optional(),
+      warehouse: z
+        .string({ error: WAREHOUSE_MESSAGE })
+        .regex(/^[A-Za-z0-9 _-]{1,64}$/, WAREHOUSE_MESSAGE)
+        .optional()
+        .meta({ title: "Warehouse", description: "Only stock held in this warehouse." }),
       /** Only rows at or below their reorder point. */
-      lowStockOnly: z.boolean({ error: "Use true or false." }).optional(),
+      lowStockOnly: z.boolean({ error: "Use true or false." }).optional().meta({ title: "Low stock only", description: "Only rows at or below their reorder point." }),
       /** Only rows updated at or after this date or date-time. */
-      updatedSince: ZIsoDateOrDateTime.optional(),
+      updatedSince: ZIsoDateOrDateTime.optional().meta({ title: "Updated since", description: "Only rows whose stock changed on or after this date (UTC: a date means from 00:00 UTC that day)." }),
       /** Only rows updated strictly before this date-time (with updatedSince: a half-open window). */
-      updatedBefore: ZIsoDateOrDateTime.optional(),
+      updatedBefore: ZIsoDateOrDateTime.optional().meta({ title: "Updated before", description: "Only rows whose stock changed strictly before this instant (incremental schedules set it)." }),
     },
     { error: paramsObjectError },
   )
@@ -63,7 +68,8 @@ export const productInventory = defineDataset<TProductInventoryParams>({
   columns,
   changeCursor: { column: "updated_at", fromParam: "updatedSince", beforeParam: "updatedBefore" },
   paramsSchema: ZProductInventoryParams,
-  buildQuery(p, scope) {
+  paramOptions: { warehouse: (scope) => renderDistinct("rsdataapi.product_inventory", "warehouse", scope) },
+  buildQuery(p, scope, selected) {
     const where: string[] = [];
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);
     if (p.skuPrefix) {
@@ -78,6 +84,6 @@ export const productInventory = defineDataset<TProductInventoryParams>({
     if (p.updatedBefore !== undefined) where.push(exclusiveUpperBoundCondition("updated_at", p.updatedBefore));
     // No ORDER BY: the table is stored in (supplier_id, sku, warehouse) order, and sorting
     // millions of rows would cost more than the rest of the export (see renderSelect).
-    return renderSelect({ table: "rsdataapi.product_inventory", columns, scope, where });
+    return renderSelect({ table: "rsdataapi.product_inventory", columns: selected, scope, where });
   },
 });

@@ -41,9 +41,53 @@ export interface DatasetDefinition<P = Record<string, unknown>> {
   /**
    * The dataset's SELECT for these filters, scoped to `scope`, every value
    * rendered by `sql.ts`. Re-validates `params` (throws ZodError when they are
-   * not valid) so no caller can reach SQL with unvalidated input.
+   * not valid) so no caller can reach SQL with unvalidated input. `columns`:
+   * the output columns in this order (names from `columns`; null or omitted:
+   * all); an unknown or repeated name throws `UnknownColumnsError`.
    */
-  buildQuery(params: P, scope: SupplierScope): string;
+  buildQuery(params: P, scope: SupplierScope, columns?: readonly string[] | null): string;
+  /**
+   * Filters whose values come from the supplier's own data (e.g. its
+   * warehouses): for each, a SELECT of one column `value`, scoped to `scope`.
+   * The form offers them as a select; the schema still validates the value.
+   */
+  paramOptions?: Readonly<Record<string, (scope: SupplierScope) => string>>;
+}
+
+/** What a dataset module declares: its `buildQuery` gets the chosen columns already checked against the catalog. */
+export interface DatasetSpec<P> extends Omit<DatasetDefinition<P>, "buildQuery"> {
+  buildQuery(params: P, scope: SupplierScope, columns: readonly DatasetColumn[]): string;
+}
+
+/** Column names a dataset does not have (or names given twice); the message names them. */
+export class UnknownColumnsError extends Error {
+  constructor(
+    readonly unknown: readonly string[],
+    readonly repeated: readonly string[] = [],
+  ) {
+    const parts = [
+      ...(unknown.length ? [`no such column${unknown.length > 1 ? "s" : ""}: ${unknown.map((n) => JSON.stringify(n)).join(", ")}`] : []),
+      ...(repeated.length ? [`listed twice: ${repeated.map((n) => JSON.stringify(n)).join(", ")}`] : []),
+    ];
+    super(parts.join("; ") || "no columns chosen");
+    this.name = "UnknownColumnsError";
+  }
+}
+
+/**
+ * The catalog columns named by `names`, in that order; all of them for null or
+ * undefined. Throws `UnknownColumnsError` naming every unknown or repeated
+ * name, and for an empty list (an export needs at least one column).
+ */
+export function selectColumns(all: readonly DatasetColumn[], names: readonly string[] | null | undefined): readonly DatasetColumn[] {
+  if (names === null || names === undefined) return all;
+  if (!Array.isArray(names)) throw new UnknownColumnsError([String(names)]);
+  if (names.length === 0) throw new UnknownColumnsError([]);
+  const byName = new Map(all.map((c) => [c.name, c]));
+  const unknown = names.filter((n) => typeof n !== "string" || !byName.has(n)).map(String);
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (unknown.length || repeated.length) throw new UnknownColumnsError(unknown, [...new Set(repeated)]);
+  return names.map((n) => byName.get(n)!);
 }
 
 /** Thrown when a scope is malformed: a supplier id that is not one of ours can never reach SQL. */
@@ -71,6 +115,13 @@ export function scopeCondition(scope: SupplierScope): string | null {
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+
+/** `SELECT DISTINCT <column> AS value FROM <table> WHERE <scope>`: the values a filter can take for this scope. */
+export function renderDistinct(table: string, column: string, scope: SupplierScope): string {
+  for (const name of [table, column]) if (!IDENTIFIER.test(name)) throw new Error(`not a plain identifier: ${JSON.stringify(name)}`);
+  const cond = scopeCondition(scope);
+  return [`SELECT DISTINCT ${column} AS value`, `FROM ${table}`, ...(cond ? [`WHERE ${cond}`] : [])].join("\n");
+}
 
 /**
  * Renders `SELECT <columns> FROM <table> WHERE <scope> AND ...`.
@@ -114,14 +165,15 @@ export function renderSelect(q: {
 }
 
 /**
- * Wraps a dataset so that `buildQuery` re-validates its params before
- * rendering: the schema is the gate to SQL even for a caller that forgot it.
+ * Wraps a dataset so that `buildQuery` re-validates its params and resolves
+ * the chosen columns before rendering: the schema and the catalog are the gate
+ * to SQL even for a caller that forgot them.
  */
-export function defineDataset<P>(def: DatasetDefinition<P>): DatasetDefinition<P> {
+export function defineDataset<P>(def: DatasetSpec<P>): DatasetDefinition<P> {
   return {
     ...def,
-    buildQuery(params: P, scope: SupplierScope): string {
-      return def.buildQuery(def.paramsSchema.parse(params), scope);
+    buildQuery(params: P, scope: SupplierScope, columns?: readonly string[] | null): string {
+      return def.buildQuery(def.paramsSchema.parse(params), scope, selectColumns(def.columns, columns));
     },
   };
 }

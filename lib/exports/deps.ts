@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { JobStore, Mailer, ObjectStore, Queue, Warehouse } from "../ports";
+import type { JobStore, Mailer, ObjectStore, Queue, UserStore, Warehouse } from "../ports";
 import type { ExportRecord } from "./model";
 
 /** Tunables of the export domain, parsed from the environment by `lib/config.ts`. */
@@ -12,9 +12,7 @@ export interface ExportSettings {
   downloadUrlTtlSeconds: number;
   /** Deflate level of the archive (0 = stored). */
   zipLevel: number;
-  /** Part files compressed at once. */
-  zipConcurrency: number;
-  /** Folder for compressed parts waiting their turn in the zip. */
+  /** Scratch folder of the archive step (the zip writer itself no longer spools: see lib/zip/archive.ts). */
   spoolDir: string;
   /** Scratch folders the worker sweeps of entries untouched for `tempMaxAgeMs` (spool, the disk stores' temp files). */
   tempDirs: string[];
@@ -30,6 +28,11 @@ export interface ExportSettings {
   maxReceives: number;
   /** How long a delivery stays hidden from other workers; the runner extends it while working. */
   visibilitySeconds: number;
+  /**
+   * Lifetime of the archive lease (renewed every 2 s, or a third of this, while the archive is
+   * written): how long a crashed delivery keeps a redelivery waiting before it takes over.
+   */
+  archiveLeaseSeconds: number;
   /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
   requeueAfterSeconds: number;
 }
@@ -46,6 +49,8 @@ export interface ExportDeps {
   archiveStore: ObjectStore;
   mailer: Mailer;
   settings: ExportSettings;
+  /** Portal users, for the supplier's display name in emails; when absent, emails show the supplier id. */
+  users?: Pick<UserStore, "listUsers">;
   /**
    * Told of every ready or failed export, after its email; composed in
    * `lib/config.ts` (webhooks subscribe here, so this domain never imports them).

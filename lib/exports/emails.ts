@@ -3,7 +3,8 @@
  * portal, never to a raw signed URL: the page (or the download route behind
  * it) signs a fresh URL each time, so the link never goes stale.
  */
-import { getDataset } from "../datasets/catalog";
+import { getDataset, paramLabel } from "../datasets/catalog";
+import { isNoRows, NO_ROWS_MESSAGE, supplierFailureMessage } from "./outcome";
 import type { MailMessage } from "../ports";
 import { formatBytes } from "./format";
 import type { ExportRecord } from "./model";
@@ -12,10 +13,40 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
+/** The filters as the form labels them ("SKU prefix: ROSE"), dates with their time zone. */
 function describeFilters(record: ExportRecord): string {
-  const entries = Object.entries(record.params);
-  if (entries.length === 0) return "no filters";
-  return entries.map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`).join("; ");
+  const entries = Object.entries(record.params).filter(([, v]) => v !== undefined && v !== null);
+  if (entries.length === 0) return "none (all rows)";
+  const value = (v: unknown) => {
+    if (v === true) return "yes";
+    if (v === false) return "no";
+    if (Array.isArray(v)) return v.join(", ");
+    const text = String(v);
+    return /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text} (UTC)` : text;
+  };
+  return entries.map(([k, v]) => `${paramLabel(record.dataset, k)}: ${value(v)}`).join("; ");
+}
+
+/** How the file is laid out, as the form offers it. */
+function describeFormat(record: ExportRecord): string {
+  switch (record.format) {
+    case "csv": {
+      const sep = record.delimiter === ";" ? "semicolons" : record.delimiter === "\t" ? "tabs" : "commas";
+      return `CSV, separated by ${sep}${record.bom ? ", with byte-order mark" : ""}`;
+    }
+    case "jsonl":
+      return "JSON Lines";
+    case "parquet":
+      return "Parquet";
+    case "xlsx":
+      return "Excel workbook (XLSX)";
+  }
+}
+
+/** Who the export is for, by name: the supplier's display name, or "All suppliers". */
+export interface EmailContext {
+  publicUrl: string;
+  supplierName: string | null;
 }
 
 function layout(title: string, rows: [string, string][], link: string, linkText: string, note: string): string {
@@ -43,14 +74,31 @@ export function exportPageUrl(publicUrl: string, id: string): string {
   return `${publicUrl.replace(/\/$/, "")}/exports/${id}`;
 }
 
-export function renderReadyEmail(record: ExportRecord, publicUrl: string): MailMessage {
+export function renderReadyEmail(record: ExportRecord, ctx: EmailContext): MailMessage {
   const title = getDataset(record.dataset)?.title ?? record.dataset;
-  const link = exportPageUrl(publicUrl, record.id);
+  const link = exportPageUrl(ctx.publicUrl, record.id);
+  const supplier = record.supplierId ? (ctx.supplierName ?? record.supplierId) : "All suppliers";
+  if (isNoRows(record)) {
+    const rows: [string, string][] = [
+      ["Dataset", title],
+      ["Supplier", supplier],
+      ["Filters", describeFilters(record)],
+    ];
+    const note = "Nothing was wrong with the export itself: the filters matched nothing. Change them on the export form and run it again.";
+    const heading = `Your ${title} export finished: no rows matched`;
+    return {
+      to: record.requesterEmail,
+      subject: heading,
+      text: [`${NO_ROWS_MESSAGE} There is no file to download.`, "", ...rows.map(([k, v]) => `${k}: ${v}`), "", `Export page: ${link}`, "", note].join("\n"),
+      html: layout(heading, [["Result", NO_ROWS_MESSAGE], ...rows], link, "Open the export", note),
+      idempotencyKey: `export-ready-${record.id}`,
+    };
+  }
   const rows: [string, string][] = [
     ["Dataset", title],
-    ["Supplier", record.supplierId ?? "all suppliers"],
+    ["Supplier", supplier],
     ["Filters", describeFilters(record)],
-    ["Format", record.format.toUpperCase()],
+    ["Format", describeFormat(record)],
     ["Rows", (record.rowCount ?? 0).toLocaleString("en-US")],
     ["Size", formatBytes(record.archiveBytes ?? 0)],
     ["Available until", formatUtc(record.expiresAt)],
@@ -65,15 +113,18 @@ export function renderReadyEmail(record: ExportRecord, publicUrl: string): MailM
   };
 }
 
-export function renderFailedEmail(record: ExportRecord, publicUrl: string): MailMessage {
+/** The failure in plain words (`supplierFailureMessage`): the raw error text stays in the logs and the admin view. */
+export function renderFailedEmail(record: ExportRecord, ctx: EmailContext): MailMessage {
   const title = getDataset(record.dataset)?.title ?? record.dataset;
-  const link = exportPageUrl(publicUrl, record.id);
+  const link = exportPageUrl(ctx.publicUrl, record.id);
   const rows: [string, string][] = [
     ["Dataset", title],
+    ["Supplier", record.supplierId ? (ctx.supplierName ?? record.supplierId) : "All suppliers"],
     ["Filters", describeFilters(record)],
-    ["What went wrong", record.errorMessage ?? "Unknown error"],
+    ["What happened", supplierFailureMessage(record)],
+    ["Export id", record.id],
   ];
-  const note = "You can change the filters and run it again from the export page.";
+  const note = "You can run it again from the export page.";
   return {
     to: record.requesterEmail,
     subject: `Your ${title} export failed`,

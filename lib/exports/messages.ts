@@ -18,3 +18,12 @@ export type TExportMessage = z.infer<typeof ZExportMessage>;
 export function exportMessage(exportId: string, reason: TExportMessage["reason"]): TExportMessage {
   return { type: "export.process", exportId, reason };
 }
+
+/**
+ * Send options for an export's messages: the queue shares deliveries fairly between suppliers
+ * (admins' all-supplier exports are one more share), so one supplier's burst cannot starve the rest.
+ */
+export function exportSendOptions(record: { supplierId: string | null }, delaySeconds?: number): { fairShareKey: string; delaySeconds?: number } {
+  return { fairShareKey: record.supplierId ?? "all-suppliers", ...(delaySeconds === undefined ? {} : { delaySeconds }) };
+}
+

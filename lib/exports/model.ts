@@ -13,8 +13,17 @@ export const FINISHED_STATUSES: readonly ExportStatus[] = ["ready", "expired", "
 /** Statuses in which a worker is (or will be) busy with the export. */
 export const ACTIVE_STATUSES: readonly ExportStatus[] = ["queued", "running", "archiving"];
 
-export const ZExportFormat = z.enum(["csv", "parquet"]);
+/**
+ * File formats a supplier can ask for. `jsonl` is one JSON object per line;
+ * `xlsx` is written by the worker from CSV parts (no warehouse unloads XLSX).
+ */
+export const ZExportFormat = z.enum(["csv", "jsonl", "parquet", "xlsx"]);
 export type ExportFormat = z.infer<typeof ZExportFormat>;
+
+/** CSV field separators: comma, and semicolon / tab for spreadsheets whose locale uses the comma as decimal mark. */
+export const CSV_DELIMITERS = [",", ";", "\t"] as const;
+export const ZCsvDelimiter = z.enum(CSV_DELIMITERS);
+export type CsvDelimiter = z.infer<typeof ZCsvDelimiter>;
 
 /**
  * The export record, defined once: the type is inferred from this schema, the
@@ -36,6 +45,10 @@ export const ZExportRecord = z.object({
   format: ZExportFormat,
   /** CSV only: start each file with a UTF-8 byte-order mark so Excel reads accents right. */
   bom: z.boolean(),
+  /** Output columns in the order asked for (names from the dataset's catalog); null: all, in catalog order. */
+  columns: z.array(z.string()).nullable(),
+  /** CSV only: the field separator (`,` for every other format); null on records from before it existed (read as `,`). */
+  delimiter: ZCsvDelimiter.nullable(),
   notify: z.boolean(),
   status: ZExportStatus,
   createdAt: z.string(),
@@ -64,7 +77,7 @@ export type ExportRecord = z.infer<typeof ZExportRecord>;
 export const EXPORT_FIELDS = ZExportRecord.keyof().options;
 
 /** Fields fixed at creation: both job stores refuse a patch that names one (a programming error, not a silent no-op). */
-export const IMMUTABLE_EXPORT_FIELDS = ["id", "supplierId", "requestedBy", "dataset", "params", "format", "createdAt", "scheduleId"] as const satisfies readonly (keyof ExportRecord)[];
+export const IMMUTABLE_EXPORT_FIELDS = ["id", "supplierId", "requestedBy", "dataset", "params", "format", "columns", "delimiter", "createdAt", "scheduleId"] as const satisfies readonly (keyof ExportRecord)[];
 export type ImmutableExportField = (typeof IMMUTABLE_EXPORT_FIELDS)[number];
 
 export const STEP_NAMES = [
@@ -91,8 +104,19 @@ export const ZExportStep = z.object({
 });
 export type ExportStep = z.infer<typeof ZExportStep>;
 
+/** Where an export stands, in words for people (lib/exports/outcome.ts makes it). */
+export const ZExportSummary = z.object({
+  phase: z.enum(["queued", "queued_long", "running", "retry_wait", "archiving", "ready", "no_rows", "failed", "cancelled", "expired"]),
+  message: z.string().describe("Where the export stands, in words for people."),
+  retry: z.object({ at: z.string(), attempt: z.number().int(), of: z.number().int() }).optional(),
+  progress: z.object({ bytesDone: z.number().int(), bytesTotal: z.number().int() }).optional(),
+});
+
 /** One export and its step history, as GET /api/v1/exports/{id} returns it and the detail page shows it. */
-export const ZExportView = z.object({ export: ZExportRecord, steps: z.array(ZExportStep) });
+/** While an export is archiving: bytes of its unloaded parts read into the archive so far, and in all. */
+export const ZArchiveProgress = z.object({ bytesDone: z.number().int().nonnegative(), bytesTotal: z.number().int().nonnegative() });
+
+export const ZExportView = z.object({ export: ZExportRecord, steps: z.array(ZExportStep), summary: ZExportSummary, archiveProgress: ZArchiveProgress.nullable() });
 export type ExportView = z.infer<typeof ZExportView>;
 
 export interface ExportListQuery {
@@ -100,6 +124,8 @@ export interface ExportListQuery {
   supplierId?: string;
   status?: ExportStatus;
   dataset?: string;
+  /** Only exports requested by this address (compared in lower case; addresses are stored as typed at sign-up, lower-cased). */
+  requesterEmail?: string;
   /** createdAt >= from (ISO timestamp). */
   from?: string;
   /** createdAt < to (ISO timestamp). */
@@ -134,11 +160,14 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
 export type NewExportFields = Pick<
   ExportRecord,
   "id" | "supplierId" | "requestedBy" | "requesterEmail" | "dataset" | "params" | "format" | "bom" | "notify" | "createdAt"
->;
+> &
+  Partial<Pick<ExportRecord, "columns" | "delimiter">>;
 
 /** A new queued export: every field the worker fills in later starts null. `overrides` is for tests that need a later state. */
 export function newExportRecord(fields: NewExportFields, overrides: Partial<ExportRecord> = {}): ExportRecord {
   return {
+    columns: null,
+    delimiter: ",",
     ...fields,
     status: "queued",
     updatedAt: fields.createdAt,

@@ -5,23 +5,25 @@
  */
 import { createHash } from "node:crypto";
 import { getDataset } from "../datasets/catalog";
+import { selectColumns, UnknownColumnsError } from "../datasets/types";
 import type { RequestClaim, RequestClaimStore } from "../ports";
 import type { ExportDeps } from "./deps";
 import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { newId, ZExportIdPattern } from "../core/ids";
-import { exportMessage } from "./messages";
+import { exportMessage, exportSendOptions } from "./messages";
 import { ACTIVE_STATUSES, newExportRecord, type ExportRecord, type ExportStep, type ExportView, type Page } from "./model";
 import { createdAtRange, ZCreateExportRequest, ZListExportsQuery } from "./schemas";
 import { moveExport } from "./state-machine";
+import { isNoRows, NO_ROWS_MESSAGE, redactForSupplier, summarizeExport } from "./outcome";
 import { zodDetails } from "../core/validation";
 
 function step(now: Date, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
   return { at: now.toISOString(), step: name, detail };
 }
 
-/** A validated request, its scope and the new (not yet stored) record. */
-interface PreparedRequest {
+/** A validated request, its scope and the new (not yet stored) record. Also what the preview runs. */
+export interface PreparedRequest {
   record: ExportRecord;
   /** SHA-256 of the canonical request (what an Idempotency-Key must match). */
   requestHash: string;
@@ -29,7 +31,7 @@ interface PreparedRequest {
   fingerprint: string;
 }
 
-function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, scheduleId: string | null = null): PreparedRequest {
+export function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, scheduleId: string | null = null): PreparedRequest {
   const parsed = ZCreateExportRequest.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The export request is not valid.", zodDetails(parsed.error));
   const req = parsed.data;
@@ -45,6 +47,26 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, schedule
   if (req.format !== "csv" && req.bom) {
     throw new ApiError("validation_failed", "The byte-order mark applies to CSV only.", [{ path: "bom", message: "CSV only." }]);
   }
+  if (req.format !== "csv" && req.delimiter !== undefined && req.delimiter !== ",") {
+    throw new ApiError("validation_failed", "A delimiter applies to CSV only.", [{ path: "delimiter", message: "CSV only." }]);
+  }
+  let columns: string[] | null = null;
+  if (req.columns !== undefined) {
+    try {
+      columns = selectColumns(dataset.columns, req.columns).map((c) => c.name);
+    } catch (err) {
+      if (!(err instanceof UnknownColumnsError)) throw err;
+      const known = dataset.columns.map((c) => c.name).join(", ");
+      throw new ApiError("bad_request", `Unknown or repeated columns for ${dataset.id}: ${err.message}. Its columns are: ${known}.`, [
+        ...err.unknown.map((n) => ({ path: "columns", message: `No column named ${JSON.stringify(n)}.` })),
+        ...err.repeated.map((n) => ({ path: "columns", message: `${JSON.stringify(n)} is listed twice.` })),
+      ]);
+    }
+    // All columns in catalog order is the default export: store it as such, so it deduplicates with one that names none.
+    if (columns.length === dataset.columns.length && columns.every((n, i) => n === dataset.columns[i].name)) columns = null;
+  }
+  const bom = req.format === "csv" ? (req.bom ?? true) : false;
+  const delimiter = req.format === "csv" ? (req.delimiter ?? ",") : ",";
 
   let supplierId: string | null;
   if (actor.role === "admin") {
@@ -60,22 +82,30 @@ function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, schedule
 
   const now = deps.now();
   const at = now.toISOString();
-  const record = newExportRecord(
-    {
-      id: newId("exp", now.getTime()),
-      supplierId,
-      requestedBy: actor.userId,
-      requesterEmail: actor.email,
-      dataset: dataset.id,
-      params: params.data as Record<string, unknown>,
-      format: req.format,
-      bom: req.bom,
-      notify: req.notify,
-      createdAt: at,
-    },
-    { scheduleId },
-  );
-  const same = { supplierId, dataset: record.dataset, params: record.params, format: record.format, bom: record.bom };
+  const record = newExportRecord({
+    id: newId("exp", now.getTime()),
+    supplierId,
+    requestedBy: actor.userId,
+    requesterEmail: actor.email,
+    dataset: dataset.id,
+    params: params.data as Record<string, unknown>,
+    format: req.format,
+    bom,
+    columns,
+    delimiter,
+    notify: req.notify,
+    createdAt: at,
+  }, { scheduleId });
+  const same = {
+    supplierId,
+    dataset: record.dataset,
+    params: record.params,
+    format: record.format,
+    bom: record.bom,
+    // Left out at their defaults, so fingerprints of requests stored before these fields existed still match.
+    columns: record.columns ?? undefined,
+    delimiter: record.delimiter === "," ? undefined : record.delimiter,
+  };
   return { record, requestHash: sha256(canonicalJson({ ...same, notify: record.notify })), fingerprint: sha256(canonicalJson(same)) };
 }
 
@@ -90,7 +120,7 @@ async function createAndEnqueue(deps: ExportDeps, actor: Actor, record: ExportRe
   const now = new Date(record.createdAt);
   await deps.jobs.createExport(record, [step(now, "requested", { by: actor.email }), step(now, "queued")]);
   try {
-    await deps.queue.send(exportMessage(record.id, "requested"));
+    await deps.queue.send(exportMessage(record.id, "requested"), exportSendOptions(record));
   } catch (err) {
     deps.log.error({ exportId: record.id, err }, "enqueue failed");
     await moveExport(deps.jobs, record.id, "queued", "failed", {
@@ -281,14 +311,36 @@ export async function getExportOrThrow(deps: ExportDeps, actor: Actor, id: strin
 /** The export and its step history. */
 export async function getExport(deps: ExportDeps, actor: Actor, id: string): Promise<ExportView> {
   const record = await getExportOrThrow(deps, actor, id);
-  return { export: record, steps: await deps.jobs.listSteps(id) };
+  const [steps, lease] = await Promise.all([deps.jobs.listSteps(id), record.status === "archiving" ? deps.jobs.getArchiveLease(id) : null]);
+  // While archiving: how far the archive step got, as it last reported (every 2 s or so).
+  const archiveProgress = lease ? { bytesDone: lease.bytesDone, bytesTotal: lease.bytesTotal } : null;
+  const summary = summarizeExport(record, steps, deps.now(), deps.settings.maxReceives, archiveProgress);
+  // Suppliers never see raw failure text (paths, commands, driver messages): that is for logs and admins.
+  return actor.role === "admin" ? { export: record, steps, summary, archiveProgress } : { ...redactForSupplier(record, steps), summary, archiveProgress };
 }
 
 function parseListQuery(input: unknown) {
   const parsed = ZListExportsQuery.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The list filters are not valid.", zodDetails(parsed.error));
-  const q = parsed.data;
-  return { ...q, ...createdAtRange(q) };
+  const { q: search, ...q } = parsed.data;
+  const range = createdAtRange(q);
+  // A bookmarked URL with the dates swapped, or a dataset that no longer exists, would silently list nothing: say so instead.
+  if (range.from && range.to && range.from >= range.to) {
+    throw new ApiError("validation_failed", "The list filters are not valid.", [{ path: "to", message: `The end date (${q.to}) is before the start date (${q.from}).` }]);
+  }
+  if (q.dataset !== undefined && !getDataset(q.dataset)) {
+    throw new ApiError("validation_failed", "The list filters are not valid.", [{ path: "dataset", message: `There is no dataset "${q.dataset}".` }]);
+  }
+  return { ...q, ...range, ...searchFilter(search) };
+}
+
+/** The admin search box: an export id, an email address, or a supplier id. */
+function searchFilter(search: string | undefined): { id?: string; requesterEmail?: string; supplierId?: string } {
+  if (search === undefined) return {};
+  if (ZExportIdPattern.test(search)) return { id: search };
+  if (search.includes("@")) return { requesterEmail: search.toLowerCase() };
+  if (/^[a-z0-9_]{1,40}$/.test(search)) return { supplierId: search };
+  throw new ApiError("validation_failed", "Search for an export id (exp_…), an email address or a supplier id.", [{ path: "q", message: "Not an export id, email or supplier id." }]);
 }
 
 /** One supplier's export history, newest first. `input` is the raw query (strings). */
@@ -296,13 +348,22 @@ export async function listExports(deps: ExportDeps, actor: Actor, input: unknown
   const q = parseListQuery(input);
   if (q.supplierId !== undefined) throw new ApiError("validation_failed", "supplierId is an admin filter.");
   if (!actor.supplierId) throw new ApiError("forbidden", "Your account is not linked to a supplier.");
-  return deps.jobs.listExports({ ...q, supplierId: actor.supplierId });
+  if (q.id !== undefined || q.requesterEmail !== undefined) throw new ApiError("validation_failed", "Search is an admin filter.");
+  const page = await deps.jobs.listExports({ ...q, supplierId: actor.supplierId });
+  return { ...page, items: page.items.map((r) => redactForSupplier(r, []).export) };
 }
 
 /** Every supplier's exports (admins only), newest first, optionally filtered by supplier. */
 export async function listAllExports(deps: ExportDeps, actor: Actor, input: unknown): Promise<Page<ExportRecord>> {
   if (actor.role !== "admin") throw new ApiError("forbidden", "Admins only.");
-  return deps.jobs.listExports(parseListQuery(input));
+  const { id, ...q } = parseListQuery(input);
+  if (id !== undefined) {
+    // An export id names one export: the list is it (when it also meets the other filters) or nothing.
+    const rec = await deps.jobs.getExport(id);
+    const matches = rec !== null && (q.supplierId === undefined || rec.supplierId === q.supplierId) && (q.status === undefined || rec.status === q.status);
+    return { items: matches ? [rec] : [], nextCursor: null };
+  }
+  return deps.jobs.listExports(q);
 }
 
 /**
@@ -334,7 +395,7 @@ export async function cancelExport(deps: ExportDeps, actor: Actor, id: string): 
     }
   }
   // Wake the worker so it cleans up now rather than at the next poll.
-  await deps.queue.send(exportMessage(id, "retry")).catch(() => undefined);
+  await deps.queue.send(exportMessage(id, "retry"), exportSendOptions(moved)).catch(() => undefined);
   return moved;
 }
 
@@ -359,13 +420,14 @@ export async function retryExport(deps: ExportDeps, actor: Actor, id: string): P
     [step(now, "retried", { by: actor.email }), step(now, "queued")],
   );
   if (!moved) throw new ApiError("conflict", "Only failed exports can be retried.");
-  await deps.queue.send(exportMessage(id, "retry"));
+  await deps.queue.send(exportMessage(id, "retry"), exportSendOptions(moved));
   return moved;
 }
 
 /** A fresh short-lived signed URL for a ready export's archive. */
 export async function getDownloadUrl(deps: ExportDeps, actor: Actor, id: string): Promise<string> {
   const record = await getExportOrThrow(deps, actor, id);
+  if (isNoRows(record)) throw new ApiError("conflict", `${NO_ROWS_MESSAGE} This export finished without a file to download.`);
   if (record.status === "expired") throw new ApiError("not_found", "This export has expired and its file was deleted. Run it again to get a fresh one.");
   if (record.status !== "ready" || !record.archiveKey) {
     throw new ApiError("conflict", `This export is ${record.status}; it can be downloaded once it is ready.`);

@@ -9,15 +9,15 @@
  */
 import { getDataset } from "../datasets/catalog";
 import type { SupplierScope } from "../datasets/types";
-import type { UnloadManifest, StatementState } from "../ports";
+import type { StatementState, UnloadRequest } from "../ports";
 import { SimulatedCrash, type ExportDeps } from "./deps";
 import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
 import { classifyFault } from "./faults";
-import { exportMessage, ZExportMessage } from "./messages";
+import { exportMessage, exportSendOptions, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
-import { createZipArchive, type ZipEntryInput } from "../zip";
+import { archiveExport, archiveKeyOf, unloadPrefix } from "./archive-step";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -25,15 +25,7 @@ export type WorkerOutcome =
   /** A retryable fault: make the message visible again after `delaySeconds`. */
   | { kind: "retry"; delaySeconds: number; error: string };
 
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-export function unloadPrefix(exportId: string): string {
-  return `unload/${exportId}/`;
-}
-
-export function archiveKeyOf(record: ExportRecord): string {
-  return `archives/${record.supplierId ?? "all"}/${record.id}.zip`;
-}
+export { unloadPrefix };
 
 function step(deps: ExportDeps, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
   return { at: deps.now().toISOString(), step: name, detail };
@@ -113,7 +105,9 @@ async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: n
     rec = next;
   }
   if (rec.status === "archiving") {
-    rec = await archiveExport(deps, rec);
+    const next = await archiveExport(deps, rec);
+    if (next === "handed-over") return { kind: "done" };
+    rec = next;
   }
   switch (rec.status) {
     case "ready":
@@ -145,10 +139,18 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
     if (!dataset) throw new BackendError("unknown_dataset", `Dataset "${rec.dataset}" no longer exists.`, false);
     const params = dataset.paramsSchema.safeParse(rec.params);
     if (!params.success) throw new BackendError("invalid_params", "The export's filters are no longer valid for this dataset.", false);
-    const sql = dataset.buildQuery(params.data, scopeOf(rec));
+    let sql: string;
+    try {
+      sql = dataset.buildQuery(params.data, scopeOf(rec), rec.columns);
+    } catch (err) {
+      if (err instanceof Error && err.name === "UnknownColumnsError") {
+        throw new BackendError("invalid_params", `The export's columns are no longer in the dataset (${err.message}).`, false);
+      }
+      throw err;
+    }
     // Start from an empty folder: a statement lost before it was recorded may have left parts.
     await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
-    const { statementId } = await deps.warehouse.submitUnload({ exportId: rec.id, sql, format: rec.format, keyPrefix: unloadPrefix(rec.id) });
+    const { statementId } = await deps.warehouse.submitUnload({ exportId: rec.id, sql, keyPrefix: unloadPrefix(rec.id), ...unloadFormatOf(rec) });
     const recorded = await moveExport(
       deps.jobs,
       rec.id,
@@ -176,7 +178,7 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
     case "running": {
       const elapsed = (deps.now().getTime() - Date.parse(rec.startedAt ?? rec.createdAt)) / 1000;
       const delaySeconds = Math.round(Math.min(deps.settings.maxPollDelaySeconds, Math.max(deps.settings.pollDelaySeconds, elapsed / 10)));
-      await deps.queue.send(exportMessage(rec.id, "poll"), { delaySeconds });
+      await deps.queue.send(exportMessage(rec.id, "poll"), exportSendOptions(rec, delaySeconds));
       log.info({ statementId, delaySeconds }, "query still running; poll scheduled");
       return "handed-over";
     }
@@ -216,69 +218,16 @@ async function waitForStatement(deps: ExportDeps, statementId: string, keyPrefix
   }
 }
 
-/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several. */
-function entryName(rec: ExportRecord, index: number, total: number): string {
-  const ext = rec.format === "parquet" ? "parquet" : "csv";
-  if (total === 1) return `${rec.dataset}.${ext}`;
-  const width = Math.max(3, String(total).length);
-  return `${rec.dataset}_part_${String(index + 1).padStart(width, "0")}.${ext}`;
-}
-
-/** Streams the statement's part files into one zip in the archive store, hashing on the way. */
-async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord> {
-  const log = deps.log.child({ exportId: rec.id });
-  if (!rec.statementId) throw new BackendError("statement_missing", "The export has no warehouse statement to archive.", false);
-  const state = await deps.warehouse.describe(rec.statementId, unloadPrefix(rec.id));
-  if (state.state !== "finished") {
-    throw new BackendError("statement_unavailable", `The warehouse result is not available (${state.state}).`, true);
+/** What the warehouse writes for the export's format: XLSX is made from comma-separated CSV parts here. */
+function unloadFormatOf(rec: ExportRecord): Pick<UnloadRequest, "format" | "delimiter"> {
+  switch (rec.format) {
+    case "csv":
+      return { format: "csv", delimiter: rec.delimiter ?? "," };
+    case "xlsx":
+      return { format: "csv", delimiter: "," };
+    default:
+      return { format: rec.format };
   }
-  const manifest: UnloadManifest = state.manifest;
-  const key = archiveKeyOf(rec);
-  const started = Date.now();
-  const entries: ZipEntryInput[] = manifest.entries.map((e, i) => ({
-    name: entryName(rec, i, manifest.entries.length),
-    open: () => deps.unloadStore.openRead(e.key),
-    prefix: rec.format === "csv" && rec.bom ? UTF8_BOM : undefined,
-  }));
-  const zip = createZipArchive(entries, {
-    // Parquet parts are compressed already: deflating them again costs CPU for a few percent.
-    level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
-    concurrency: deps.settings.zipConcurrency,
-    spoolDir: deps.settings.spoolDir,
-    mtime: new Date(rec.createdAt),
-  });
-  const [stored, result] = await Promise.all([deps.archiveStore.put(key, zip.stream, { contentType: "application/zip" }), zip.result]);
-  log.info({ bytes: result.bytes, sha256: result.sha256, seconds: (Date.now() - started) / 1000, stored: stored.bytes }, "archive written");
-  deps.checkpoint?.("archive-written", rec.id);
-
-  const now = deps.now();
-  const expiresAt = new Date(now.getTime() + deps.settings.retentionDays * 86_400_000).toISOString();
-  const ready = await moveExport(
-    deps.jobs,
-    rec.id,
-    "archiving",
-    "ready",
-    {
-      archiveKey: key,
-      archiveBytes: result.bytes,
-      sha256: result.sha256,
-      rowCount: manifest.rows,
-      fileCount: manifest.entries.length,
-      expiresAt,
-      finishedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    },
-    [step(deps, "archived", { bytes: result.bytes, sha256: result.sha256 }), step(deps, "ready", { rows: manifest.rows, expiresAt })],
-  );
-  if (!ready) {
-    const current = (await deps.jobs.getExport(rec.id)) ?? rec;
-    // Cancelled while we zipped: the archive is not wanted. (A duplicate delivery that won leaves the same key, same bytes.)
-    if (current.status === "cancelled") await deps.archiveStore.delete(key);
-    return current;
-  }
-  log.info({ rows: manifest.rows, bytes: result.bytes }, "ready");
-  deps.checkpoint?.("ready", rec.id);
-  return ready;
 }
 
 /**
@@ -317,12 +266,25 @@ async function announce(deps: ExportDeps, rec: ExportRecord): Promise<void> {
 async function notify(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   if (!rec.notify || rec.notifiedAt) return;
   if (rec.status !== "ready" && rec.status !== "failed") return;
-  const mail = rec.status === "ready" ? renderReadyEmail(rec, deps.settings.publicUrl) : renderFailedEmail(rec, deps.settings.publicUrl);
+  const ctx = { publicUrl: deps.settings.publicUrl, supplierName: await supplierNameOf(deps, rec.supplierId) };
+  const mail = rec.status === "ready" ? renderReadyEmail(rec, ctx) : renderFailedEmail(rec, ctx);
   const { messageId } = await deps.mailer.send(mail);
   const now = deps.now().toISOString();
   await moveExport(deps.jobs, rec.id, rec.status, rec.status, { notifiedAt: now, updatedAt: now }, [step(deps, "notified", { messageId, to: rec.requesterEmail })], ["notifiedAt"]);
   deps.log.info({ exportId: rec.id, messageId }, "notified");
   deps.checkpoint?.("notified", rec.id);
+}
+
+/** The supplier's display name from its users' records; null when unknown (the email then shows the id). */
+async function supplierNameOf(deps: ExportDeps, supplierId: string | null): Promise<string | null> {
+  if (!supplierId || !deps.users) return null;
+  try {
+    const users = await deps.users.listUsers();
+    return users.find((u) => u.supplierId === supplierId && u.supplierName)?.supplierName ?? null;
+  } catch (err) {
+    deps.log.warn({ err, supplierId }, "could not look up the supplier's name for an email");
+    return null;
+  }
 }
 
 async function cleanUpCancelled(deps: ExportDeps, rec: ExportRecord): Promise<void> {

@@ -53,7 +53,6 @@ interface PythonEntry {
 }
 
 let workDir: string;
-let spoolDir: string;
 let fileCounter = 0;
 
 beforeAll(async () => {
@@ -63,12 +62,10 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  spoolDir = path.join(workDir, `spool-${++fileCounter}`);
-  await mkdir(spoolDir);
 });
 
 function options(overrides: Partial<ZipOptions> = {}): ZipOptions {
-  return { level: 1, concurrency: 2, spoolDir, mtime: MTIME, ...overrides };
+  return { level: 1, mtime: MTIME, ...overrides };
 }
 
 /** An entry whose stream yields `data` in `chunkSize` pieces. */
@@ -120,7 +117,7 @@ async function expectArchive(file: string, result: ZipResult, expected: { name: 
     expect(entry.sha256).toBe(sha256(data));
     expect(entry.size).toBe(data.length);
     expect(entry.crc32).toBe(zlib.crc32(data));
-    expect(result.entries[i]).toEqual({
+    expect(result.entries[i]).toMatchObject({
       name: expected[i].name,
       size: data.length,
       compressedSize: entry.compressedSize,
@@ -130,9 +127,6 @@ async function expectArchive(file: string, result: ZipResult, expected: { name: 
   return python.entries;
 }
 
-async function spoolFiles(): Promise<string[]> {
-  return readdir(spoolDir, { recursive: true });
-}
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -227,7 +221,6 @@ describe("createZipArchive round trips", () => {
     else expect(entries[0].compressedSize).toBeLessThan(text.length / 3);
     const end = endRecords(await readFile(file));
     expect(end).toMatchObject({ entries: 3, hasLocator: false });
-    expect(await spoolFiles()).toEqual([]);
   });
 
   it("level 6 is smaller than level 1 on text", async () => {
@@ -314,19 +307,18 @@ describe("createZipArchive round trips", () => {
     expect(result.sha256).toBe(sha256(bytes));
   });
 
-  it("gives byte-identical archives for concurrency 1, 2 and 3", async () => {
+  it("gives byte-identical archives however the inputs are chunked (deflate blocks are cut at fixed offsets)", async () => {
     const inputs = [...files, { name: "part-0003.csv", data: csvText(30_000, 3) }, { name: "part-0004.csv", data: Buffer.alloc(0) }];
     const shas = new Set<string>();
-    for (const concurrency of [1, 2, 3]) {
+    for (const chunk of [8192, 100_003, 3_000_000]) {
       const { file, result } = await writeZip(
-        inputs.map((f) => bufferEntry(f.name, f.data, 8192)),
-        options({ concurrency, spoolDir }),
+        inputs.map((f) => bufferEntry(f.name, f.data, chunk)),
+        options(),
       );
       await expectArchive(file, result, inputs);
       shas.add(sha256(await readFile(file)));
     }
     expect(shas.size).toBe(1);
-    expect(await spoolFiles()).toEqual([]);
   });
 
   it("gives identical bytes for the same inputs and mtime, different bytes for another mtime", async () => {
@@ -349,69 +341,7 @@ describe("createZipArchive round trips", () => {
 });
 
 describe("createZipArchive parallelism and backpressure", () => {
-  it("compresses the next entry into a spool file while the head streams, and deletes it once copied", async () => {
-    const events: string[] = [];
-    /** Sends half of its data, then holds until released: it is still being read meanwhile. */
-    const held = (index: number, data: Buffer) => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let step = 0;
-      const stream = new Readable({
-        read() {
-          if (step++ === 0) return void this.push(data.subarray(0, data.length / 2));
-          void released.then(() => {
-            events.push(`${index}:end`);
-            this.push(data.subarray(data.length / 2));
-            this.push(null);
-          });
-        },
-      });
-      return { stream, release };
-    };
-    const headData = csvText(40_000, 11);
-    const second = csvText(50_000, 5);
-    const thirdData = csvText(30_000, 13);
-    const head = held(0, headData);
-    const third = held(2, thirdData);
-    const entries: ZipEntryInput[] = [
-      { name: "head.csv", open: async () => head.stream },
-      {
-        name: "second.csv",
-        open: async () => {
-          events.push("1:open");
-          return Readable.from([second]);
-        },
-      },
-      { name: "third.csv", open: async () => third.stream },
-    ];
-    const zip = createZipArchive(entries, options({ concurrency: 2 }));
-    const file = path.join(workDir, "parallel.zip");
-    const written = pipeline(zip.stream, createWriteStream(file));
-    try {
-      await waitFor(() => events.includes("1:open"), "the second entry to be opened while the head is held");
-      await waitFor(async () => (await spoolFiles()).some((f) => f.endsWith("1.part")), "the second entry's spool file");
-      head.release();
-      // The second entry is copied while the third is still held: its spool file must go at once.
-      await waitFor(async () => {
-        const files = await spoolFiles();
-        return files.some((f) => f.endsWith("2.part")) && !files.some((f) => f.endsWith("1.part"));
-      }, "the second entry's spool file to be deleted after its copy");
-    } finally {
-      head.release();
-      third.release();
-    }
-    await written;
-    const result = await zip.result;
-    expect(events).toEqual(["1:open", "0:end", "2:end"]);
-    await expectArchive(file, result, [
-      { name: "head.csv", data: headData },
-      { name: "second.csv", data: second },
-      { name: "third.csv", data: thirdData },
-    ]);
-    expect(await spoolFiles()).toEqual([]);
-  });
-
-  it("with concurrency 1 opens each entry only after the previous one ended, and spools nothing", async () => {
+  it("opens each entry only after the previous one ended", async () => {
     const events: string[] = [];
     const entries: ZipEntryInput[] = [0, 1, 2].map((i) => ({
       name: `part-${i}.csv`,
@@ -422,16 +352,13 @@ describe("createZipArchive parallelism and backpressure", () => {
         return stream;
       },
     }));
-    const zip = createZipArchive(entries, options({ concurrency: 1 }));
-    const spoolCheck = setInterval(() => {
-      void spoolFiles().then((f) => f.length > 0 && events.push("spooled"));
-    }, 1);
-    await pipeline(zip.stream, createWriteStream(path.join(workDir, "sequential.zip"))).finally(() => clearInterval(spoolCheck));
+    const zip = createZipArchive(entries, options());
+    await pipeline(zip.stream, createWriteStream(path.join(workDir, "sequential.zip")));
     await zip.result;
     expect(events).toEqual(["0:open", "0:end", "1:open", "1:end", "2:open", "2:end"]);
   });
 
-  it("a consumer that stops reading stops the reads; destroying the stream cleans up", async () => {
+  it("a consumer that stops reading stops the reads; destroying the stream ends them", async () => {
     const inputs = [0, 1, 2, 3, 4].map(() => generated(64 << 20));
     const opened: number[] = [];
     const entries: ZipEntryInput[] = inputs.map((input, i) => ({
@@ -441,38 +368,34 @@ describe("createZipArchive parallelism and backpressure", () => {
         return input.stream!;
       },
     }));
-    const zip = createZipArchive(entries, options({ level: 0, concurrency: 2 }));
+    const zip = createZipArchive(entries, options({ level: 0 }));
     await new Promise<void>((resolve) =>
       zip.stream.once("data", () => {
         zip.stream.pause();
         resolve();
       }),
     );
-    // Entry 1 is behind the head: it may be spooled whole, but nothing after it may start.
-    await waitFor(() => inputs[1].ended, "the second entry to be spooled", 20_000);
     await settle();
-    expect(opened).toEqual([0, 1]);
+    expect(opened).toEqual([0]);
     expect(inputs[0].pulled).toBeLessThan(4 << 20);
     expect(inputs[0].pulled).toBeGreaterThan(0);
     zip.stream.destroy();
     await expect(zip.result).rejects.toThrow(/destroyed before the archive was complete/);
     expect(inputs[0].stream!.destroyed).toBe(true);
-    expect(await spoolFiles()).toEqual([]);
   });
 });
 
 describe("createZipArchive failures", () => {
-  async function expectFailure(entries: ZipEntryInput[], error: Error, concurrency = 2): Promise<void> {
-    const zip = createZipArchive(entries, options({ concurrency }));
+  async function expectFailure(entries: ZipEntryInput[], error: Error): Promise<void> {
+    const zip = createZipArchive(entries, options());
     const streamError = new Promise((resolve) => zip.stream.once("error", resolve));
     const written = pipeline(zip.stream, createWriteStream(path.join(workDir, `failed-${++fileCounter}.zip`)));
     await expect(withDeadline(written, 10_000, "the archive to fail")).rejects.toBe(error);
     await expect(zip.result).rejects.toBe(error);
     expect(await streamError).toBe(error);
-    expect(await spoolFiles()).toEqual([]);
   }
 
-  it("an error in the head entry's stream fails the archive and removes spool files", async () => {
+  it("an error in an entry's stream fails the archive", async () => {
     const error = new Error("warehouse part vanished");
     const big = csvText(50_000, 9);
     await expectFailure(
@@ -485,26 +408,23 @@ describe("createZipArchive failures", () => {
     );
   });
 
-  it("an error in a spooled entry fails the archive at once and stops the head", async () => {
-    const error = new Error("spooled part unreadable");
-    const head = generated(2 ** 40); // would never finish: the failure must not wait for the head's turn to end
-    await expectFailure(
-      [
-        { name: "head.csv", open: async () => head.stream! },
-        { name: "b.csv", open: async () => failingStream(error) },
-      ],
-      error,
-    );
-    expect(head.stream!.destroyed).toBe(true);
-    expect(head.pulled).toBeLessThan(2 ** 32);
+  it("destroying the stream ends a stalled read", async () => {
+    const stalled = new Readable({ read() {} }); // never produces a byte
+    const zip = createZipArchive([{ name: "stalled.csv", open: async () => stalled }], options());
+    const streamError = new Promise((resolve) => zip.stream.once("error", resolve));
+    zip.stream.resume();
+    await waitFor(() => stalled.listenerCount("readable") > 0, "the entry to be read");
+    const error = new Error("upload aborted");
+    zip.stream.destroy(error);
+    await expect(withDeadline(zip.result, 5000, "the archive to give up")).rejects.toBe(error);
+    expect(await streamError).toBe(error);
+    expect(stalled.destroyed).toBe(true);
   });
 
-  it("destroying the stream ends stalled reads and an open() that never settles", async () => {
-    const stalled = new Readable({ read() {} }); // never produces a byte
+  it("destroying the stream ends an open() that never settles", async () => {
     let openCalled = false;
     const zip = createZipArchive(
       [
-        { name: "stalled.csv", open: async () => stalled },
         {
           name: "never.csv",
           open: () => {
@@ -513,28 +433,25 @@ describe("createZipArchive failures", () => {
           },
         },
       ],
-      options({ concurrency: 2 }),
+      options(),
     );
-    const streamError = new Promise((resolve) => zip.stream.once("error", resolve));
+    zip.stream.on("error", () => undefined);
     zip.stream.resume();
-    await waitFor(() => openCalled, "the second entry's open()");
+    await waitFor(() => openCalled, "the entry's open()");
     const error = new Error("upload aborted");
     zip.stream.destroy(error);
     await expect(withDeadline(zip.result, 5000, "the archive to give up")).rejects.toBe(error);
-    expect(await streamError).toBe(error);
-    expect(stalled.destroyed).toBe(true);
-    expect(await spoolFiles()).toEqual([]);
   });
 
   it("a rejected open() fails the archive", async () => {
     const error = new Error("no such part");
-    await expectFailure([bufferEntry("a.csv", csvText(10)), { name: "b.csv", open: () => Promise.reject(error) }], error, 1);
+    await expectFailure([bufferEntry("a.csv", csvText(10)), { name: "b.csv", open: () => Promise.reject(error) }], error);
   });
 
   it("an input that fails before it is read (missing file) fails the archive with its error", async () => {
     const zip = createZipArchive(
       [bufferEntry("a.csv", csvText(10)), { name: "b.csv", open: async () => createReadStream(path.join(workDir, "missing.csv")) }],
-      options({ concurrency: 1 }),
+      options(),
     );
     const written = pipeline(zip.stream, createWriteStream(path.join(workDir, "missing.zip")));
     await expect(written).rejects.toMatchObject({ code: "ENOENT" });
@@ -554,7 +471,6 @@ describe("createZipArchive failures", () => {
     }
     expect(() => createZipArchive([entry("a.csv"), entry("a.csv")], options())).toThrow(/duplicate/);
     expect(() => createZipArchive([], options({ level: 10 }))).toThrow(RangeError);
-    expect(() => createZipArchive([], options({ concurrency: 0 }))).toThrow(RangeError);
     expect(() => createZipArchive([], options({ mtime: new Date(Number.NaN) }))).toThrow(TypeError);
   });
 });
@@ -567,7 +483,7 @@ describe("createZipArchive ZIP64", () => {
       name: `p/${i}.csv`,
       open: async () => Readable.from([data(i)]),
     }));
-    const { file, result } = await writeZip(entries, options({ level: 0, concurrency: 1 }));
+    const { file, result } = await writeZip(entries, options({ level: 0 }));
     const [, python] = await Promise.all([unzipTest(file), pythonRead(file, "--no-hash")]); // testzip() still CRC-checks every entry
     expect(python.bad).toBeNull();
     // One comparison of the whole listing: 65k separate expect() calls would dominate the run time.

@@ -4,7 +4,9 @@ import type { Readable, Writable } from "node:stream";
 import { Readable as ReadableStream } from "node:stream";
 import zlib from "node:zlib";
 import { readInBlocks, toBuffer, toReadable } from "./block-reader";
-import { type CsvBlockCount, CsvRecordCounter, DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
+import { type CsvBlockCount, countCsvBlock, CsvRecordCounter } from "./csv-count";
+import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
+import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
 import {
   type CentralEntry,
   type EntryData,
@@ -18,7 +20,6 @@ import {
   METHOD_DEFLATE,
   METHOD_STORED,
 } from "./records";
-import { SpoolFolder } from "./spool";
 
 export interface ZipEntryInput {
   /** Path inside the archive, "/"-separated, stored as UTF-8. */
@@ -33,15 +34,19 @@ export interface ZipEntryInput {
    * they compress the same blocks, so it costs no extra pass over the bytes.
    */
   countCsvRecords?: boolean;
+  /**
+   * The stream is one gzip member (as Redshift's UNLOAD ... GZIP writes each part): its deflate
+   * data becomes the entry as it is, without being inflated and deflated again. An inflate pass
+   * (zlib, off the main thread) still reads it through, to learn the true size and CRC (the
+   * trailer's ISIZE is the size mod 4 GiB) and count records, and checks them against the
+   * trailer. A prefix goes in front as a stored deflate block.
+   */
+  gzip?: boolean;
 }
 
 export interface ZipOptions {
   /** 0 = stored, 1..9 = deflate level. Level 1 is the sweet spot: level 6 takes 2.5-3x the time for a 10-17% smaller zip. */
   level: number;
-  /** Entries compressed at once. 1 spools nothing; 2 keeps both cores of a small worker busy. */
-  concurrency: number;
-  /** Existing folder for temp files holding compressed entries that wait their turn (each archive uses its own subfolder). */
-  spoolDir: string;
   /** One timestamp for every entry, so the same export gives the same bytes. */
   mtime: Date;
   /** Told the size of every chunk read from an entry's stream (not its prefix), as it is read: for progress reports. */
@@ -53,22 +58,25 @@ export interface ZipResult {
   bytes: number;
   /** SHA-256 (hex) of the archive, computed as it was emitted. */
   sha256: string;
-  entries: { name: string; size: number; compressedSize: number; crc32: number; csvRecords?: number }[];
+  entries: { name: string; size: number; compressedSize: number; crc32: number; csvRecords?: number; inputBytes: number }[];
 }
 
 /*
- * Parallelism: entries are written in input order. The entry at the head of the archive is
- * compressed straight into the output; up to `concurrency - 1` entries behind it are compressed
- * at the same time into spool files and copied when their turn comes (an entry whose spool file
- * is still being written when it reaches the head is copied once it is complete; meanwhile the
- * window has moved on). Within an entry, deflate itself is parallel, as pigz does it: the input
- * is cut into 1 MiB blocks, each block is deflated on one of a few shared worker threads (primed
- * with the previous block's last 32 KiB, so the ratio matches one stream's), every block but the
- * last ends with a sync flush, and the outputs are written in order; so even a one-part export
- * uses every core. The main thread only moves buffers, runs `zlib.crc32` (~5 GB/s) and hashes the
- * (compressed) output. At most a few blocks per entry are in flight and the window never runs
- * ahead of the head by more than `concurrency - 1` entries, so memory stays flat and a slow
- * consumer stalls the head, then the window, then every read.
+ * Parallelism: entries are written one after another, in input order, straight into the output.
+ * Within an entry, deflate is parallel, as pigz does it: the input is cut into 1 MiB blocks, each
+ * block is deflated on one of a few shared worker threads (primed with the previous block's last
+ * 32 KiB, so the ratio matches one stream's), every block but the last ends with a sync flush,
+ * and the outputs are written in order; so even a one-part export uses every core. The main
+ * thread only moves buffers, runs `zlib.crc32` (~5 GB/s) and hashes the (compressed) output. At
+ * most a few blocks are in flight, so memory stays flat and a slow consumer stalls the reads.
+ *
+ * There is no entry-level window any more (compressing the next entries into spool files while
+ * the head streams): once deflate was block-parallel it cost time instead of saving it. Measured
+ * at 72c9d05 on 2 shared cores: `bench:export --rows 10000000 --concurrency 1,2 --runs 3` (4 parts,
+ * 988 MB of CSV) took 1.44x, 1.13x and 1.28x as long in the archive step with the window as
+ * without (median 1.28x); `bench-zip --mb 200 --parts 4 --runs 3` 2.90 s vs 2.06 s (1.41x). At 1M
+ * rows there is one part, so no window at all. Both cores were already busy deflating blocks; the
+ * spool files only added disk writes and reads.
  */
 
 /** Bytes the output stream holds before the writer waits for its consumer. */
@@ -80,10 +88,9 @@ const CENTRAL_BATCH = 64 * 1024;
 /**
  * Streams a zip of `entries`, in order. Reading `stream` drives the work (nothing is opened
  * before the first read); `result` settles when the last byte has been pushed or the archive
- * failed. An input error, a spool error or destroying `stream` stops every read and deflate,
- * removes the spool files, errors `stream` with that error and rejects `result` with it (after
- * the cleanup, so a caller that awaits `result` finds the spool folder clean). `result` is
- * pre-handled: a caller who only watches `stream` gets no unhandled rejection.
+ * failed. An input error or destroying `stream` stops every read and deflate, errors `stream`
+ * with that error and rejects `result` with it (once the work in progress has stopped). `result`
+ * is pre-handled: a caller who only watches `stream` gets no unhandled rejection.
  *
  * Input chunks must be bytes; string chunks (a stream with an encoding set) are written as UTF-8.
  * Throws synchronously on invalid options or entry names (a programming error, not an I/O one).
@@ -105,15 +112,15 @@ interface PreparedEntry {
 
 interface MeasuredEntry extends EntryData {
   csvRecords?: number;
-}
-
-interface SpooledEntry extends MeasuredEntry {
-  file: string;
+  /** Bytes read from the entry's stream (its prefix not included). */
+  inputBytes: number;
+  method: number;
 }
 
 interface WrittenEntry extends CentralEntry {
   name: string;
   csvRecords?: number;
+  inputBytes: number;
 }
 
 type ChunkWriter = (chunk: Buffer) => Promise<void>;
@@ -139,11 +146,10 @@ class ZipArchiveRun {
   /** Set when the readable asked for data while no write was waiting (possibly during a push). */
   private readRequested = false;
   private waiter: { resolve: () => void; reject: (error: unknown) => void } | null = null;
-  /** Everything that may still touch the spool folder; cleanup waits for all of it. */
+  /** Work in progress; a failed archive settles only once all of it has stopped. */
   private readonly tasks = new Set<Promise<unknown>>();
   /** Inputs and deflate streams in use; destroyed on abort so every loop reading them ends. */
   private readonly live = new Set<Readable | Writable>();
-  private readonly spool: SpoolFolder;
   private readonly style: HeaderStyle;
 
   constructor(
@@ -156,7 +162,6 @@ class ZipArchiveRun {
     });
     this.result.catch(() => undefined);
     this.style = headerStyle(opts.level === 0 ? METHOD_STORED : METHOD_DEFLATE, opts.mtime);
-    this.spool = new SpoolFolder(opts.spoolDir);
     this.stream = new ReadableStream({
       highWaterMark: OUTPUT_HIGH_WATER_MARK,
       read: () => this.onRead(),
@@ -229,59 +234,30 @@ class ZipArchiveRun {
 
   private async cleanUp(): Promise<void> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
-    await this.spool.remove();
   }
 
   private async writeArchive(): Promise<ZipResult> {
-    const { entries, opts } = this;
     const written: WrittenEntry[] = [];
-    const spooling = new Map<number, Promise<SpooledEntry>>();
     const emit: ChunkWriter = (chunk) => this.emit(chunk);
-    for (let head = 0; head < entries.length; head++) {
-      // The window: the head plus up to concurrency - 1 entries behind it, never further.
-      const windowEnd = Math.min(entries.length, head + opts.concurrency);
-      for (let next = head + 1; next < windowEnd; next++) {
-        if (!spooling.has(next)) spooling.set(next, this.spoolEntry(next));
-      }
-      const prepared = entries[head];
-      const spooled = spooling.get(head);
-      spooling.delete(head);
-      let data: MeasuredEntry;
-      let offset: number;
-      if (spooled) {
-        const ready = await spooled;
-        offset = this.bytes;
-        await this.emit(localHeader(this.style, prepared.nameBytes));
-        await this.spool.drain(ready.file, emit);
-        data = ready;
-      } else {
-        offset = this.bytes;
-        await this.emit(localHeader(this.style, prepared.nameBytes));
-        data = await this.compress(prepared, emit);
-      }
+    for (const prepared of this.entries) {
+      const offset = this.bytes;
+      const method = prepared.input.gzip ? METHOD_DEFLATE : this.style.method;
+      await this.emit(localHeader(this.style, prepared.nameBytes, method));
+      const data = prepared.input.gzip ? await this.reframe(prepared, emit) : await this.compress(prepared, emit);
       await this.emit(dataDescriptor(data));
-      written.push({ ...pickEntryData(data), nameBytes: prepared.nameBytes, offset, name: prepared.input.name, csvRecords: data.csvRecords });
+      written.push({ ...data, nameBytes: prepared.nameBytes, offset, name: prepared.input.name });
     }
     await this.writeCentralDirectory(written);
-    await this.spool.remove();
     return {
       bytes: this.bytes,
       sha256: this.hash.digest("hex"),
-      entries: written.map((w) => ({ name: w.name, ...pickEntryData(w), ...(w.csvRecords === undefined ? {} : { csvRecords: w.csvRecords }) })),
+      entries: written.map((w) => ({
+        name: w.name,
+        ...pickEntryData(w),
+        inputBytes: w.inputBytes,
+        ...(w.csvRecords === undefined ? {} : { csvRecords: w.csvRecords }),
+      })),
     };
-  }
-
-  /** Compresses entry `index` into its own spool file. Fails the archive at once on error. */
-  private spoolEntry(index: number): Promise<SpooledEntry> {
-    const task = this.track(
-      this.spool.write(
-        index,
-        () => this.abort.signal.throwIfAborted(),
-        (write) => this.compress(this.entries[index], write),
-      ),
-    );
-    task.catch((error: unknown) => this.fail(error));
-    return task;
   }
 
   /** Streams one entry (prefix + input) through CRC/size accounting, deflate and record counting into `write`. */
@@ -300,12 +276,14 @@ class ZipArchiveRun {
     try {
       if (stored && !counter) {
         if (prefix.length > 0) await write(measure(prefix));
+        let inputBytes = 0;
         for await (const chunk of input) {
           const bytes = toBuffer(chunk);
+          inputBytes += bytes.length;
           onInput?.(bytes.length);
           await write(measure(bytes));
         }
-        return { ...measured, compressedSize: measured.size };
+        return { ...measured, compressedSize: measured.size, inputBytes, method: METHOD_STORED };
       }
       // Fixed-size blocks, several at once on the deflate threads (see the comment above): each
       // is deflated (unless stored) and its CSV boundaries counted there; results come back in order.
@@ -358,13 +336,109 @@ class ZipArchiveRun {
         await take(bytes);
       }
       await flushBlock(true);
-      return { ...measured, compressedSize, ...(counter ? { csvRecords: streamBytes === 0 ? 0 : counter.records } : {}) };
+      return {
+        ...measured,
+        compressedSize,
+        inputBytes: streamBytes,
+        method: this.style.method,
+        ...(counter ? { csvRecords: streamBytes === 0 ? 0 : counter.records } : {}),
+      };
     } catch (error) {
       // After an abort the loops end with "premature close"; report the reason instead.
       this.abort.signal.throwIfAborted();
       throw error;
     } finally {
       input.destroy();
+      this.live.delete(input);
+    }
+  }
+
+  /**
+   * Copies a gzip member's deflate data into the archive as the entry's data (see `gzip`), with
+   * the prefix as a stored block in front. The inflate pass runs alongside the copy on zlib's
+   * threads; the main thread keeps the last 8 bytes back (the trailer is only known at the end),
+   * runs the CRCs and, when asked, the record count.
+   */
+  private async reframe(prepared: PreparedEntry, write: ChunkWriter): Promise<MeasuredEntry> {
+    const input = await this.openInput(prepared);
+    const onInput = this.opts.onInput;
+    const prefix = prepared.input.prefix ?? Buffer.alloc(0);
+    const counter = prepared.input.countCsvRecords ? new CsvRecordCounter() : null;
+    const inflater = this.adopt(zlib.createInflateRaw());
+    let streamCrc = 0;
+    let entryCrc = zlib.crc32(prefix);
+    let inflated = 0;
+    inflater.on("data", (out: Buffer) => {
+      streamCrc = zlib.crc32(out, streamCrc);
+      entryCrc = zlib.crc32(out, entryCrc);
+      inflated += out.length;
+      counter?.add(countCsvBlock(out), out);
+    });
+    const inflateEnded = new Promise<void>((resolve, reject) => {
+      inflater.once("end", resolve);
+      inflater.once("error", reject);
+      inflater.once("close", () => reject(new Error("inflate closed before the end of the gzip data")));
+    });
+    inflateEnded.catch(ignore);
+    let inputBytes = 0;
+    let compressedSize = 0;
+    let head: Buffer | null = Buffer.alloc(0); // bytes until the gzip header has been read, then null
+    let held = Buffer.alloc(0); // the last bytes seen, which may be the trailer
+    const pass = async (data: Buffer) => {
+      if (data.length === 0) return;
+      compressedSize += data.length;
+      await write(data);
+      if (!inflater.write(data)) await new Promise<void>((resolve, reject) => {
+        const onDrain = () => (inflater.off("error", onError), resolve());
+        const onError = (error: Error) => (inflater.off("drain", onDrain), reject(error));
+        inflater.once("drain", onDrain).once("error", onError);
+      });
+    };
+    try {
+      if (prefix.length > 0) {
+        const block = storedDeflateBlock(prefix);
+        compressedSize += block.length;
+        await write(block);
+      }
+      for await (const chunk of readInBlocks(input, DEFLATE_BLOCK)) {
+        let bytes = toBuffer(chunk);
+        inputBytes += bytes.length;
+        onInput?.(bytes.length);
+        if (head) {
+          head = Buffer.concat([head, bytes]);
+          const length = gzipHeaderLength(head);
+          if (length === null) continue;
+          bytes = head.subarray(length);
+          head = null;
+        }
+        const joined = held.length > 0 ? Buffer.concat([held, bytes]) : bytes;
+        const keep = Math.min(GZIP_TRAILER, joined.length);
+        held = Buffer.from(joined.subarray(joined.length - keep));
+        await pass(joined.subarray(0, joined.length - keep));
+        this.abort.signal.throwIfAborted();
+      }
+      if (head || held.length < GZIP_TRAILER) throw new Error(`${prepared.input.name}: the gzip data ends before its trailer`);
+      inflater.end();
+      await inflateEnded;
+      const trailer = readGzipTrailer(held);
+      if (trailer.crc32 !== streamCrc || trailer.isize !== inflated % 0x1_0000_0000) {
+        // Also what a second gzip member looks like: the first one's deflate data ends early.
+        throw new Error(`${prepared.input.name}: the gzip trailer does not match its data (not one intact gzip member)`);
+      }
+      return {
+        crc32: entryCrc,
+        size: prefix.length + inflated,
+        compressedSize,
+        inputBytes,
+        method: METHOD_DEFLATE,
+        ...(counter ? { csvRecords: inflated === 0 ? 0 : counter.records } : {}),
+      };
+    } catch (error) {
+      this.abort.signal.throwIfAborted();
+      throw error;
+    } finally {
+      input.destroy();
+      inflater.destroy();
       this.live.delete(input);
     }
   }
@@ -444,10 +518,6 @@ function checkOptions(opts: ZipOptions): ZipOptions {
   if (!Number.isInteger(opts.level) || opts.level < 0 || opts.level > 9) {
     throw new RangeError(`zip level must be an integer 0..9, got ${opts.level}`);
   }
-  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
-    throw new RangeError(`zip concurrency must be a positive integer, got ${opts.concurrency}`);
-  }
-  if (opts.concurrency > 1 && !opts.spoolDir) throw new TypeError("zip spoolDir is required when concurrency > 1");
   if (!(opts.mtime instanceof Date) || Number.isNaN(opts.mtime.getTime())) throw new TypeError("zip mtime must be a valid Date");
   return opts;
 }

@@ -1,6 +1,7 @@
 // Block-parallel raw deflate on a few worker threads shared by every archive of the process.
 import os from "node:os";
 import { Worker } from "node:worker_threads";
+import { type CsvBlockCount, countCsvBlock } from "./csv-count";
 
 /** Input bytes per deflate job. */
 export const DEFLATE_BLOCK = 1024 * 1024;
@@ -17,42 +18,11 @@ export function deflateBlock(block: Buffer, level: number, dictionary: Buffer | 
   return deflatePool().run({ block, level, dictionary, last, count: false }).then((r) => r.out!);
 }
 
-/**
- * A block's CSV record boundaries, counted without knowing whether the block starts inside a
- * quoted field: `newlinesOutside` assumes it starts outside. Every quote flips the state of both
- * readings at once, so at each newline exactly one of them is outside quotes, and a block that
- * starts inside quotes has `newlines - newlinesOutside` boundaries. `quotes` is odd when the
- * block ends in the opposite state from where it started. (`""`, an escaped quote, flips twice.)
- */
-export interface CsvBlockCount {
-  newlinesOutside: number;
-  newlines: number;
-  quotes: number;
-}
-
 /** Deflates a block (when `level` is not null) and counts its CSV boundaries, in one trip to a pool thread. */
 export function deflateAndCount(block: Buffer, level: number | null, dictionary: Buffer | null, last: boolean): Promise<{ out: Buffer | null; count: CsvBlockCount }> {
   return deflatePool()
     .run({ block, level, dictionary, last, count: true })
     .then((r) => ({ out: r.out, count: r.count! }));
-}
-
-/** Chains block counts in order into the records of one CSV stream. */
-export class CsvRecordCounter {
-  private inQuotes = false;
-  private boundaries = 0;
-  private lastByte = -1;
-
-  add(count: CsvBlockCount, block: Buffer): void {
-    this.boundaries += this.inQuotes ? count.newlines - count.newlinesOutside : count.newlinesOutside;
-    if (count.quotes % 2 === 1) this.inQuotes = !this.inQuotes;
-    if (block.length > 0) this.lastByte = block[block.length - 1];
-  }
-
-  /** Records seen, header included: a last line without a newline still counts. */
-  get records(): number {
-    return this.boundaries + (this.lastByte !== -1 && this.lastByte !== 0x0a ? 1 : 0);
-  }
 }
 
 /** The last `size` bytes of `previous` followed by `block` (a view when `block` alone is long enough). */
@@ -70,26 +40,7 @@ export function tailOf(previous: Buffer | null, block: Buffer, size: number): Bu
 const DEFLATE_WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const zlib = require("node:zlib");
-// Newlines outside quotes assuming the block starts outside, all newlines, and quotes: jumps
-// from quote to newline with indexOf (memchr), so bytes are never looked at one by one.
-function countCsv(view) {
-  let inQuotes = false, outside = 0, quotes = 0, i = 0;
-  let quote = view.indexOf(0x22);
-  for (;;) {
-    if (inQuotes) {
-      if (quote === -1) break;
-      inQuotes = false; quotes++; i = quote + 1; quote = view.indexOf(0x22, i);
-    } else {
-      const nl = view.indexOf(0x0a, i);
-      if (nl !== -1 && (quote === -1 || nl < quote)) { outside++; i = nl + 1; }
-      else if (quote !== -1) { inQuotes = true; quotes++; i = quote + 1; quote = view.indexOf(0x22, i); }
-      else break;
-    }
-  }
-  let newlines = 0;
-  for (let at = view.indexOf(0x0a); at !== -1; at = view.indexOf(0x0a, at + 1)) newlines++;
-  return { newlinesOutside: outside, newlines, quotes };
-}
+const countCsv = ${countCsvBlock.toString()};
 parentPort.on("message", ({ id, block, level, dictionary, last, count }) => {
   try {
     const view = Buffer.from(block.buffer, block.byteOffset, block.byteLength);

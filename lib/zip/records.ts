@@ -7,7 +7,7 @@
  *   goes to an S3 multipart upload), so a local header is emitted before its entry's CRC and
  *   sizes exist. General purpose bit 3 says "CRC and sizes are zero here, look in the descriptor
  *   after the data (and in the central directory)". Entries whose sizes are known before they are
- *   written (spooled or re-framed ones) get the same layout anyway: that is what makes every way
+ *   written get the same layout anyway: that is what makes every way
  *   of writing an archive produce the same bytes.
  *
  * - ZIP64 only where a 32-bit field would overflow [4.3.14, 4.4.1.4, 4.5.3]: an entry whose size
@@ -58,7 +58,7 @@ export const U32_MAX = 0xffffffff;
 const EXTRA_ZIP64 = 0x0001;
 const EXTRA_TIMESTAMP = 0x5455;
 
-/** What every header of one archive shares: its compression method and timestamp. */
+/** What every header of one archive shares: its default compression method and timestamp. */
 export interface HeaderStyle {
   method: number;
   dosTime: number;
@@ -77,6 +77,8 @@ export interface EntryData {
 /** A written entry as the central directory needs it. */
 export interface CentralEntry extends EntryData {
   nameBytes: Buffer;
+  /** The entry's compression method (a re-framed gzip part is deflated in a stored archive too). */
+  method: number;
   /** Archive offset of the entry's local header. */
   offset: number;
 }
@@ -87,13 +89,13 @@ export function headerStyle(method: number, mtime: Date): HeaderStyle {
   return { method, dosTime: time, dosDate: date, unixTime: seconds >= 0 && seconds <= 0x7fffffff ? seconds : null };
 }
 
-export function localHeader(style: HeaderStyle, nameBytes: Buffer): Buffer {
+export function localHeader(style: HeaderStyle, nameBytes: Buffer, method = style.method): Buffer {
   const extra = timestampExtra(style);
   const header = Buffer.alloc(30 + nameBytes.length + extra.length);
   header.writeUInt32LE(SIG_LOCAL, 0);
   header.writeUInt16LE(VERSION_DEFAULT, 4);
   header.writeUInt16LE(FLAG_DESCRIPTOR | FLAG_UTF8, 6);
-  header.writeUInt16LE(style.method, 8);
+  header.writeUInt16LE(method, 8);
   header.writeUInt16LE(style.dosTime, 10);
   header.writeUInt16LE(style.dosDate, 12);
   // CRC-32 and both sizes stay zero: they follow the data in the descriptor (bit 3).
@@ -144,7 +146,7 @@ export function centralHeader(style: HeaderStyle, entry: CentralEntry): Buffer {
   header.writeUInt16LE(VERSION_MADE_BY, 4);
   header.writeUInt16LE(zip64Values.length > 0 ? VERSION_ZIP64 : VERSION_DEFAULT, 6);
   header.writeUInt16LE(FLAG_DESCRIPTOR | FLAG_UTF8, 8);
-  header.writeUInt16LE(style.method, 10);
+  header.writeUInt16LE(entry.method, 10);
   header.writeUInt16LE(style.dosTime, 12);
   header.writeUInt16LE(style.dosDate, 14);
   header.writeUInt32LE(entry.crc32, 16);

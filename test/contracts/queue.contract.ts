@@ -64,6 +64,22 @@ export function testQueue(make: MakeQueue): void {
       expect(typeof msg.receipt).toBe("string");
     });
 
+    it("delivers messages with and without fair-share keys, each once, delays included", async () => {
+      const sent = new Set<string>();
+      for (let i = 0; i < 6; i++) sent.add((await queue.send({ i }, { fairShareKey: i % 2 ? "sup_a" : "sup_b" })).id);
+      sent.add((await queue.send({ none: true })).id);
+      sent.add((await queue.send({ delayed: true }, { fairShareKey: "sup_a", delaySeconds: 1 })).id);
+      const got: ReceivedMessage[] = [];
+      const deadline = Date.now() + 15_000;
+      while (got.length < sent.size && Date.now() < deadline) {
+        const batch = await queue.receive({ max: 10, waitSeconds: 1, visibilitySeconds: 30 });
+        for (const m of batch) await queue.ack(m.receipt);
+        got.push(...batch);
+      }
+      expect(got.map((m) => m.id).sort()).toEqual([...sent].sort());
+      await expectEmptyNow(queue);
+    });
+
     it("delivers a batch of up to `max` messages, each once", async () => {
       const sent = new Set<string>();
       for (let i = 0; i < 5; i++) sent.add((await queue.send({ i })).id);

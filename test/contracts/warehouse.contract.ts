@@ -5,7 +5,9 @@
  * unload object store, so it never knows which backend it talks to.
  */
 import { randomUUID } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
+import { readCsvRecords } from "@/lib/formats/csv-records";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObjectStore, StatementState, UnloadFormat, UnloadManifest, Warehouse } from "@/lib/ports";
 
@@ -24,6 +26,8 @@ export interface WarehouseFixture {
     badMessage?: RegExp;
     /** A query that runs far longer than the suite waits (it is always cancelled). */
     slow: string;
+    /** A query whose first rows come at once but whose row count takes far longer than the suite waits. */
+    longCount: string;
   };
   /** Closes the warehouse and removes whatever `make` created. */
   cleanup: () => Promise<void>;
@@ -75,9 +79,9 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       await f.cleanup();
     });
 
-    async function submit(sql: string, format: UnloadFormat = "csv") {
+    async function submit(sql: string, format: UnloadFormat = "csv", delimiter?: "," | ";" | "\t") {
       const keyPrefix = `contract/${randomUUID()}/`;
-      const { statementId } = await f.warehouse.submitUnload({ exportId: `exp_contract_${submitted.length}`, sql, format, keyPrefix });
+      const { statementId } = await f.warehouse.submitUnload({ exportId: `exp_contract_${submitted.length}`, sql, format, keyPrefix, ...(delimiter ? { delimiter } : {}) });
       submitted.push(statementId);
       prefixes.set(statementId, keyPrefix);
       return { statementId, keyPrefix };
@@ -138,7 +142,9 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       const headers = new Set<string>();
       let records = 0;
       bodies.forEach((body, i) => {
-        const lines = body.toString("utf8").split("\n");
+        // A warehouse may gzip its CSV parts (Redshift's UNLOAD ... GZIP names them .gz): one member each.
+        const csv = manifest.entries[i].key.endsWith(".gz") ? zlib.gunzipSync(body) : body;
+        const lines = csv.toString("utf8").split("\n");
         if (lines.at(-1) === "") lines.pop();
         headers.add(lines[0]);
         // One header line, then one line per row (the `ok` query has no newlines in its values).
@@ -148,6 +154,86 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       expect(records).toBe(manifest.rows);
       expect(headers.size).toBe(1);
       expect([...headers][0].length).toBeGreaterThan(0);
+    });
+
+    for (const delimiter of [";", "\t"] as const) {
+      it(`unloads CSV parts separated by ${JSON.stringify(delimiter)}, with the same header and rows as commas`, async () => {
+        const comma = await submit(f.queries.ok, "csv");
+        const other = await submit(f.queries.ok, "csv", delimiter);
+        const records = async (s: { statementId: string; keyPrefix: string }, sep: string) => {
+          const manifest = finished(await waitForEnd(f.warehouse, s.statementId));
+          const out: { header: string; rows: string[]; total: number } = { header: "", rows: [], total: manifest.rows };
+          for (const body of await partsOf(manifest, s.keyPrefix)) {
+            let first = true;
+            for await (const r of readCsvRecords(Readable.from([body]), sep)) {
+              if (first) out.header = JSON.stringify(r);
+              else out.rows.push(JSON.stringify(r));
+              first = false;
+            }
+          }
+          out.rows.sort();
+          return out;
+        };
+        const a = await records(comma, ",");
+        const b = await records(other, delimiter);
+        expect(b.total).toBe(f.queries.okRows);
+        expect(b.rows).toHaveLength(f.queries.okRows);
+        // Read with their own separators, both hold the same header and the same rows.
+        expect(b.header).toBe(a.header);
+        expect(b.rows).toEqual(a.rows);
+      });
+    }
+
+    it("unloads JSON lines: one object per row and line, no header, keys in the query's column order", async () => {
+      const csv = await submit(f.queries.ok, "csv");
+      const { statementId, keyPrefix } = await submit(f.queries.ok, "jsonl");
+      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      expect(manifest.rows).toBe(f.queries.okRows);
+      const header = (await partsOf(finished(await waitForEnd(f.warehouse, csv.statementId)), csv.keyPrefix))[0].toString("utf8").split("\n")[0];
+      const bodies = await partsOf(manifest, keyPrefix);
+      let rows = 0;
+      bodies.forEach((body, i) => {
+        const lines = body.toString("utf8").split("\n").filter((l) => l !== "");
+        expect(lines.length).toBe(manifest.entries[i].rows);
+        for (const line of lines) expect(Object.keys(JSON.parse(line) as object).join(",")).toBe(header);
+        rows += lines.length;
+      });
+      expect(rows).toBe(f.queries.okRows);
+    });
+
+    it("previews the first rows as text, the columns and the exact count; the rows are rows of the unload", async () => {
+      const preview = await f.warehouse.preview({ sql: f.queries.ok, limit: 5, budgetMs: 20_000 });
+      expect(preview.count).toEqual({ kind: "exact", rows: f.queries.okRows });
+      expect(preview.rows).toHaveLength(Math.min(5, f.queries.okRows));
+      const { statementId, keyPrefix } = await submit(f.queries.ok, "csv");
+      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      const unloaded = new Set<string>();
+      let header: (string | null)[] = [];
+      for (const body of await partsOf(manifest, keyPrefix)) {
+        let first = true;
+        for await (const r of readCsvRecords(Readable.from([body]))) {
+          if (first) header = r;
+          else unloaded.add(JSON.stringify(r));
+          first = false;
+        }
+      }
+      expect(preview.columns.map((c) => c.name)).toEqual(header);
+      for (const c of preview.columns) expect(c.type.length).toBeGreaterThan(0);
+      for (const row of preview.rows) expect(unloaded.has(JSON.stringify(row)), JSON.stringify(row)).toBe(true);
+    });
+
+    it("gives up on a long count within the budget: rows, and the count unknown", async () => {
+      const started = performance.now();
+      const preview = await f.warehouse.preview({ sql: f.queries.longCount, limit: 3, budgetMs: 1_500 });
+      expect(performance.now() - started).toBeLessThan(6_000);
+      expect(preview.rows).toHaveLength(3);
+      expect(preview.count).toEqual({ kind: "unknown" });
+    });
+
+    it("reports a query the warehouse refuses as an error in the warehouse's words", async () => {
+      const err = await f.warehouse.preview({ sql: f.queries.bad, limit: 3, budgetMs: 10_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      if (f.queries.badMessage) expect((err as Error).message).toMatch(f.queries.badMessage);
     });
 
     it("unloads Parquet parts", async () => {

@@ -149,6 +149,20 @@ export const RULES: Record<string, Rule> = {
     return out;
   },
 
+  /** Lambda creates an SQS event source mapping only if the function's role may receive, delete and read attributes on the queue. */
+  "esm-permissions": (d) => {
+    const out: string[] = [];
+    for (const esm of d.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")) {
+      const queue = d.ofType("aws:sqs/queue:Queue").find((q) => q.state.arn === esm.inputs.eventSourceArn);
+      const fn = d.functions.find((f) => f.arn === esm.inputs.functionName);
+      if (!queue || !fn) continue;
+      for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]) {
+        if (!allows(fn.statements, action, String(queue.state.arn))) out.push(`${fn.resource.name}: ${action} on ${queue.name}, which it is subscribed to`);
+      }
+    }
+    return out;
+  },
+
   /** The portal's queues: partial batch responses, a batch size the handler is written for, a redrive with a bounded receive count or being a DLQ. */
   "queue-subscription": (d) => {
     const out: string[] = [];
@@ -217,6 +231,10 @@ export const RULES: Record<string, Rule> = {
       [/^ExpirySweepHandlerFunction$/, { runtime: "nodejs22.x", timeout: 900, memorySize: 512, storage: 512 }],
       [/^PortalServer.*Function$/, { runtime: "nodejs24.x", timeout: 20, memorySize: 1024, storage: 512 }],
       [/^MailEventsSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 30, memorySize: 256, storage: 512 }],
+      // The delivery lane (issue 12, finding 2) and the requeue sweep (finding 4).
+      [/^DeliveryQueueSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 120, memorySize: 512, storage: 512 }],
+      [/^DeliveryDeadLetterQueueSubscriber.*Function$/, { runtime: "nodejs22.x", timeout: 60, memorySize: 512, storage: 512 }],
+      [/^RequeueSweepHandlerFunction$/, { runtime: "nodejs22.x", timeout: 300, memorySize: 512, storage: 512 }],
     ];
     const out: string[] = [];
     for (const [pattern, want] of expected) {
@@ -423,6 +441,15 @@ export const RULES: Record<string, Rule> = {
     const dest = d.ofType("aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination").find((e) => e.inputs.configurationSetName === name);
     const types: string[] = dest?.inputs.eventDestination?.matchingEventTypes ?? [];
     if (!dest || !dest.inputs.eventDestination.enabled || !types.includes("BOUNCE") || !types.includes("COMPLAINT")) out.push(`${set.name}: bounces and complaints are not published to an event destination`);
+    // SES may publish to the destination topic, and only for this configuration set (confused-deputy conditions).
+    const topic = dest?.inputs.eventDestination?.snsDestination?.topicArn;
+    const policy = d.ofType("aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === topic);
+    const grants = policy ? (JSON.parse(policy.inputs.policy).Statement as Array<Record<string, any>>) : [];
+    const sesGrant = grants.find((g) => g.Effect === "Allow" && [g.Action].flat().includes("sns:Publish") && [g.Principal?.Service].flat().includes("ses.amazonaws.com"));
+    if (topic && !sesGrant) out.push(`${topic}: its topic policy does not let SES publish (sns:Publish for ses.amazonaws.com)`);
+    else if (sesGrant && (!sesGrant.Condition?.StringEquals?.["aws:SourceAccount"] || ![sesGrant.Condition?.ArnLike?.["aws:SourceArn"]].flat().includes(set.state.arn))) {
+      out.push(`${topic}: SES may publish for any account or configuration set (no aws:SourceAccount / aws:SourceArn condition)`);
+    }
     for (const identity of d.ofType("aws:sesv2/emailIdentity:EmailIdentity")) if (identity.inputs.configurationSetName !== name) out.push(`${identity.name}: does not send through ${name}`);
     const linked = d.evaluation.builds.flatMap((b) => (b.links?.[SST_LINKS.email] ? [b.links[SST_LINKS.email].configSet] : []));
     if (linked.length === 0 || linked.some((n) => n !== name)) out.push(`the mailer's link (${SST_LINKS.email}) does not name the configuration set ${name}: ${JSON.stringify(linked)}`);

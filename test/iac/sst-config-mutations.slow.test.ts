@@ -47,6 +47,7 @@ const MUTATIONS: Mutation[] = [
   { what: "Email manages Route 53", from: "      dns: false,\n", to: "", rule: "mail" },
   { what: "complaints not suppressed", from: 'suppressedReasons: ["BOUNCE", "COMPLAINT"]', to: 'suppressedReasons: ["BOUNCE"]', rule: "mail" },
   { what: "no bounce/complaint event destination", from: '      events: [{ name: "bounces-and-complaints", types: ["bounce", "complaint"], topic: mailEvents.arn }],\n', to: "", rule: "mail" },
+  { what: "SES may publish to the mail-events topic for any source", from: '              { test: "ArnLike", variable: "aws:SourceArn", values: [email.nodes.configurationSet.arn] },\n', to: "", rule: "mail" },
   { what: "duration alarm at 95% of the timeout", from: "threshold: timeoutSeconds * 1000 * 0.8", to: "threshold: timeoutSeconds * 1000 * 0.95", rule: "alarms" },
   { what: "DLQ alarm on messages sent instead of depth", from: 'metricName: "ApproximateNumberOfMessagesVisible"', to: 'metricName: "NumberOfMessagesSent"', rule: "alarms" },
   { what: "native modules installed again", from: "nodejs: bundle.LAMBDA_NODEJS,", to: 'nodejs: { ...bundle.LAMBDA_NODEJS, install: ["better-sqlite3", "@duckdb/node-api"] },', rule: "no-native-install" },

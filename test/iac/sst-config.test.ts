@@ -60,6 +60,10 @@ describe("sst.config.ts settings", () => {
     await expect(evaluateSstConfig({ env })).rejects.toThrow(/Redshift Serverless needs the RedshiftSecretArn secret/);
   }, 120_000);
 
+  it("refuses a database user for Serverless (it signs in with the secret)", async () => {
+    await expect(evaluateSstConfig({ env: { ...SERVERLESS_ENV, REDSHIFT_DB_USER: "portal" } })).rejects.toThrow(/REDSHIFT_DB_USER does not apply to Redshift Serverless/);
+  }, 120_000);
+
   it("refuses a KMS key setting that is not a key ARN", async () => {
     await expect(evaluateSstConfig({ env: { ...SERVERLESS_ENV, REDSHIFT_SECRET_KMS_KEY_ARN: "alias/redshift" } })).rejects.toThrow(/must be a KMS key ARN/);
   }, 120_000);

@@ -2,10 +2,11 @@
  * TEST ONLY: a fake Redshift Data API over DuckDB, served over HTTP on
  * 127.0.0.1 so the real `@aws-sdk/client-redshift-data` client (and so the
  * real RedshiftWarehouse) talks to it unchanged. It speaks the service's
- * JSON protocol for ExecuteStatement, DescribeStatement and CancelStatement
- * (and GetStatementResult for the one SELECT the portal runs: its clock).
+ * JSON protocol for ExecuteStatement, DescribeStatement, GetStatementResult
+ * and CancelStatement.
  *
- * ExecuteStatement accepts only an UNLOAD as RedshiftWarehouse renders it
+ * ExecuteStatement accepts a plain SELECT (run at once, its result kept for
+ * GetStatementResult: the export form's preview) or an UNLOAD as RedshiftWarehouse renders it
  * (parsed with the same lexer the rendering tests use), checks the target,
  * database, credentials and IAM role the way Redshift would refuse them, and
  * answers with a statement id at once. In the background it runs the inner
@@ -34,9 +35,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { parseUnload, type ParsedUnload } from "./redshift-sql";
+import { parseUnload, tokenize, type ParsedUnload } from "./redshift-sql";
 
 export type FakeStatus = "SUBMITTED" | "PICKED" | "STARTED" | "FINISHED" | "FAILED" | "ABORTED";
 
@@ -56,8 +58,8 @@ export interface FakeStatement {
   createdAt: number;
   updatedAt: number;
   resultRows?: number;
-  /** Rows of a statement with a result set (only the clock query has one). */
-  records?: { stringValue: string }[][];
+  /** A plain SELECT's result, for GetStatementResult. */
+  result?: { columns: { name: string; typeName: string }[]; records: Record<string, unknown>[][] };
   input: Record<string, unknown>;
   connection?: DuckDBConnection;
   done: Promise<void>;
@@ -144,7 +146,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
         CreatedAt: s.createdAt,
         UpdatedAt: s.updatedAt,
         Duration: Math.round((s.updatedAt - s.createdAt) * 1e9),
-        HasResultSet: false,
+        HasResultSet: s.result !== undefined,
         ResultRows: s.resultRows ?? -1,
         Database: s.input.Database,
         ...pickTarget(s.input),
@@ -152,8 +154,12 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     },
     GetStatementResult: async (input) => {
       const s = find(input.Id);
-      if (s.status !== "FINISHED" || !s.records) throw new ApiFault("ValidationException", `Query does not have result. Please check query status with DescribeStatement.`);
-      return { Records: s.records, TotalNumRows: s.records.length, ColumnMetadata: [{ name: "now", typeName: "varchar" }] };
+      if (s.status !== "FINISHED" || !s.result) throw new ApiFault("ValidationException", `Query does not have result. Please check query status with DescribeStatement.`);
+      return {
+        ColumnMetadata: s.result.columns.map((c) => ({ name: c.name, label: c.name, typeName: c.typeName })),
+        Records: s.result.records,
+        TotalNumRows: s.result.records.length,
+      };
     },
     CancelStatement: async (input) => {
       const s = find(input.Id);
@@ -230,11 +236,12 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     s.updatedAt = now();
     if (CLOCK_QUERY.test(s.sql)) {
       // RedshiftWarehouse.currentTime: SYSDATE is the transaction's start, on the fake's (the host's) clock.
-      s.records = [[{ stringValue: new Date(s.createdAt * 1000).toISOString() }]];
+      s.result = { columns: [{ name: "now", typeName: "varchar" }], records: [[{ stringValue: new Date(s.createdAt * 1000).toISOString() }]] };
       s.resultRows = 1;
       settle(s, "FINISHED");
       return;
     }
+    if (/^\s*(?:SELECT|WITH)\b/i.test(s.sql)) return runSelect(s);
     let unload: ParsedUnload;
     try {
       unload = parseUnload(s.sql);
@@ -249,6 +256,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     }
 
     const parquet = unload.options.includes("FORMAT PARQUET");
+    const json = unload.options.includes("FORMAT JSON");
     const dir = path.join(scratch, s.id);
     await fs.mkdir(dir);
     const con = await db.connect();
@@ -261,7 +269,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       const entries: Array<{ url: string; meta: { content_length: number; record_count: number } }> = [];
       for (let slice = 0; slice < sliceCount; slice++) {
         if (s.status !== "STARTED") return;
-        entries.push(await writePart({ con, table, slice, unload, dir, parquet, header: unload.options.includes("HEADER") }));
+        entries.push(await writePart({ con, table, slice, unload, dir, parquet, json, header: unload.options.includes("HEADER"), gzip: unload.options.includes("GZIP") }));
       }
       const columns = (await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${table}) WHERE column_name <> '__slice'`)).getRows();
       const manifest = {
@@ -285,23 +293,65 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
   }
 
   /**
+   * A plain SELECT (the export form's preview): one statement, run on DuckDB,
+   * its result kept for GetStatementResult with the Data API's typed fields
+   * (integers as longValue; decimals, dates and text as stringValue).
+   */
+  async function runSelect(s: FakeStatement): Promise<void> {
+    const outside = tokenize(s.sql).filter((t) => t.kind === "comment" || (t.kind === "punct" && t.text === ";"));
+    if (outside.length > 0) return settle(s, "FAILED", "ERROR: the Data API runs one statement per ExecuteStatement");
+    const con = await db.connect();
+    s.connection = con;
+    try {
+      await con.run("USE wh");
+      const reader = await con.runAndReadAll(s.sql);
+      const columns = reader.columnNames().map((name, i) => ({ name, typeName: redshiftType(reader.columnTypes()[i]!.toString()) }));
+      // DuckDB's own text for each value (decimals keep their scale, timestamps read "2025-01-31 08:00:00"), as Redshift sends them.
+      const records = reader.getRows().map((row) =>
+        row.map((v, i): Record<string, unknown> => {
+          if (v === null || v === undefined) return { isNull: true };
+          const t = columns[i]!.typeName;
+          if (t === "int4" || t === "int8" || t === "int2") return { longValue: Number(v) };
+          if (t === "bool") return { booleanValue: Boolean(v) };
+          if (t === "float8") return { doubleValue: Number(v) };
+          return { stringValue: String(v) };
+        }),
+      );
+      s.result = { columns, records };
+      s.resultRows = records.length;
+      settle(s, "FINISHED");
+    } catch (err) {
+      settle(s, "FAILED", `ERROR: ${(err as Error).message}`);
+    } finally {
+      s.connection = undefined;
+      con.closeSync();
+    }
+  }
+
+  /**
    * One slice's part: its rows (header line first for CSV with HEADER; a
    * header-only or, without HEADER, empty file when the slice has no rows; a
    * zero-row Parquet file likewise) written to the unload prefix, and its
    * manifest entry. The one place parts are written.
    */
-  async function writePart(p: { con: DuckDBConnection; table: string; slice: number; unload: ParsedUnload; dir: string; parquet: boolean; header: boolean }) {
-    const name = `${String(p.slice).padStart(4, "0")}_part_00${p.parquet ? ".parquet" : ""}`;
-    const file = path.join(p.dir, name);
-    const format = p.parquet ? "FORMAT parquet" : `FORMAT csv, HEADER ${p.header}`;
+  async function writePart(p: { con: DuckDBConnection; table: string; slice: number; unload: ParsedUnload; dir: string; parquet: boolean; json: boolean; header: boolean; gzip: boolean }) {
+    const name = `${String(p.slice).padStart(4, "0")}_part_00${p.parquet ? ".parquet" : p.gzip ? ".gz" : ""}`;
+    // The local file has no .gz: DuckDB would gzip by the extension, and the gzip step below is UNLOAD's.
+    const file = path.join(p.dir, name.replace(/\.gz$/, ""));
+    // FORMAT JSON: one object per line, no header, as Redshift writes it.
+    const delimiter = `'${(p.unload.delimiter ?? ",").replaceAll("'", "''")}'`;
+    const format = p.parquet ? "FORMAT parquet" : p.json ? "FORMAT json" : `FORMAT csv, HEADER ${p.header}, DELIMITER ${delimiter}`;
     await p.con.run(`COPY (SELECT * EXCLUDE (__slice) FROM ${p.table} WHERE __slice = ${p.slice}) TO '${file.replaceAll("'", "''")}' (${format})`);
     const rows = Number((await p.con.runAndReadAll(`SELECT count(*) FROM ${p.table} WHERE __slice = ${p.slice}`)).getRows()[0]![0]);
     // DuckDB writes no header for zero rows; a Redshift slice with HEADER and no rows writes the header alone.
     let body = await fs.readFile(file);
-    if (!p.parquet && p.header && rows === 0 && body.length === 0) {
+    if (!p.parquet && !p.json && p.header && rows === 0 && body.length === 0) {
       const cols = (await p.con.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${p.table}) WHERE column_name <> '__slice'`)).getRows();
-      body = Buffer.from(`${cols.map(([c]) => csvField(String(c))).join(",")}\n`);
+      const sep = p.unload.delimiter ?? ",";
+      body = Buffer.from(`${cols.map(([c]) => csvField(String(c), sep)).join(sep)}\n`);
     }
+    // GZIP: one gzip member per part, as UNLOAD writes it; the manifest's content_length is the object's (compressed) size.
+    if (p.gzip) body = zlib.gzipSync(body);
     const key = `${p.unload.keyPrefix}${name}`;
     await opts.s3.send(new PutObjectCommand({ Bucket: p.unload.bucket, Key: key, Body: body }));
     return { url: `s3://${p.unload.bucket}/${key}`, meta: { content_length: body.length, record_count: rows } };
@@ -314,10 +364,16 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     if (!u.keyPrefix.endsWith("/")) return "ERROR: this fake only writes to prefixes ending in /";
     const words = u.options.flatMap((o) => o.split(" "));
     const parquet = u.options.includes("FORMAT PARQUET");
-    if (!parquet && !u.options.includes("FORMAT CSV")) return "ERROR: this fake only unloads FORMAT CSV or FORMAT PARQUET";
+    const json = u.options.includes("FORMAT JSON");
+    if (!parquet && !json && !u.options.includes("FORMAT CSV")) return "ERROR: this fake only unloads FORMAT CSV, FORMAT JSON or FORMAT PARQUET";
     if (parquet && words.some((w) => ["HEADER", "DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "GZIP", "BZIP2", "ZSTD", "FIXEDWIDTH"].includes(w))) {
       return "ERROR: UNLOAD PARQUET does not support HEADER, DELIMITER, ADDQUOTES, ESCAPE, NULL AS, FIXEDWIDTH or compression options.";
     }
+    // Redshift: "HEADER, DELIMITER, FIXEDWIDTH, ADDQUOTES, ESCAPE and NULL AS are not supported with FORMAT JSON".
+    if (json && words.some((w) => ["HEADER", "DELIMITER", "ADDQUOTES", "ESCAPE", "NULL", "FIXEDWIDTH"].includes(w))) {
+      return "ERROR: UNLOAD JSON does not support HEADER, DELIMITER, ADDQUOTES, ESCAPE, NULL AS or FIXEDWIDTH.";
+    }
+    if (u.delimiter !== undefined && u.delimiter.length !== 1) return "ERROR: DELIMITER must be a single ASCII character";
     if (!u.options.includes("MANIFEST VERBOSE")) return "ERROR: this fake only writes MANIFEST VERBOSE manifests";
     const size = u.options.find((o) => o.startsWith("MAXFILESIZE"));
     const m = size ? /^MAXFILESIZE (\d+) MB$/.exec(size) : null;
@@ -392,8 +448,21 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
   };
 }
 
-function csvField(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+/** DuckDB's type name as Redshift's Data API names it in ColumnMetadata. */
+function redshiftType(duck: string): string {
+  const t = duck.toUpperCase();
+  if (t === "INTEGER") return "int4";
+  if (t === "BIGINT" || t === "HUGEINT") return "int8";
+  if (t === "SMALLINT") return "int2";
+  if (t === "BOOLEAN") return "bool";
+  if (t === "DOUBLE" || t === "FLOAT") return "float8";
+  if (t.startsWith("DECIMAL")) return "numeric";
+  if (t.startsWith("TIMESTAMP")) return "timestamp";
+  return "varchar";
+}
+
+function csvField(v: string, sep = ","): string {
+  return /["\n\r]/.test(v) || v.includes(sep) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
 function pickTarget(input: Record<string, unknown>): Record<string, unknown> {

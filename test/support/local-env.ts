@@ -30,6 +30,8 @@ export async function makeLocalDeps(dbPath: string, env: Record<string, string> 
     DUCKDB_PATH: dbPath,
     AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
     INLINE_WAIT_MS: "2000",
+    // A crashed archiving delivery keeps its lease this long: short, so crash tests resume within seconds.
+    ARCHIVE_LEASE_SECONDS: "2",
     POLL_DELAY_SECONDS: "0",
     RETRY_BASE_SECONDS: "0",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",

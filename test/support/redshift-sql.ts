@@ -89,11 +89,13 @@ export interface ParsedUnload {
   bucket: string;
   keyPrefix: string;
   iamRole: string;
-  /** The options after IAM_ROLE, upper-cased words and numbers joined per option, e.g. ["FORMAT CSV", "HEADER", ...]. */
+  /** The options after IAM_ROLE, upper-cased words and numbers joined per option, e.g. ["FORMAT CSV", "HEADER", ...]; DELIMITER's literal is kept as written, e.g. "DELIMITER AS ';'". */
   options: string[];
+  /** The DELIMITER literal's value, when there is one. */
+  delimiter?: string;
 }
 
-const OPTION_STARTS = new Set(["FORMAT", "HEADER", "MANIFEST", "ALLOWOVERWRITE", "PARALLEL", "MAXFILESIZE"]);
+const OPTION_STARTS = new Set(["FORMAT", "HEADER", "DELIMITER", "MANIFEST", "ALLOWOVERWRITE", "PARALLEL", "MAXFILESIZE", "GZIP"]);
 
 /**
  * Parses one UNLOAD as `renderUnload` writes it. Throws when the text is not
@@ -120,7 +122,13 @@ export function parseUnload(sql: string): ParsedUnload {
   expect(6, "word", "IAM_ROLE");
   const iamRole = expect(7, "string").value!;
   const options: string[] = [];
+  let delimiter: string | undefined;
   for (const t of tokens.slice(8)) {
+    if (t.kind === "string" && options.length > 0 && options[options.length - 1]!.startsWith("DELIMITER") && delimiter === undefined) {
+      delimiter = t.value!;
+      options[options.length - 1] += ` ${t.text}`;
+      continue;
+    }
     if (t.kind !== "word" && t.kind !== "number") throw new Error(`unexpected ${JSON.stringify(t.text)} among the options`);
     const word = t.text.toUpperCase();
     if (OPTION_STARTS.has(word) || options.length === 0) options.push(word);
@@ -128,5 +136,5 @@ export function parseUnload(sql: string): ParsedUnload {
   }
   const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(target);
   if (!m) throw new Error(`not an s3:// target: ${target}`);
-  return { query, bucket: m[1]!, keyPrefix: m[2]!, iamRole, options };
+  return { query, bucket: m[1]!, keyPrefix: m[2]!, iamRole, options, ...(delimiter !== undefined ? { delimiter } : {}) };
 }

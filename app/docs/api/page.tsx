@@ -7,7 +7,8 @@ export const dynamic = "force-dynamic";
 
 function Code({ children, label }: { children: string; label: string }) {
   return (
-    <pre aria-label={label} className="mt-2 overflow-x-auto rounded-md bg-gray-900 p-4 text-xs leading-relaxed text-gray-100">
+    // Focusable: on a phone the block scrolls sideways, and keyboard users must be able to scroll it too (axe: scrollable-region-focusable).
+    <pre aria-label={label} tabIndex={0} className="mt-2 overflow-x-auto rounded-md bg-gray-900 p-4 text-xs leading-relaxed text-gray-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
       <code>{children}</code>
     </pre>
   );

@@ -229,6 +229,12 @@ export class DynamoJobStore implements JobStore {
       values[":status"] = query.status;
       filters.push("#status = :status");
     }
+    if (query.requesterEmail !== undefined) {
+      // DynamoDB compares case-sensitively: records keep the address as the session had it, which sign-in lower-cases.
+      names["#requesterEmail"] = "requesterEmail";
+      values[":requesterEmail"] = query.requesterEmail.toLowerCase();
+      filters.push("#requesterEmail = :requesterEmail");
+    }
     if (query.dataset !== undefined) {
       names["#dataset"] = "dataset";
       values[":dataset"] = query.dataset;

@@ -73,6 +73,18 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
     { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
+  "dynamo-supplier-store.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
+    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
+  ],
+  "dynamo-audit-store.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
+    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
+  ],
   "dynamo-request-claim-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },

@@ -6,7 +6,8 @@ import {
   type RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
 import { z } from "zod";
-import type { ManifestEntry, ObjectStore, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import type { ManifestEntry, ObjectStore, QueryPreview, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import { previewOnRedshift } from "./redshift-preview";
 import { quoteLiteral } from "@/lib/datasets/sql";
 import { BackendError, ObjectNotFoundError } from "@/lib/core/errors";
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from "./aws-errors";
@@ -34,14 +35,28 @@ export interface RedshiftWarehouseOptions {
 
 /**
  * The options of each format. Redshift refuses HEADER (and DELIMITER,
- * ADDQUOTES, ESCAPE, NULL AS, compression) with PARQUET, and FIXEDWIDTH,
- * ADDQUOTES and ESCAPE with CSV; none of those is ever rendered, and the
- * combinations are fixed here rather than assembled from flags.
+ * ADDQUOTES, ESCAPE, NULL AS, compression) with PARQUET and with JSON, and
+ * FIXEDWIDTH, ADDQUOTES and ESCAPE with CSV; none of those is ever rendered,
+ * and the combinations are fixed here rather than assembled from flags. The
+ * one variable part, CSV's delimiter, is one of three characters, rendered as
+ * a literal (a tab is a tab inside the quotes, as '\t' would be). CSV parts are
+ * gzipped on the cluster's slices, in parallel: the archive step copies their
+ * deflate data into the zip as it is (lib/zip re-frames gzip members), so the
+ * worker never deflates CSV itself. Parts are named `<slice>_part_<n>.gz`.
  */
-const FORMAT_OPTIONS: Record<UnloadFormat, readonly string[]> = {
-  csv: ["FORMAT CSV", "HEADER"],
-  parquet: ["FORMAT PARQUET"],
-};
+function formatOptions(format: UnloadFormat, delimiter: "," | ";" | "\t" = ","): readonly string[] {
+  switch (format) {
+    case "csv":
+      if (![",", ";", "\t"].includes(delimiter)) throw new Error(`not a CSV delimiter: ${JSON.stringify(delimiter)}`);
+      return delimiter === "," ? ["FORMAT CSV", "HEADER", "GZIP"] : ["FORMAT CSV", `DELIMITER AS ${quoteLiteral(delimiter)}`, "HEADER", "GZIP"];
+    case "jsonl":
+      return ["FORMAT JSON"];
+    case "parquet":
+      return ["FORMAT PARQUET"];
+    default:
+      throw new Error(`not an unload format: ${JSON.stringify(format)}`);
+  }
+}
 
 /**
  * Statement errors that a later attempt can get past (lock conflicts, S3 or
@@ -106,6 +121,7 @@ export class RedshiftWarehouse implements Warehouse {
       sql = renderUnload({
         query: req.sql,
         format: req.format,
+        delimiter: req.delimiter,
         bucket: this.opts.unloadBucket,
         keyPrefix: req.keyPrefix,
         iamRoleArn: this.opts.iamRoleArn,
@@ -131,6 +147,16 @@ export class RedshiftWarehouse implements Warehouse {
     } catch (err) {
       throw submitError(err);
     }
+  }
+
+  async preview(req: { sql: string; limit: number; budgetMs: number }): Promise<QueryPreview> {
+    const t = this.opts.target;
+    const target = {
+      Database: t.database,
+      ...(t.kind === "cluster" ? { ClusterIdentifier: t.clusterIdentifier, DbUser: t.dbUser } : { WorkgroupName: t.workgroupName }),
+      SecretArn: t.secretArn,
+    };
+    return previewOnRedshift(this.client, target, req.sql, req);
   }
 
   async describe(statementId: string, keyPrefix: string): Promise<StatementState> {
@@ -262,6 +288,8 @@ export interface RenderUnloadInput {
   /** One SELECT with every literal already rendered by `quoteLiteral`. */
   query: string;
   format: UnloadFormat;
+  /** CSV only; default ",". */
+  delimiter?: "," | ";" | "\t";
   bucket: string;
   /** Key prefix of the parts and manifest, ending with "/". */
   keyPrefix: string;
@@ -294,7 +322,7 @@ export function renderUnload(input: RenderUnloadInput): string {
     `UNLOAD (${quoteLiteral(query)})`,
     `TO ${quoteLiteral(`s3://${input.bucket}/${prefix}`)}`,
     `IAM_ROLE ${quoteLiteral(input.iamRoleArn)}`,
-    ...FORMAT_OPTIONS[input.format],
+    ...formatOptions(input.format, input.delimiter),
     "MANIFEST VERBOSE",
     "ALLOWOVERWRITE",
     "PARALLEL ON",

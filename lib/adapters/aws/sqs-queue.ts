@@ -50,13 +50,20 @@ export class SqsQueue implements Queue {
     return resolveClient(this.source);
   }
 
-  async send(body: unknown, opts: { delaySeconds?: number } = {}): Promise<{ id: string }> {
+  async send(body: unknown, opts: { delaySeconds?: number; fairShareKey?: string } = {}): Promise<{ id: string }> {
     const delay = opts.delaySeconds ?? 0;
     if (!Number.isFinite(delay) || delay < 0 || delay > MAX_DELAY_SECONDS) throw new RangeError("delaySeconds must be between 0 and 900");
     const json = JSON.stringify(body);
     if (json === undefined) throw new TypeError("queue message body must be JSON-serialisable");
     const out = await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: json, DelaySeconds: Math.ceil(delay) }),
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: json,
+        DelaySeconds: Math.ceil(delay),
+        // On a standard queue a group id makes it a fair queue: SQS keeps one group's backlog
+        // from holding back the others' messages (it does not order them, as FIFO would).
+        ...(opts.fairShareKey ? { MessageGroupId: opts.fairShareKey } : {}),
+      }),
     );
     if (!out.MessageId) throw new Error("SQS SendMessage returned no MessageId");
     return { id: out.MessageId };

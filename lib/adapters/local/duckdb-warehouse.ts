@@ -24,7 +24,8 @@ import { pathToFileURL } from "node:url";
 import { DuckDBInstance, StatementType, type DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "@/lib/datasets/sql";
 import { BackendError } from "@/lib/core/errors";
-import type { ManifestEntry, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import type { ManifestEntry, QueryPreview, StatementState, UnloadFormat, UnloadManifest, UnloadRequest, Warehouse } from "@/lib/ports";
+import { previewOnDuckDb } from "./duckdb-preview";
 import {
   errCode,
   exists,
@@ -128,8 +129,11 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async submit(req: UnloadRequest): Promise<{ statementId: string }> {
-    if (req.format !== "csv" && req.format !== "parquet") {
+    if (req.format !== "csv" && req.format !== "jsonl" && req.format !== "parquet") {
       throw new BackendError("invalid_unload", `Unknown unload format ${JSON.stringify(req.format)}.`, false);
+    }
+    if (req.delimiter !== undefined && (req.format !== "csv" || ![",", ";", "\t"].includes(req.delimiter))) {
+      throw new BackendError("invalid_unload", `Delimiter ${JSON.stringify(req.delimiter)} is not one of a CSV unload's.`, false);
     }
     if (!isPlainKeyPrefix(req.keyPrefix)) {
       throw new BackendError("invalid_unload", `Unload key prefix ${JSON.stringify(req.keyPrefix)} is not a plain folder path ending in "/".`, false);
@@ -145,8 +149,18 @@ export class DuckDbWarehouse implements Warehouse {
     const { token } = ref;
     this.runs.set(token, run);
     // Not awaited: the statement runs on DuckDB's threads while callers poll describe().
-    run.done = this.execute(run, instance, req.sql, req.format).finally(() => this.runs.delete(token));
+    run.done = this.execute(run, instance, req.sql, { format: req.format, delimiter: req.delimiter ?? "," }).finally(() => this.runs.delete(token));
     return { statementId: ref.statementId };
+  }
+
+  async preview(req: { sql: string; limit: number; budgetMs: number }): Promise<QueryPreview> {
+    if (this.closed) throw new BackendError("warehouse_closed", "The local warehouse is shutting down.", true);
+    const con = await (await this.instance()).connect();
+    try {
+      return await previewOnDuckDb(con, req.sql, req);
+    } finally {
+      con.closeSync();
+    }
   }
 
   async describe(statementId: string): Promise<StatementState> {
@@ -296,7 +310,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** Runs one statement to its end and writes down the outcome. Never throws. */
-  private async execute(run: Run, instance: DuckDBInstance, sql: string, format: UnloadFormat): Promise<void> {
+  private async execute(run: Run, instance: DuckDBInstance, sql: string, spec: UnloadSpec): Promise<void> {
     const { ref } = run;
     let poller: NodeJS.Timeout | undefined;
     let outcome: Outcome;
@@ -305,7 +319,7 @@ export class DuckDbWarehouse implements Warehouse {
       run.connection = con;
       poller = watchStatement(run, this.cancelPollMs);
       try {
-        outcome = await this.unload(run, con, sql, format);
+        outcome = await this.unload(run, con, sql, spec);
       } finally {
         run.connection = null;
         con.closeSync();
@@ -321,7 +335,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** The statement itself: check, COPY into staging, move parts into place. */
-  private async unload(run: Run, con: DuckDBConnection, sql: string, format: UnloadFormat): Promise<Outcome> {
+  private async unload(run: Run, con: DuckDBConnection, sql: string, { format, delimiter }: UnloadSpec): Promise<Outcome> {
     const { ref } = run;
     const checkStop = () => {
       if (run.stop) throw new Stopped();
@@ -354,10 +368,12 @@ export class DuckDbWarehouse implements Warehouse {
     // The query on its own lines: a trailing "-- comment" must not swallow the closing parenthesis.
     // A final ";" is dropped; one followed by a comment is left to DuckDB's parser to refuse.
     const body = sql.replace(/;\s*$/, "");
-    const options =
-      format === "csv"
-        ? `FORMAT csv, HEADER true, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_FILES true`
-        : `FORMAT parquet, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_STATS true`;
+    // JSON lines: one object per line, as Redshift's FORMAT JSON writes them (DuckDB's default, not an array).
+    const options = {
+      csv: `FORMAT csv, HEADER true, DELIMITER ${quoteLiteral(delimiter)}, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_FILES true`,
+      jsonl: `FORMAT json, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_FILES true`,
+      parquet: `FORMAT parquet, FILE_SIZE_BYTES ${this.fileSizeBytes}, FILENAME_PATTERN 'part_{i}', RETURN_STATS true`,
+    }[format];
     const result = await con.runAndReadAll(`COPY (\n${body}\n) TO ${quoteLiteral(ref.stagingDir)} (${options})`);
     checkStop();
 
@@ -439,6 +455,12 @@ function partsOf(format: UnloadFormat, rows: unknown[][]): { parts: { file: stri
     parts = files.map((file) => ({ file }));
   }
   return { parts: parts.sort((a, b) => partIndex(a.file) - partIndex(b.file)), rows: total };
+}
+
+/** What one COPY writes. */
+interface UnloadSpec {
+  format: UnloadFormat;
+  delimiter: "," | ";" | "\t";
 }
 
 function partIndex(file: string): number {

@@ -28,6 +28,8 @@ export const EXPORT_COLUMNS = [
   ["params", "params", "json"],
   ["format", "format", "text"],
   ["bom", "bom", "bool"],
+  ["columns", "columns", "json"],
+  ["delimiter", "delimiter", "text"],
   ["notify", "notify", "bool"],
   ["status", "status", "text"],
   ["createdAt", "created_at", "text"],
@@ -133,7 +135,7 @@ export class SqliteJobStore implements JobStore {
         updated_at TEXT NOT NULL
       );
     `);
-    // Files made before a record field existed get its column (CREATE TABLE IF NOT EXISTS leaves them as they were).
+    // A .data folder from before a field existed: add its column (null in old rows) rather than fail on first write.
     const present = new Set((db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as { name: string }[]).map((c) => c.name));
     for (const [, column, kind] of EXPORT_COLUMNS) {
       if (!present.has(column)) db.exec(`ALTER TABLE ${EXPORTS} ADD COLUMN ${column} ${kind === "int" || kind === "bool" ? "INTEGER" : "TEXT"}`);
@@ -250,6 +252,10 @@ export class SqliteJobStore implements JobStore {
     if (query.dataset !== undefined) {
       where.push("dataset = ?");
       values.push(query.dataset);
+    }
+    if (query.requesterEmail !== undefined) {
+      where.push("lower(requester_email) = ?");
+      values.push(query.requesterEmail.toLowerCase());
     }
     if (query.from !== undefined) {
       where.push("created_at >= ?");

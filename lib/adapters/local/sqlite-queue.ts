@@ -3,6 +3,8 @@ import type { Database } from "better-sqlite3";
 import type { Queue, ReceivedMessage } from "@/lib/ports";
 
 const TABLE = "pe_queue_messages";
+/** When each fair-share group of a queue was last served, as a running delivery number. */
+const GROUPS = "pe_queue_groups";
 /** How often an empty long poll re-checks the table (the sender may be another process). */
 const POLL_INTERVAL_MS = 50;
 
@@ -18,6 +20,7 @@ interface MessageRow {
   id: string;
   body: string;
   receive_count: number;
+  grp: string;
 }
 
 /**
@@ -25,6 +28,12 @@ interface MessageRow {
  * visibility timeouts, delayed sends, long polling and a dead-letter redrive.
  * Deliveries happen inside `BEGIN IMMEDIATE`, so two processes polling the
  * same file never get the same message within its visibility window.
+ *
+ * Fair share: each message may carry a group (`fairShareKey`, the supplier). A
+ * receive takes the oldest visible message of the group served longest ago,
+ * so groups with messages waiting take turns, whatever their backlogs: a
+ * supplier who queues 30 exports delays another's next one by at most one
+ * delivery per busy group. Within a group, messages keep their send order.
  */
 export class SqliteQueue implements Queue {
   private readonly db: Database;
@@ -49,13 +58,23 @@ export class SqliteQueue implements Queue {
         visible_at INTEGER NOT NULL,
         receive_count INTEGER NOT NULL DEFAULT 0,
         receipt TEXT UNIQUE,
-        sent_at INTEGER NOT NULL
+        sent_at INTEGER NOT NULL,
+        grp TEXT NOT NULL DEFAULT ''
       );
       CREATE INDEX IF NOT EXISTS ${TABLE}_visible ON ${TABLE} (queue, visible_at, seq);
+      CREATE TABLE IF NOT EXISTS ${GROUPS} (
+        queue TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        served INTEGER NOT NULL,
+        PRIMARY KEY (queue, grp)
+      );
     `);
+    // Files made before fair share have no group column: add it (every old message joins group '').
+    const columns = this.db.prepare(`PRAGMA table_info(${TABLE})`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === "grp")) this.db.exec(`ALTER TABLE ${TABLE} ADD COLUMN grp TEXT NOT NULL DEFAULT ''`);
   }
 
-  async send(body: unknown, opts: { delaySeconds?: number } = {}): Promise<{ id: string }> {
+  async send(body: unknown, opts: { delaySeconds?: number; fairShareKey?: string } = {}): Promise<{ id: string }> {
     const delay = opts.delaySeconds ?? 0;
     if (!Number.isFinite(delay) || delay < 0 || delay > 900) throw new RangeError("delaySeconds must be between 0 and 900");
     const json = JSON.stringify(body);
@@ -63,8 +82,8 @@ export class SqliteQueue implements Queue {
     const id = randomUUID();
     const now = Date.now();
     this.db
-      .prepare(`INSERT INTO ${TABLE} (id, queue, body, visible_at, receive_count, sent_at) VALUES (?, ?, ?, ?, 0, ?)`)
-      .run(id, this.name, json, now + Math.round(delay * 1000), now);
+      .prepare(`INSERT INTO ${TABLE} (id, queue, body, visible_at, receive_count, sent_at, grp) VALUES (?, ?, ?, ?, 0, ?, ?)`)
+      .run(id, this.name, json, now + Math.round(delay * 1000), now, opts.fairShareKey ?? "");
     return { id };
   }
 
@@ -110,10 +129,19 @@ export class SqliteQueue implements Queue {
 
   /** One non-waiting receive: a single IMMEDIATE transaction, so the pick and the hide are atomic. */
   private receiveNow(max: number, visibilitySeconds: number): ReceivedMessage[] {
+    // The group served longest ago (never served first), then its oldest visible message.
     const pick = this.db.prepare(
-      `SELECT id, body, receive_count FROM ${TABLE} WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?`,
+      `SELECT m.id, m.body, m.receive_count, m.grp FROM ${TABLE} m
+       LEFT JOIN ${GROUPS} g ON g.queue = m.queue AND g.grp = m.grp
+       WHERE m.queue = ? AND m.visible_at <= ?
+       ORDER BY COALESCE(g.served, 0), m.visible_at, m.seq LIMIT 1`,
+    );
+    const served = this.db.prepare(
+      `INSERT INTO ${GROUPS} (queue, grp, served) VALUES (?, ?, (SELECT COALESCE(MAX(served), 0) + 1 FROM ${GROUPS} WHERE queue = ?))
+       ON CONFLICT (queue, grp) DO UPDATE SET served = excluded.served`,
     );
     const deliver = this.db.prepare(`UPDATE ${TABLE} SET receipt = ?, receive_count = ?, visible_at = ? WHERE id = ?`);
+    // A redriven message keeps its group in the dead-letter queue.
     const redrive = this.db.prepare(
       `UPDATE ${TABLE} SET queue = ?, receive_count = 0, receipt = NULL, visible_at = ? WHERE id = ?`,
     );
@@ -122,22 +150,22 @@ export class SqliteQueue implements Queue {
         const now = Date.now();
         const out: ReceivedMessage[] = [];
         // Redriven messages free their slot, so pick again until the batch is full or nothing is left.
-        for (;;) {
-          const rows = pick.all(this.name, now, max - out.length) as MessageRow[];
-          if (rows.length === 0) return out;
-          for (const row of rows) {
-            if (this.deadLetter && row.receive_count >= this.deadLetter.maxReceives) {
-              redrive.run(this.deadLetter.name, now, row.id);
-              continue;
-            }
-            const receipt = randomBytes(24).toString("base64url");
-            const receiveCount = row.receive_count + 1;
-            // At least 1 ms, so a zero-visibility delivery is not picked again by this same transaction.
-            deliver.run(receipt, receiveCount, now + Math.max(1, Math.round(visibilitySeconds * 1000)), row.id);
-            out.push({ id: row.id, receipt, body: JSON.parse(row.body) as unknown, receiveCount });
+        // One message per pick, since each delivery changes which group is next.
+        while (out.length < max) {
+          const row = pick.get(this.name, now) as MessageRow | undefined;
+          if (!row) return out;
+          if (this.deadLetter && row.receive_count >= this.deadLetter.maxReceives) {
+            redrive.run(this.deadLetter.name, now, row.id);
+            continue;
           }
-          if (out.length >= max) return out;
+          const receipt = randomBytes(24).toString("base64url");
+          const receiveCount = row.receive_count + 1;
+          // At least 1 ms, so a zero-visibility delivery is not picked again by this same transaction.
+          deliver.run(receipt, receiveCount, now + Math.max(1, Math.round(visibilitySeconds * 1000)), row.id);
+          served.run(this.name, row.grp, this.name);
+          out.push({ id: row.id, receipt, body: JSON.parse(row.body) as unknown, receiveCount });
         }
+        return out;
       })
       .immediate();
   }

@@ -93,6 +93,9 @@ async function runLambdaUntil(id: string, until: ExportStatus[], deadlineMs = 60
 async function compareWithWarehouse(zip: Buffer, rec: ExportRecord): Promise<{ zipped: number; direct: number; differing: number; files: number }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "pep-aws-unzip-"));
   await fs.writeFile(path.join(dir, "a.zip"), zip);
+  // Re-framed gzip parts must pass both readers: Info-ZIP's test and Python's CRC check of every entry.
+  execFileSync("unzip", ["-tq", path.join(dir, "a.zip")]);
+  execFileSync("python3", ["-c", "import sys, zipfile; assert zipfile.ZipFile(sys.argv[1]).testzip() is None", path.join(dir, "a.zip")]);
   execFileSync("unzip", ["-q", path.join(dir, "a.zip"), "-d", path.join(dir, "x")]);
   const files = (await fs.readdir(path.join(dir, "x"))).map((f) => path.join(dir, "x", f));
   for (const f of files) expect((await fs.readFile(f)).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(rec.bom);

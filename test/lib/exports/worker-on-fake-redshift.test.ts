@@ -69,6 +69,9 @@ async function zipContents(rec: ExportRecord): Promise<Array<{ name: string; row
   const chunks: Buffer[] = [];
   for await (const c of await deps.archiveStore.openRead(rec.archiveKey!)) chunks.push(Buffer.from(c as Uint8Array));
   await fs.writeFile(path.join(dir, "a.zip"), Buffer.concat(chunks));
+  // Re-framed gzip parts must pass both readers: Info-ZIP's test and Python's CRC check of every entry.
+  execFileSync("unzip", ["-tq", path.join(dir, "a.zip")]);
+  execFileSync("python3", ["-c", "import sys, zipfile; assert zipfile.ZipFile(sys.argv[1]).testzip() is None", path.join(dir, "a.zip")]);
   execFileSync("unzip", ["-q", path.join(dir, "a.zip"), "-d", path.join(dir, "x")]);
   const names = (await fs.readdir(path.join(dir, "x"))).sort();
   const out = [];

@@ -61,7 +61,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
             </EmptyState>
           ) : (
             <EmptyState title="No exports yet" action={{ href: "/exports/new", label: "Start your first export" }}>
-              Pick a dataset, set filters, and get a zip of CSV or Parquet files.
+              Pick a dataset, filters and columns, and get a zip of CSV, JSON Lines or Parquet files, or one Excel workbook.
             </EmptyState>
           )
         ) : (

@@ -15,7 +15,7 @@ export default async function NewExportPage({ searchParams }: { searchParams: Pr
     <>
       <PageHeader
         title="New export"
-        description="Pick a dataset and filters. The export runs in the background and you get a zip of CSV or Parquet files."
+        description="Pick a dataset, filters and columns, and check the preview. The export runs in the background and you get a zip of CSV, JSON Lines or Parquet files, or one Excel workbook."
       />
       <NewExportForm datasets={datasetOptions()} initialDataset={preselected} isAdmin={actor.role === "admin"} />
     </>

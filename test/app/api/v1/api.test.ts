@@ -294,7 +294,7 @@ describe("POST /api/v1/exports", () => {
       { dataset: "product_inventory", params: { skus: [] } },
       { dataset: "product_inventory", params: { skus: "A1" } },
       { dataset: "product_inventory", params: { updatedSince: "2025-02-30" } },
-      { dataset: "product_inventory", format: "xlsx" },
+      { dataset: "product_inventory", format: "xls" },
       { dataset: "product_inventory", format: "parquet", bom: true },
       { dataset: "product_inventory", notify: "yes" },
       { dataset: "product_inventory", supplierId: "../../etc" },

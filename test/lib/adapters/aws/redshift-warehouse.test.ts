@@ -66,7 +66,7 @@ describe("submitUnload", () => {
     const parsed = parseUnload(input.Sql!);
     expect(parsed.query).toBe(sql);
     expect(parsed).toMatchObject({ bucket: BUCKET, keyPrefix: PREFIX, iamRole: ROLE });
-    expect(parsed.options).toEqual(["FORMAT CSV", "HEADER", "MANIFEST VERBOSE", "ALLOWOVERWRITE", "PARALLEL ON", "MAXFILESIZE 512 MB"]);
+    expect(parsed.options).toEqual(["FORMAT CSV", "HEADER", "GZIP", "MANIFEST VERBOSE", "ALLOWOVERWRITE", "PARALLEL ON", "MAXFILESIZE 512 MB"]);
     expect(input.StatementName).toBe("export-exp_1");
     expect(input.WithEvent).toBe(false);
   });
@@ -82,16 +82,33 @@ describe("submitUnload", () => {
     const forbidden: Record<string, string[]> = {
       "FORMAT PARQUET": ["HEADER", "DELIMITER", "FIXEDWIDTH", "ADDQUOTES", "ESCAPE", "NULL", "GZIP", "BZIP2", "ZSTD"],
       "FORMAT CSV": ["FIXEDWIDTH", "ADDQUOTES", "ESCAPE"],
+      "FORMAT JSON": ["HEADER", "DELIMITER", "FIXEDWIDTH", "ADDQUOTES", "ESCAPE", "NULL"],
       HEADER: ["FIXEDWIDTH"],
     };
-    for (const format of ["csv", "parquet"] as const) {
-      const { options } = parseUnload(renderUnload({ query: "SELECT 1 AS x", format, bucket: BUCKET, keyPrefix: PREFIX, iamRoleArn: ROLE, maxFileSizeMb: 5 }));
+    const cases = [
+      { format: "csv" },
+      { format: "csv", delimiter: ";" },
+      { format: "csv", delimiter: "\t" },
+      { format: "jsonl" },
+      { format: "parquet" },
+    ] as const;
+    for (const c of cases) {
+      const { options } = parseUnload(renderUnload({ query: "SELECT 1 AS x", ...c, bucket: BUCKET, keyPrefix: PREFIX, iamRoleArn: ROLE, maxFileSizeMb: 5 }));
       const words = options.flatMap((o) => o.split(" "));
       for (const [option, refused] of Object.entries(forbidden)) {
-        if (!options.includes(option)) continue;
+        if (!options.some((o) => o === option || o.startsWith(`${option} `))) continue;
         for (const r of refused) expect(words, `${option} with ${r}`).not.toContain(r);
       }
     }
+  });
+
+  it("renders the CSV delimiter as a literal and JSON Lines as FORMAT JSON", () => {
+    const render = (extra: object) => parseUnload(renderUnload({ query: "SELECT 1 AS x", format: "csv", bucket: BUCKET, keyPrefix: PREFIX, iamRoleArn: ROLE, maxFileSizeMb: 5, ...extra }));
+    expect(render({}).options.slice(0, 2)).toEqual(["FORMAT CSV", "HEADER"]);
+    expect(render({ delimiter: ";" })).toMatchObject({ delimiter: ";", options: expect.arrayContaining(["FORMAT CSV", "DELIMITER AS ';'", "HEADER"]) });
+    expect(render({ delimiter: "\t" }).delimiter).toBe("\t");
+    expect(render({ format: "jsonl" }).options[0]).toBe("FORMAT JSON");
+    expect(() => render({ delimiter: "'" })).toThrow(/not a CSV delimiter/);
   });
 
   it.each([

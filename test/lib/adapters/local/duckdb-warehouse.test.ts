@@ -118,7 +118,7 @@ describe("DuckDbWarehouse", () => {
     return {
       warehouse: e.make(),
       unloadStore: e.store,
-      queries: { ok, okRows: await directCount(ok), bad: "SELECT * FROM rsdataapi.no_such_table", badMessage: /Catalog Error: .*no_such_table/, slow: SLOW },
+      queries: { ok, okRows: await directCount(ok), bad: "SELECT * FROM rsdataapi.no_such_table", badMessage: /Catalog Error: .*no_such_table/, slow: SLOW, longCount: "SELECT i FROM range(100000000000) t(i) WHERE hash(i) % 7 <> 0" },
       cleanup: e.close,
     };
   });

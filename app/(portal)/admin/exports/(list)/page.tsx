@@ -13,6 +13,7 @@ import { listDatasets } from "@/lib/datasets/catalog";
 import type { ExportRecord, Page } from "@/lib/exports/model";
 import { listAllExports } from "@/lib/exports/service";
 import { getExportStats, type ExportStats } from "@/lib/exports/stats";
+import { QUEUED_STUCK_AFTER_SECONDS } from "@/lib/exports/outcome";
 import { datasetTitles } from "@/app/_lib/datasets";
 import { listErrorMessage, listQuery, withoutPaging, type SearchParams } from "@/app/_lib/query";
 import { pathWithQuery, requireActor } from "@/app/_lib/session";
@@ -33,11 +34,21 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
   const filters = withoutPaging(q);
   const deps = await getDeps();
   const suppliers = await supplierDirectory();
+  const now = Date.now();
+  // "Stuck": queued longer than the threshold with no worker on it.
+  const stuck = sp.view === "stuck";
+  const stuckBefore = new Date(now - QUEUED_STUCK_AFTER_SECONDS * 1000).toISOString();
+  // The search box also takes a supplier's name: it becomes that supplier's id.
+  const bySupplierName = q.q ? suppliers.filter((s) => s.name.toLowerCase().includes(q.q!.toLowerCase())) : [];
+  const search = q.q && bySupplierName.length === 1 && !q.q.includes("@") && !q.q.startsWith("exp_") ? { q: bySupplierName[0].id } : {};
+  const listInput = { limit: String(PAGE_SIZE), ...q, ...search, ...(stuck ? { status: "queued", to: stuckBefore } : {}) };
   let page: Page<ExportRecord> = { items: [], nextCursor: null };
   let stats: ExportStats | null = null;
   let error: string | null = null;
   try {
-    [page, stats] = await Promise.all([listAllExports(deps, actor, { limit: String(PAGE_SIZE), ...q }), getExportStats(deps, actor, filters)]);
+    const { q: _search, ...statsFilters } = filters;
+    void _search;
+    [page, stats] = await Promise.all([listAllExports(deps, actor, listInput), getExportStats(deps, actor, stuck ? { ...statsFilters, status: "queued", to: stuckBefore } : statsFilters)]);
   } catch (err) {
     error = listErrorMessage(err);
   }
@@ -45,7 +56,20 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
 
   return (
     <>
-      <PageHeader title="All exports" description="Every supplier's exports, newest first. Filters apply to the figures and the list." />
+      <PageHeader
+        title="All exports"
+        description="Every supplier's exports, newest first. Filters apply to the figures and the list."
+        actions={
+          <span className="flex gap-2">
+            <Link href="/admin/suppliers" className="text-sm font-medium text-brand-700 hover:underline">
+              Suppliers
+            </Link>
+            <Link href="/admin/users" className="text-sm font-medium text-brand-700 hover:underline">
+              Users
+            </Link>
+          </span>
+        }
+      />
       <div className="space-y-6">
         <ListFilters
           action="/admin/exports"
@@ -53,7 +77,20 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
           limit={q.limit}
           datasets={listDatasets().map((d) => ({ id: d.id, title: d.title }))}
           suppliers={suppliers}
+          search
         />
+        <nav aria-label="Views" className="flex flex-wrap gap-2 text-sm">
+          <Link href={hrefWith("/admin/exports", filters)} aria-current={!stuck ? "page" : undefined} className={`rounded-md px-3 py-1.5 ${!stuck ? "bg-gray-900 text-white" : "bg-white text-gray-800 ring-1 ring-gray-300 hover:bg-gray-50"}`}>
+            All
+          </Link>
+          <Link
+            href={hrefWith("/admin/exports", { view: "stuck" })}
+            aria-current={stuck ? "page" : undefined}
+            className={`rounded-md px-3 py-1.5 ${stuck ? "bg-gray-900 text-white" : "bg-white text-gray-800 ring-1 ring-gray-300 hover:bg-gray-50"}`}
+          >
+            Stuck: queued over {QUEUED_STUCK_AFTER_SECONDS / 60} minutes
+          </Link>
+        </nav>
         {error ? (
           <Notice tone="error" title="These filters cannot be used" role="alert">
             {error}
@@ -68,12 +105,12 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
             <Card className="p-5 lg:col-span-2">
               <div className="flex items-baseline justify-between gap-3">
                 <h3 className="text-sm font-semibold text-gray-900">Exports per day</h3>
-                <p className="text-xs text-gray-500">
+                <p className="text-xs text-gray-600">
                   {total.toLocaleString("en-US")} in all{stats.truncated ? ` (newest ${stats.scanned.toLocaleString("en-US")} counted)` : ""}
                 </p>
               </div>
               <div className="mt-6">
-                <BarChart data={stats.perDay} label="Exports requested per day (UTC)" />
+                <BarChart data={stats.perDay} label="Exports requested per day (UTC)" today={new Date(now).toISOString().slice(0, 10)} />
               </div>
             </Card>
             <div className="grid grid-cols-1 gap-4">
@@ -81,19 +118,19 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
                 <h3 className="text-sm font-semibold text-gray-900">Time to ready</h3>
                 <dl className="mt-3 grid grid-cols-2 gap-4">
                   <div>
-                    <dt className="text-xs text-gray-500">Median (p50)</dt>
+                    <dt className="text-xs text-gray-600">Median (p50)</dt>
                     <dd className="mt-0.5 text-2xl font-semibold tabular-nums text-gray-900" data-testid="p50">
                       {formatDuration(stats.durationSeconds.p50)}
                     </dd>
                   </div>
                   <div>
-                    <dt className="text-xs text-gray-500">p95</dt>
+                    <dt className="text-xs text-gray-600">p95</dt>
                     <dd className="mt-0.5 text-2xl font-semibold tabular-nums text-gray-900" data-testid="p95">
                       {formatDuration(stats.durationSeconds.p95)}
                     </dd>
                   </div>
                 </dl>
-                <p className="mt-2 text-xs text-gray-500">From a worker starting the export to its archive being ready.</p>
+                <p className="mt-2 text-xs text-gray-600">From a worker starting the export to its archive being ready.</p>
               </Card>
               <Card className="p-5">
                 <h3 className="text-sm font-semibold text-gray-900">By status</h3>
@@ -129,6 +166,8 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
               datasetTitles={datasetTitles()}
               hrefOf={(id) => `/admin/exports/${id}`}
               showSupplier
+              admin
+              now={now}
               supplierNames={Object.fromEntries(suppliers.map((s) => [s.id, s.name]))}
             />
             <Pagination path="/admin/exports" filters={pageFilters} cursor={cursor} nextCursor={page.nextCursor} />
