@@ -70,7 +70,11 @@ const ZDestinationDelivery = z.object({
 
 const ZConnectionTest = z.object({ ok: z.boolean(), message: z.string(), location: nullableString, hostKeyFingerprint: nullableString }) satisfies z.ZodType<ConnectionTest>;
 
-const supplierOnly = { roles: ["supplier"], tokens: true } as const;
+// Schedules are exports on a timer: read with exports:read, change with exports:write (members and owners).
+// Destinations hold credentials to a supplier's systems: owners only, like webhooks.
+const readSchedules = { roles: ["supplier"], tokens: true, membership: "viewer", scope: "exports:read" } as const;
+const writeSchedules = { roles: ["supplier"], tokens: true, membership: "member", scope: "exports:write" } as const;
+const manageDestinations = { roles: ["supplier"], tokens: true, membership: "owner", scope: "webhooks:manage" } as const;
 const id = { id: "The resource's id." };
 const notFound = { description: "No such schedule or destination of yours.", schema: ZErrorBody };
 const conflict = (description: string) => ({ description, schema: ZErrorBody });
@@ -78,13 +82,13 @@ const conflict = (description: string) => ({ description, schema: ZErrorBody });
 export const SCHEDULE_ROUTES = {
   "GET /api/v1/schedules": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: readSchedules,
     summary: "Your schedules, with next and last run",
     responses: { 200: { description: "Newest first.", schema: z.object({ schedules: z.array(ZScheduleView) }) } },
   },
   "POST /api/v1/schedules": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: writeSchedules,
     summary: "Schedule an export",
     description:
       "Repeats an export request daily, weekly, monthly (at a time in `timezone`, correct across DST) or on a cron expression. Each run is an ordinary " +
@@ -94,14 +98,14 @@ export const SCHEDULE_ROUTES = {
   },
   "GET /api/v1/schedules/{id}": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: readSchedules,
     summary: "A schedule",
     pathParams: id,
     responses: { 200: { description: "The schedule and its last run.", schema: ZScheduleView }, 404: notFound },
   },
   "PATCH /api/v1/schedules/{id}": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: writeSchedules,
     summary: "Edit a schedule",
     description: "Fields given replace the stored ones. A new time or zone recomputes the next run; a new dataset starts the cursor over.",
     pathParams: id,
@@ -110,7 +114,7 @@ export const SCHEDULE_ROUTES = {
   },
   "DELETE /api/v1/schedules/{id}": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: writeSchedules,
     summary: "Delete a schedule",
     description: "Its past runs stay in your export history.",
     pathParams: id,
@@ -118,14 +122,14 @@ export const SCHEDULE_ROUTES = {
   },
   "POST /api/v1/schedules/{id}/pause": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: writeSchedules,
     summary: "Pause a schedule",
     pathParams: id,
     responses: { 200: { description: "Paused (no next run).", schema: ZScheduleView }, 404: notFound },
   },
   "POST /api/v1/schedules/{id}/resume": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: writeSchedules,
     summary: "Resume a schedule",
     description: "The next run is the next slot from now; slots missed while paused are not run.",
     pathParams: id,
@@ -133,7 +137,7 @@ export const SCHEDULE_ROUTES = {
   },
   "POST /api/v1/schedules/{id}/run": {
     tag: "Schedules",
-    access: supplierOnly,
+    access: writeSchedules,
     summary: "Run a schedule now",
     description: "Makes the schedule due at once; the scheduler starts the run within its tick (a minute on AWS). Incremental runs continue from the cursor.",
     pathParams: id,
@@ -141,13 +145,13 @@ export const SCHEDULE_ROUTES = {
   },
   "GET /api/v1/destinations": {
     tag: "Destinations",
-    access: supplierOnly,
+    access: readSchedules,
     summary: "Your S3 and SFTP destinations",
     responses: { 200: { description: "Newest first; never a password or key.", schema: z.object({ destinations: z.array(ZDestination) }) } },
   },
   "POST /api/v1/destinations": {
     tag: "Destinations",
-    access: supplierOnly,
+    access: manageDestinations,
     summary: "Add a destination",
     description: "SFTP passwords and private keys are sealed at rest and never shown again. S3 destinations get an `externalId` for your role's trust policy.",
     body: ZDestinationInput,
@@ -155,14 +159,14 @@ export const SCHEDULE_ROUTES = {
   },
   "DELETE /api/v1/destinations/{id}": {
     tag: "Destinations",
-    access: supplierOnly,
+    access: manageDestinations,
     summary: "Remove a destination",
     pathParams: id,
     responses: { 204: { description: "Removed." }, 404: notFound, 409: conflict("A schedule still delivers there.") },
   },
   "POST /api/v1/destinations/{id}/test": {
     tag: "Destinations",
-    access: supplierOnly,
+    access: manageDestinations,
     summary: "Test a destination's connection",
     description: "Writes a small file and deletes it. An SFTP server's host key seen for the first time is pinned.",
     pathParams: id,
@@ -170,7 +174,7 @@ export const SCHEDULE_ROUTES = {
   },
   "GET /api/v1/destinations/{id}/deliveries": {
     tag: "Destinations",
-    access: supplierOnly,
+    access: readSchedules,
     summary: "A destination's recent pushes and their attempt logs",
     pathParams: id,
     responses: { 200: { description: "Newest first.", schema: z.object({ deliveries: z.array(ZDestinationDelivery) }) }, 404: notFound },

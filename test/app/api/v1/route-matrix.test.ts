@@ -286,6 +286,20 @@ afterAll(async () => {
  * them fails here, not just in the derived statuses.
  */
 const ISSUE_RULES: Record<string, string> = {
+  // Issue 14: schedules read/written like exports; destinations (credentials to the supplier's systems) owners only, like webhooks.
+  "GET /api/v1/schedules": "viewer exports:read",
+  "POST /api/v1/schedules": "member exports:write",
+  "GET /api/v1/schedules/{id}": "viewer exports:read",
+  "PATCH /api/v1/schedules/{id}": "member exports:write",
+  "DELETE /api/v1/schedules/{id}": "member exports:write",
+  "POST /api/v1/schedules/{id}/pause": "member exports:write",
+  "POST /api/v1/schedules/{id}/resume": "member exports:write",
+  "POST /api/v1/schedules/{id}/run": "member exports:write",
+  "GET /api/v1/destinations": "viewer exports:read",
+  "POST /api/v1/destinations": "owner webhooks:manage",
+  "DELETE /api/v1/destinations/{id}": "owner webhooks:manage",
+  "POST /api/v1/destinations/{id}/test": "owner webhooks:manage",
+  "GET /api/v1/destinations/{id}/deliveries": "viewer exports:read",
   "GET /api/v1/datasets": "viewer exports:read",
   "GET /api/v1/exports": "viewer exports:read",
   "POST /api/v1/exports": "member exports:write",
