@@ -88,6 +88,8 @@ export async function handleDestinationMessage(deps: SchedulingDeps, msg: TDesti
   const started = deps.now();
   let outcome: { ok: true; location: string; fingerprint?: string } | { ok: false; message: string; retryable: boolean };
   if (!destination) outcome = { ok: false, message: "The destination was deleted.", retryable: false };
+  // A run that matched no rows finishes without a file: nothing to push, and its window is covered.
+  else if (exp && exp.status === "ready" && !exp.archiveKey && exp.rowCount === 0) outcome = { ok: true, location: "(no rows matched: nothing written)" };
   else if (!exp || exp.status !== "ready" || !exp.archiveKey) outcome = { ok: false, message: `The export is ${exp?.status ?? "gone"}; there is no file to push.`, retryable: false };
   else {
     try {
