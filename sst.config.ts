@@ -186,8 +186,7 @@ export default $config({
       properties: { clusterIdentifier: clusterId, workgroupName: workgroup, database, iamRoleArn, dbUser },
       include: [
         sst.aws.permission({ actions: ["redshift-data:ExecuteStatement"], resources: [redshiftArn] }),
-        // Describe, Cancel and GetStatementResult (the warehouse clock of incremental schedules) take no
-        // resource; the Data API limits them to the caller's own statements.
+        // Describe, Cancel and GetStatementResult take no resource; the Data API limits them to the caller's own statements.
         sst.aws.permission({ actions: ["redshift-data:DescribeStatement", "redshift-data:CancelStatement", "redshift-data:GetStatementResult"], resources: ["*"] }),
         ...(clusterId && dbUser
           ? [

@@ -83,9 +83,9 @@ export function webhookOutcomeHook(deps: DeliveryDeps): ExportOutcomeHook {
  * its outcome (`export.ready` / `export.failed`). Called through the outcome
  * hook each time the worker sees the export ready or failed; idempotent.
  */
-export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord, event?: WebhookEvent): Promise<number> {
-  if (rec.supplierId === null) return 0;
-  if (rec.status !== "ready" && rec.status !== "failed") return 0;
+export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord, event?: WebhookEvent): Promise<void> {
+  if (rec.supplierId === null) return;
+  if (rec.status !== "ready" && rec.status !== "failed") return;
   // `export.delivered` is sent by the scheduler (lib/schedules) once a scheduled run's pushes all succeeded.
   if (event === undefined) event = rec.status === "ready" ? "export.ready" : "export.failed";
   const { store } = deps.webhooks;
@@ -118,7 +118,6 @@ export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRe
     }
   }
   if (sent > 0) deps.log.info({ exportId: rec.id, event, deliveries: sent }, "webhook deliveries scheduled");
-  return sent;
 }
 
 export interface AttemptResult {
