@@ -184,7 +184,7 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       let rows = 0;
       bodies.forEach((body, i) => {
         const lines = body.toString("utf8").split("\n").filter((l) => l !== "");
-        expect(lines.length).toBe(manifest.entries[i].rows);
+        if (manifest.entries[i].rows !== undefined) expect(lines.length).toBe(manifest.entries[i].rows);
         for (const line of lines) expect(Object.keys(JSON.parse(line) as object).join(",")).toBe(header);
         rows += lines.length;
       });
