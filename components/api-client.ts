@@ -32,7 +32,7 @@ function toIssues(details: unknown): FieldIssue[] {
   );
 }
 
-export async function apiFetch<T>(url: string, init: { method?: "GET" | "POST" | "DELETE"; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function apiFetch<T>(url: string, init: { method?: "GET" | "POST" | "PATCH" | "DELETE"; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {

@@ -7,18 +7,22 @@ export interface HeaderUser {
   name?: string | null;
   role: "supplier" | "admin";
   supplierName?: string | null;
+  membership?: "owner" | "member" | "viewer" | null;
 }
 
 /** The portal's top bar: product name, navigation, who is signed in, Sign out. */
 export function PortalHeader({ user, showDevMail }: { user: HeaderUser; showDevMail: boolean }) {
   const items: NavItem[] = [{ href: "/exports/new", label: "New export" }];
   // An admin's history is the admin list (every supplier's exports, theirs included).
-  if (user.role === "admin") items.push({ href: "/admin/exports", label: "Admin", match: ["/admin/"] });
-  else items.push({ href: "/exports", label: "History", match: ["/exports/exp_"] }, { href: "/settings", label: "Settings" });
+  if (user.role === "admin") items.push({ href: "/admin/exports", label: "Admin", match: ["/admin/"] }, { href: "/audit", label: "Audit log" });
+  else {
+    items.push({ href: "/exports", label: "History", match: ["/exports/exp_"] }, { href: "/settings", label: "Settings" });
+    if (user.membership === "owner") items.push({ href: "/audit", label: "Audit log" });
+  }
   items.push({ href: "/docs/api", label: "API docs" });
   if (showDevMail) items.push({ href: "/dev/mail", label: "Dev mail" });
 
-  const who = user.role === "admin" ? "Admin · all suppliers" : (user.supplierName ?? "Supplier");
+  const who = user.role === "admin" ? "Admin · all suppliers" : `${user.supplierName ?? "Supplier"}${user.membership ? ` · ${user.membership}` : ""}`;
   return (
     <header className="border-b border-gray-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 px-4 sm:px-6">

@@ -16,11 +16,14 @@ export function SignInForm({
   callbackUrl,
   demoAccounts,
   initialError = null,
+  ssoName = null,
 }: {
   callbackUrl: string;
   demoAccounts: DemoAccount[] | null;
   /** An error next-auth reported through the URL (`?error=`), already in words. */
   initialError?: string | null;
+  /** The deployment's SSO ("Sign in with <name>"); null when there is none. */
+  ssoName?: string | null;
 }) {
   // Uncontrolled inputs: whatever was typed before the page finished loading is kept and sent.
   const emailRef = useRef<HTMLInputElement>(null);
@@ -100,6 +103,16 @@ export function SignInForm({
         <button ref={submitRef} type="submit" disabled={pending} className={`${buttonClass.primary} w-full`}>
           {pending ? "Signing in…" : "Sign in"}
         </button>
+        <p className="text-center text-sm">
+          <a href="/forgot-password" className="font-medium text-brand-700 hover:underline">
+            Forgot password?
+          </a>
+        </p>
+        {ssoName ? (
+          <button type="button" className={`${buttonClass.secondary} w-full`} onClick={() => void signIn("oidc", { callbackUrl })}>
+            Sign in with {ssoName}
+          </button>
+        ) : null}
       </form>
 
       {demoAccounts && demoAccounts.length > 0 ? (

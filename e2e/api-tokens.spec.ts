@@ -22,6 +22,8 @@ test("a supplier creates a token in Settings, an application uses it, and after 
 
   const name = `e2e sync ${Date.now()}`;
   await page.getByLabel("Token name").fill(name);
+  // The application requests exports too: exports:write besides the default exports:read.
+  await page.getByLabel(/^exports:write/).check();
   await page.getByRole("button", { name: "Create token" }).click();
   const secret = (await page.getByTestId("token-secret").textContent())?.trim() ?? "";
   expect(secret).toMatch(/^pep_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);

@@ -12,7 +12,7 @@ test("a signed-out visitor signs in from a demo account and comes back to the pa
   // A wrong password is refused in plain words.
   await page.getByLabel("Email").fill(ROSE);
   await page.getByLabel("Password").fill("not-the-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("signin-error")).toHaveText("Wrong email or password.");
   await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
   await shot(page, "signin-wrong-password");
@@ -21,7 +21,7 @@ test("a signed-out visitor signs in from a demo account and comes back to the pa
   await page.getByRole("button", { name: new RegExp(`Use demo account ${ROSE}`) }).click();
   await expect(page.getByLabel("Email")).toHaveValue(ROSE);
   await expect(page.getByLabel("Password")).not.toHaveValue("not-the-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 
   await expect(page).toHaveURL(/\/exports\?status=ready$/);
   const user = page.getByTestId("signed-in-user");
@@ -55,7 +55,7 @@ test("repeated wrong passwords get the rate-limit message", async ({ page }) => 
   const alert = page.getByTestId("signin-error");
   await expect(async () => {
     await page.getByLabel("Password").fill("wrong-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(alert).toContainText("Too many failed sign-in attempts", { timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
   await shot(page, "signin-rate-limited");
@@ -86,7 +86,7 @@ test("suppliers get a 403 page on admin pages; admins see the admin nav", async 
 test("the sign-in page fits a 375 px phone", async ({ browser }) => {
   const page = await browser.newPage({ viewport: { width: 375, height: 812 } });
   await page.goto("/signin");
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   await expectNoHorizontalScroll(page);
   await shot(page, "mobile-signin");
   await page.close();

@@ -5,10 +5,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "better-sqlite3";
 import { openSqlite } from "./adapters/local/sqlite";
+import { SqliteSupplierStore } from "./adapters/local/sqlite-supplier-store";
 import { SqliteUserStore } from "./adapters/local/sqlite-user-store";
 import type { UserRecord, UserStore } from "./ports";
 import {
   SESSION_MAX_AGE_SECONDS,
+  accountRefusal,
   authorizeCredentials,
   claimsFor,
   clientAddress,
@@ -39,7 +41,16 @@ afterEach(() => db.close());
 describe("authorizeCredentials", () => {
   it("returns the session user for the right password", async () => {
     const user = await authorizeCredentials(users, throttles, { email: "Rose@Suppliers.test", password: PASSWORD }, fromClient("1.2.3.4"));
-    expect(user).toEqual({ id: rose.id, email: "rose@suppliers.test", name: "Rose", role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co" });
+    expect(user).toEqual({
+      id: rose.id,
+      email: "rose@suppliers.test",
+      name: "Rose",
+      role: "supplier",
+      supplierId: "sup_rose",
+      supplierName: "Rose Supply Co",
+      membership: "owner",
+      sessionVersion: 1,
+    });
     expect(user).not.toHaveProperty("passwordHash");
   });
 
@@ -151,8 +162,9 @@ describe("refreshToken (the jwt callback)", () => {
   const now = 2_000_000_000;
 
   it("writes id, role, supplier and sign-in time at sign-in", async () => {
-    const token = await refreshToken(users, {}, { id: rose.id, email: rose.email, name: rose.name, role: rose.role, supplierId: rose.supplierId, supplierName: rose.supplierName }, now);
-    expect(token).toMatchObject({ sub: rose.id, id: rose.id, role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co", authTime: now });
+    const signedIn = { id: rose.id, email: rose.email, name: rose.name, role: rose.role, supplierId: rose.supplierId, supplierName: rose.supplierName, membership: rose.membership, sessionVersion: 1 };
+    const token = await refreshToken(users, {}, signedIn, now);
+    expect(token).toMatchObject({ sub: rose.id, id: rose.id, role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co", membership: "owner", sv: 1, authTime: now });
   });
 
   it("re-reads the user on every session read, so a changed role or supplier applies at once", async () => {
@@ -170,13 +182,48 @@ describe("refreshToken (the jwt callback)", () => {
   });
 });
 
+describe("session versions (issue 12 finding 5)", () => {
+  const now = 2_000_000_000;
+
+  it("ends a session made before a version bump (sign-out, password change), and only that: a new sign-in works", async () => {
+    const copied = claimsFor(rose, now);
+    expect(await refreshToken(users, copied, undefined, now + 1)).toMatchObject({ sv: 1 });
+    expect(await users.bumpSessionVersion(rose.id)).toBe(2);
+    await expect(refreshToken(users, copied, undefined, now + 2)).rejects.toThrow("session revoked");
+    const fresh = claimsFor((await users.getUser(rose.id))!, now + 3);
+    expect(await refreshToken(users, fresh, undefined, now + 4)).toMatchObject({ sv: 2 });
+  });
+
+  it("counts a cookie from before versions existed as version 1", async () => {
+    const { sv: _sv, ...old } = claimsFor(rose, now);
+    expect(await refreshToken(users, old, undefined, now + 1)).toMatchObject({ id: rose.id });
+    await users.bumpSessionVersion(rose.id);
+    await expect(refreshToken(users, old, undefined, now + 2)).rejects.toThrow("session revoked");
+  });
+
+  it("ends the session of a disabled user, and of every user of a disabled supplier", async () => {
+    const suppliers = new SqliteSupplierStore(db);
+    await suppliers.createSupplier({ id: "sup_rose", name: "Rose Supply Co", createdAt: "2026-01-01T00:00:00.000Z", disabledAt: null });
+    const token = claimsFor(rose, now);
+    expect(await refreshToken(users, token, undefined, now + 1, suppliers)).toMatchObject({ id: rose.id });
+    await suppliers.updateSupplier({ id: "sup_rose", name: "Rose Supply Co", createdAt: "2026-01-01T00:00:00.000Z", disabledAt: "2026-02-01T00:00:00.000Z" });
+    await expect(refreshToken(users, token, undefined, now + 2, suppliers)).rejects.toThrow("disabled");
+    await suppliers.updateSupplier({ id: "sup_rose", name: "Rose Supply Co", createdAt: "2026-01-01T00:00:00.000Z", disabledAt: null });
+    await users.updateUser({ ...rose, disabledAt: "2026-02-01T00:00:00.000Z" });
+    await expect(refreshToken(users, token, undefined, now + 3, suppliers)).rejects.toThrow("disabled");
+    expect(await accountRefusal((await users.getUser(rose.id))!, suppliers)).toMatch(/account has been disabled/);
+  });
+});
+
 describe("sessionToActor", () => {
   const expires = "2030-01-01T00:00:00.000Z";
-  const user = { id: "usr_1", email: "a@b.test", name: "A", role: "supplier" as const, supplierId: "sup_a", supplierName: "A Co" };
+  const user = { id: "usr_1", email: "a@b.test", name: "A", role: "supplier" as const, supplierId: "sup_a", supplierName: "A Co", membership: "member" as const };
 
   it("maps a supplier and an admin session", () => {
-    expect(sessionToActor({ expires, user })).toEqual({ userId: "usr_1", email: "a@b.test", role: "supplier", supplierId: "sup_a" });
-    expect(sessionToActor({ expires, user: { ...user, role: "admin", supplierId: null } })).toEqual({ userId: "usr_1", email: "a@b.test", role: "admin", supplierId: null });
+    expect(sessionToActor({ expires, user })).toEqual({ userId: "usr_1", email: "a@b.test", role: "supplier", supplierId: "sup_a", membership: "member" });
+    expect(sessionToActor({ expires, user: { ...user, role: "admin", supplierId: null, membership: null } })).toEqual({ userId: "usr_1", email: "a@b.test", role: "admin", supplierId: null });
+    // A session without a membership (from an older build) is the least it can be.
+    expect(sessionToActor({ expires, user: { ...user, membership: null } })).toMatchObject({ membership: "viewer" });
   });
 
   it("refuses no session, a supplier without a supplier and an unknown role", () => {

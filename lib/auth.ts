@@ -8,14 +8,24 @@
  *   is signed out at once, and a changed role or supplier applies at once.
  * - Failed sign-ins are throttled per email and client address, and per
  *   email alone (see `LoginThrottle`).
+ * - Sessions are revocable: the token carries the user's session version
+ *   (`sv`) from sign-in, and every read compares it with the stored one.
+ *   Sign-out, a password change, disabling and removal bump or delete it, so a
+ *   copied cookie stops working at once, on every device. A disabled user or
+ *   supplier is refused on the next read too.
+ * - Sign-ins, failed sign-ins and sign-outs go to the audit log.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession, type NextAuthOptions, type Session, type User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { JWT } from "next-auth/jwt";
 import { deriveKey, getDeps } from "./config";
+import { originOf, recordAudit } from "./audit/audit";
 import type { Actor } from "./core/actor";
-import type { UserRecord, UserStore } from "./ports";
+import type { SsoSettings } from "./config";
+import type { SupplierStore, UserRecord, UserStore } from "./ports";
+import { resolveSsoUser } from "./teams/sso";
 import { DEFAULT_RULE, LoginThrottle, describeWait } from "./users/login-throttle";
 import { isKnownDevice } from "./users/known-device";
 import { authenticate } from "./users/users";
@@ -125,7 +135,30 @@ export async function authorizeCredentials(
 }
 
 function toSessionUser(user: UserRecord): User {
-  return { id: user.id, email: user.email, name: user.name, role: user.role, supplierId: user.supplierId, supplierName: user.supplierName };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    supplierId: user.supplierId,
+    supplierName: user.supplierName,
+    membership: user.membership,
+    sessionVersion: user.sessionVersion,
+  };
+}
+
+/**
+ * Why this user may not sign in or keep a session, or null when they may:
+ * the account or its supplier is disabled. Shown on the sign-in page, so it
+ * says what to do.
+ */
+export async function accountRefusal(user: UserRecord, suppliers: SupplierStore | undefined): Promise<string | null> {
+  if (user.disabledAt) return "This account has been disabled. Ask your organisation's admin to enable it.";
+  if (user.role === "supplier" && user.supplierId && suppliers) {
+    const supplier = await suppliers.getSupplier(user.supplierId);
+    if (supplier?.disabledAt) return `${supplier.name} has been disabled on this portal. Contact Acme Flowers to enable it.`;
+  }
+  return null;
 }
 
 /** The claims a session token carries for `user`. */
@@ -138,6 +171,8 @@ export function claimsFor(user: UserRecord | User, authTime: number): JWT {
     role: user.role,
     supplierId: user.supplierId,
     supplierName: user.supplierName,
+    membership: user.membership,
+    sv: user.sessionVersion,
     authTime,
   };
 }
@@ -147,12 +182,22 @@ export function claimsFor(user: UserRecord | User, authTime: number): JWT {
  * read it ends sessions older than the maximum age and refreshes the claims
  * from the user store, so a deleted user or a changed role takes effect now.
  */
-export async function refreshToken(users: UserStore, token: JWT, user: User | undefined, nowSeconds: number): Promise<JWT> {
+export async function refreshToken(
+  users: UserStore,
+  token: JWT,
+  user: User | undefined,
+  nowSeconds: number,
+  suppliers?: SupplierStore,
+): Promise<JWT> {
   if (user) return claimsFor(user, nowSeconds);
   if (typeof token.id !== "string" || typeof token.authTime !== "number") throw new SessionEnded("session token without our claims");
   if (nowSeconds - token.authTime > SESSION_MAX_AGE_SECONDS) throw new SessionEnded("session expired");
   const current = await users.getUser(token.id);
   if (!current) throw new SessionEnded("user no longer exists");
+  // A token from before session versions counts as version 1, as the stores count a user without one.
+  if ((token.sv ?? 1) !== current.sessionVersion) throw new SessionEnded("session revoked");
+  const refusal = await accountRefusal(current, suppliers);
+  if (refusal) throw new SessionEnded("account or supplier disabled");
   return claimsFor(current, token.authTime);
 }
 
@@ -176,18 +221,44 @@ export async function getAuthOptions(): Promise<NextAuthOptions> {
     // Errors land on our sign-in page too, which shows "Wrong email or password." or the throttle message.
     pages: { signIn: "/signin", error: "/signin" },
     providers: [
+      ...(deps.config.sso ? [oidcProvider(deps.config.sso)] : []),
       CredentialsProvider({
         name: "Email and password",
         credentials: {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
         },
-        authorize: (credentials, req) => authorizeCredentials(deps.users, loginThrottles(), credentials, req.headers, Date.now(), knownDeviceKey(deps.config.authSecret)),
+        authorize: (credentials, req) => authorizeAndAudit(deps, credentials, req.headers),
       }),
     ],
     callbacks: {
-      jwt: ({ token, user }) => refreshToken(deps.users, token, user, Math.floor(Date.now() / 1000)),
+      // SSO sign-ins are mapped to a supplier (or refused with a reason the sign-in page shows).
+      async signIn({ account, profile }) {
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        const result = await resolveSsoUser(deps, deps.config.sso!, (profile ?? {}) as Record<string, unknown>);
+        return result.ok ? true : `/signin?error=${result.refusal}`;
+      },
+      async jwt({ token, user, account }) {
+        const now = Math.floor(Date.now() / 1000);
+        if (user && account?.provider === OIDC_PROVIDER_ID) {
+          // `user` is the identity provider's profile; the session is for our user with that email (signIn made sure it exists).
+          const record = await deps.users.getUserByEmail(String(user.email));
+          if (!record) throw new SessionEnded("SSO user vanished between sign-in and session");
+          return claimsFor(record, now);
+        }
+        return refreshToken(deps.users, token, user, now, deps.suppliers);
+      },
       session: ({ session, token }) => ({ ...session, user: sessionUserFromToken(token) }),
+    },
+    events: {
+      // Sign-out ends every session of the user, not just this cookie: a copy made earlier stops working too.
+      async signOut({ token }) {
+        if (typeof token?.id !== "string") return;
+        const user = await deps.users.getUser(token.id);
+        if (!user || (token.sv ?? 1) !== user.sessionVersion) return; // already ended: nothing to revoke
+        await deps.users.bumpSessionVersion(user.id);
+        await recordAudit(deps, { action: "signout", actor: { userId: user.id, email: user.email, supplierId: user.supplierId } });
+      },
     },
     logger: {
       error(code, metadata) {
@@ -204,6 +275,81 @@ export async function getAuthOptions(): Promise<NextAuthOptions> {
   };
 }
 
+/** next-auth's id of the OpenID Connect provider: its callback is /api/auth/callback/oidc. */
+export const OIDC_PROVIDER_ID = "oidc";
+
+/**
+ * The deployment's OpenID Connect provider (issuer discovery, authorization
+ * code with PKCE and state, the ID token checked against the issuer's keys).
+ * The profile is the identity provider's; `signIn` maps it to our user.
+ */
+function oidcProvider(sso: SsoSettings): OAuthConfig<Record<string, unknown>> {
+  return {
+    id: OIDC_PROVIDER_ID,
+    name: sso.name,
+    type: "oauth",
+    wellKnown: `${sso.issuer}/.well-known/openid-configuration`,
+    clientId: sso.clientId,
+    clientSecret: sso.clientSecret,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce", "state"],
+    profile: (p) =>
+      ({
+        id: String(p.sub),
+        email: typeof p.email === "string" ? p.email.toLowerCase() : "",
+        name: typeof p.name === "string" ? p.name : String(p.email ?? p.sub),
+        role: "supplier",
+        supplierId: null,
+        supplierName: null,
+        membership: null,
+        sessionVersion: 0,
+      }) as User,
+  };
+}
+
+/**
+ * The Credentials provider's authorize step as next-auth runs it: the
+ * password and throttle check, then the account check (disabled user or
+ * supplier: refused with a message saying so), each outcome audited.
+ */
+async function authorizeAndAudit(
+  deps: Awaited<ReturnType<typeof getDeps>>,
+  credentials: { email?: unknown; password?: unknown } | undefined,
+  headers: HeaderBag,
+): Promise<User | null> {
+  const origin = originOf(headers);
+  const tried = typeof credentials?.email === "string" ? credentials.email.trim().toLowerCase().slice(0, 254) : "";
+  const failed = async (detail: string) => {
+    const known = tried ? await deps.users.getUserByEmail(tried) : null;
+    await recordAudit(deps, {
+      action: "signin.failed",
+      actor: { userId: known?.id ?? null, email: tried || null, supplierId: known?.supplierId ?? null },
+      detail,
+      origin,
+    });
+  };
+  let user: User | null;
+  try {
+    user = await authorizeCredentials(deps.users, loginThrottles(), credentials, headers, Date.now(), knownDeviceKey(deps.config.authSecret));
+  } catch (err) {
+    await failed((err as Error).message);
+    throw err;
+  }
+  if (!user) {
+    await failed("wrong email or password");
+    return null;
+  }
+  const record = await deps.users.getUser(user.id);
+  const refusal = record ? await accountRefusal(record, deps.suppliers) : "This account no longer exists.";
+  if (refusal) {
+    await failed(refusal);
+    throw new Error(refusal);
+  }
+  await recordAudit(deps, { action: "signin", actor: { userId: user.id, email: user.email, supplierId: user.supplierId }, detail: "password", origin });
+  return user;
+}
+
 /** next-auth's session callback: the token's claims (complete, `refreshToken` made them) as `session.user`. */
 function sessionUserFromToken(token: JWT): Session["user"] {
   if (!token.id || !token.email || !token.role) throw new SessionEnded("session token without our claims");
@@ -214,6 +360,7 @@ function sessionUserFromToken(token: JWT): Session["user"] {
     role: token.role,
     supplierId: token.supplierId ?? null,
     supplierName: token.supplierName ?? null,
+    membership: token.membership ?? null,
   };
 }
 
@@ -222,7 +369,8 @@ export function sessionToActor(session: Session | null): Actor | null {
   const u = session?.user;
   if (!u?.id || !u.email || (u.role !== "supplier" && u.role !== "admin")) return null;
   if (u.role === "supplier" && !u.supplierId) return null;
-  return { userId: u.id, email: u.email, role: u.role, supplierId: u.role === "admin" ? null : u.supplierId };
+  if (u.role === "admin") return { userId: u.id, email: u.email, role: "admin", supplierId: null };
+  return { userId: u.id, email: u.email, role: "supplier", supplierId: u.supplierId, membership: u.membership ?? "viewer" };
 }
 
 /**

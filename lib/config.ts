@@ -17,6 +17,8 @@ import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
 import { DynamoRateLimiter } from "./adapters/aws/dynamo-rate-limiter";
 import { DynamoUserStore } from "./adapters/aws/dynamo-user-store";
+import { DynamoSupplierStore } from "./adapters/aws/dynamo-supplier-store";
+import { DynamoAuditStore } from "./adapters/aws/dynamo-audit-store";
 import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
@@ -25,7 +27,7 @@ import { linkedSecret, resolveAwsSettings, sstLinks, type LinkedLookup } from ".
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
-import type { ApiTokenStore, Queue, RateLimiter, RequestClaimStore, UserStore, Warehouse, WebhookStore } from "./ports";
+import type { ApiTokenStore, AuditStore, Queue, RateLimiter, RequestClaimStore, SupplierStore, UserStore, Warehouse, WebhookStore } from "./ports";
 
 /**
  * The disk stores' temp folder (DiskObjectStore's TMP_DIR), named here because AWS mode must not
@@ -109,6 +111,25 @@ export const ZEnv = z
     WEBHOOK_BREAKER_FAILURES: int(5, 1, 1000),
     WEBHOOK_BREAKER_COOLDOWN_SECONDS: int(300, 1, 86_400),
 
+    // teams (issue 15)
+    /** Audit log entries older than this are removed (DynamoDB TTL; the worker's sweep locally). */
+    AUDIT_RETENTION_DAYS: int(400, 1, 3650),
+    /** Lifetime of an invitation link and of a password-reset link. */
+    INVITATION_TTL_HOURS: int(72, 1, 24 * 30),
+    PASSWORD_RESET_TTL_MINUTES: int(30, 5, 24 * 60),
+    /** SSO through OpenID Connect (issue 15): all of issuer, client id and secret, or none. */
+    OIDC_ISSUER: opt(z.url().optional()),
+    OIDC_CLIENT_ID: opt(z.string().optional()),
+    OIDC_CLIENT_SECRET: opt(z.string().optional()),
+    /** The sign-in button says "Sign in with <this>". */
+    OIDC_NAME: opt(z.string().max(60).default("single sign-on")),
+    /** Email domain to supplier, e.g. `rose.example=sup_rose,tulip.example=sup_tulip`. */
+    OIDC_SUPPLIER_DOMAINS: opt(z.string().default("")),
+    /** A claim holding the supplier id; when present it wins over the domain. */
+    OIDC_SUPPLIER_CLAIM: opt(z.string().max(100).optional()),
+    /** The membership people get when SSO creates their account. */
+    OIDC_DEFAULT_MEMBERSHIP: opt(z.enum(["owner", "member", "viewer"]).default("member")),
+
     // local backend
     DATA_DIR: opt(z.string().default(".data")),
     DUCKDB_PATH: opt(z.string().optional()),
@@ -148,6 +169,15 @@ export const ZEnv = z
     AWS_S3_FORCE_PATH_STYLE: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
   })
   .superRefine((env, ctx) => {
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+    if (oidc !== 0 && oidc !== 3) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "SSO needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
+    }
+    for (const pair of (env.OIDC_SUPPLIER_DOMAINS ?? "").split(",").filter((p) => p.trim())) {
+      if (!/^\s*[a-z0-9.-]+\.[a-z]{2,}\s*=\s*[a-z0-9_]{1,40}\s*$/i.test(pair)) {
+        ctx.addIssue({ code: "custom", path: ["OIDC_SUPPLIER_DOMAINS"], message: `"${pair}" is not domain=supplier_id` });
+      }
+    }
     if (env.EXPORT_BACKEND === "aws" && env.AUTH_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -166,6 +196,29 @@ export interface AppConfig {
   settings: ExportSettings;
   api: PartnerApiSettings;
   webhooks: WebhookSettings;
+  teams: TeamSettings;
+  /** Null when SSO is not set up for this deployment. */
+  sso: SsoSettings | null;
+}
+
+export interface SsoSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  /** Lower-cased email domain -> supplier id. */
+  domains: Record<string, string>;
+  supplierClaim: string | null;
+  defaultMembership: "owner" | "member" | "viewer";
+}
+
+/** Members, invitations, password reset and the audit log. */
+export interface TeamSettings {
+  auditRetentionDays: number;
+  invitationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  /** HMAC key of invitation and reset links (derived from AUTH_SECRET). */
+  linkKey: string;
 }
 
 /**
@@ -219,6 +272,28 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       breakerCooldownSeconds: env.WEBHOOK_BREAKER_COOLDOWN_SECONDS,
       secretKey: deriveKey(authSecret, "webhook-signing-secrets"),
     },
+    teams: {
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      invitationTtlSeconds: env.INVITATION_TTL_HOURS * 3600,
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_MINUTES * 60,
+      linkKey: deriveKey(authSecret, "invitation-and-reset-links"),
+    },
+    sso:
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+        ? {
+            issuer: env.OIDC_ISSUER.replace(/\/$/, ""),
+            clientId: env.OIDC_CLIENT_ID,
+            clientSecret: env.OIDC_CLIENT_SECRET,
+            name: env.OIDC_NAME,
+            domains: Object.fromEntries(
+              env.OIDC_SUPPLIER_DOMAINS.split(",")
+                .filter((p) => p.trim())
+                .map((p) => p.split("=").map((x) => x.trim().toLowerCase()) as [string, string]),
+            ),
+            supplierClaim: env.OIDC_SUPPLIER_CLAIM ?? null,
+            defaultMembership: env.OIDC_DEFAULT_MEMBERSHIP,
+          }
+        : null,
   };
 }
 
@@ -246,6 +321,9 @@ function localSecret(dataDir: string): string {
 export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
+  suppliers: SupplierStore;
+  /** The audit log (append-only). */
+  audit: AuditStore;
   tokens: ApiTokenStore;
   /** Idempotency keys, active-request fingerprints, and the delivery lane's concurrency slots. */
   claims: RequestClaimStore;
@@ -301,6 +379,8 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         SqliteRequestClaimStore,
         SqliteUserStore,
         SqliteWebhookStore,
+        SqliteSupplierStore,
+        SqliteAuditStore,
       } = await import("./adapters/local");
       const db = openSqlite(path.join(dataDir, "jobs.sqlite"));
       const unloadRoot = path.join(dataDir, "unload-store");
@@ -326,6 +406,8 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         config,
         jobs: new SqliteJobStore(db),
         users: new SqliteUserStore(db),
+        suppliers: new SqliteSupplierStore(db),
+        audit: new SqliteAuditStore(db),
         tokens: new SqliteApiTokenStore(db),
         claims: new SqliteRequestClaimStore(db),
         webhooks: { store: new SqliteWebhookStore(db), settings: config.webhooks },
@@ -356,6 +438,8 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         config,
         jobs: new DynamoJobStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         users: new DynamoUserStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        suppliers: new DynamoSupplierStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+        audit: new DynamoAuditStore({ client: clients.dynamo, tableName: aws.jobsTable, retentionDays: config.teams.auditRetentionDays }),
         tokens: new DynamoApiTokenStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         claims: new DynamoRequestClaimStore({ client: clients.dynamo, tableName: aws.jobsTable }),
         webhooks: { store: new DynamoWebhookStore({ client: clients.dynamo, tableName: aws.jobsTable }), settings: config.webhooks },

@@ -301,6 +301,14 @@ export interface Mailer {
 
 export type UserRole = "supplier" | "admin";
 
+/**
+ * A supplier user's role within their supplier: owners manage members, tokens,
+ * webhooks, destinations and schedules; members request and download exports;
+ * viewers download only. Admins have none (they belong to no supplier).
+ */
+export const MEMBERSHIPS = ["owner", "member", "viewer"] as const;
+export type Membership = (typeof MEMBERSHIPS)[number];
+
 export interface UserRecord {
   id: string;
   /** Lower-cased; unique. */
@@ -311,17 +319,39 @@ export interface UserRecord {
   supplierId: string | null;
   /** Display name of that supplier (denormalised for the UI). */
   supplierName: string | null;
-  /** `scrypt$N$r$p$salt$hash` (see lib/users/passwords.ts). */
+  /** `scrypt$N$r$p$salt$hash` (see lib/users/passwords.ts); empty for a user who signs in through SSO only or has not accepted an invitation yet. */
   passwordHash: string;
   createdAt: string;
+  /** The role within the supplier; null for admins. */
+  membership: Membership | null;
+  /**
+   * Sessions and tokens carry the version they were made under; one that does
+   * not match is refused. Bumped (never set) by `bumpSessionVersion`: sign-out,
+   * password change, disabling and removal end every session at once.
+   */
+  sessionVersion: number;
+  /** When an admin disabled the account; a disabled user cannot sign in and their tokens are refused. */
+  disabledAt: string | null;
 }
 
 /** Portal users. Lives next to the export records (same SQLite file / DynamoDB table). */
 export interface UserStore {
   /** Creates a user; throws `ApiError("conflict")` when the email is taken. */
   createUser(user: UserRecord): Promise<void>;
-  /** Replaces name, role, supplier and password hash of an existing user (by id). */
+  /**
+   * Replaces name, role, supplier, membership, disabledAt and password hash of
+   * an existing user (by id). Never the email, creation time or session
+   * version: a stale read-modify-write must not undo a bump.
+   */
   updateUser(user: UserRecord): Promise<void>;
+  /**
+   * Adds one to the user's session version atomically and returns the new
+   * value, so every session and token made under the old one stops working;
+   * null when the user does not exist.
+   */
+  bumpSessionVersion(id: string): Promise<number | null>;
+  /** Deletes the user (and frees the email). False when there was none. */
+  deleteUser(id: string): Promise<boolean>;
   /** The user with this (case-insensitive) email, or null. */
   getUserByEmail(email: string): Promise<UserRecord | null>;
   getUser(id: string): Promise<UserRecord | null>;
@@ -346,6 +376,10 @@ export interface ApiTokenRecord {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** What the token may do (lib/tokens/scopes.ts), within its creator's membership. */
+  scopes: string[];
+  /** After this the token is refused; null: no expiry. */
+  expiresAt: string | null;
 }
 
 /** API tokens of partner applications. Lives next to the users (same SQLite file / DynamoDB table). */
@@ -361,6 +395,11 @@ export interface ApiTokenStore {
    * null when no such token belongs to that supplier. Revoking twice keeps the first time.
    */
   revokeToken(id: string, supplierId: string, at: string): Promise<ApiTokenRecord | null>;
+  /**
+   * Revokes every unrevoked token `userId` made for the supplier, at `at`
+   * (a password change ends them); returns how many it revoked.
+   */
+  revokeUserTokens(supplierId: string, userId: string, at: string): Promise<number>;
   /**
    * Sets `lastUsedAt = at` only when it is unset or older than `staleBefore`:
    * a conditional write, so busy tokens cost one write a minute, not one per request.
@@ -484,3 +523,8 @@ export interface WebhookStore {
   /** An endpoint's deliveries, newest first, at most `limit`. */
   listDeliveries(endpointId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
 }
+
+/* ------------------------------------------------- SupplierStore, AuditStore */
+
+// Issue 15's ports live in ./team-ports.ts (this file stays under 500 lines); re-exported so callers import ports from one place.
+export type { AuditEntry, AuditQuery, AuditStore, SupplierRecord, SupplierStore } from "./team-ports";

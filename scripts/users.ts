@@ -13,6 +13,7 @@ Commands:
             --email <email>            required
             --role supplier|admin      required
             --supplier <id>            supplier id (supplier users), e.g. sup_rose
+            --membership owner|member|viewer   the supplier user's role (default owner)
             --supplier-name <name>     shown in the portal; defaults to the name other users
                                        of that supplier have, else to the id
             --name <name>              defaults to the part of the email before "@"
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
         role: { type: "string" },
         supplier: { type: "string" },
         "supplier-name": { type: "string" },
+        membership: { type: "string" },
         name: { type: "string" },
         password: { type: "string" },
         "generate-password": { type: "boolean" },
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
           role: opts.role as "supplier" | "admin",
           supplierId: opts.supplier,
           supplierName: opts["supplier-name"],
+          membership: opts.membership as "owner" | "member" | "viewer" | undefined,
           name: opts.name,
           password,
         });

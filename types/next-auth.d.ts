@@ -4,7 +4,7 @@
  * are optional because a cookie from an older build may lack them, and
  * lib/auth.ts checks them before trusting the token.
  */
-import type { UserRole } from "@/lib/ports";
+import type { Membership, UserRole } from "@/lib/ports";
 
 declare module "next-auth" {
   interface Session {
@@ -16,6 +16,8 @@ declare module "next-auth" {
       /** The supplier a supplier user belongs to; null for admins. */
       supplierId: string | null;
       supplierName: string | null;
+      /** Role within the supplier; null for admins. */
+      membership: Membership | null;
     };
   }
 
@@ -26,6 +28,8 @@ declare module "next-auth" {
     role: UserRole;
     supplierId: string | null;
     supplierName: string | null;
+    membership: Membership | null;
+    sessionVersion: number;
   }
 }
 
@@ -37,5 +41,8 @@ declare module "next-auth/jwt" {
     supplierName?: string | null;
     /** When the person signed in (seconds since epoch): sessions end a fixed time after it, whatever the activity. */
     authTime?: number;
+    membership?: Membership | null;
+    /** The user's session version at sign-in: a bump (sign-out, password change, disable) ends this session. */
+    sv?: number;
   }
 }

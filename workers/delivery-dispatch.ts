@@ -55,7 +55,7 @@ export async function handleDeliveryMessage(deps: WorkerDeps, body: unknown): Pr
   } catch (err) {
     // A store fault: its attempt record was not written, so bringing the message back is no duplicate.
     deps.log.warn({ err, type }, "delivery could not be recorded; will retry");
-    return { kind: "retry", delaySeconds: STORE_FAULT_RETRY_SECONDS, error: err instanceof Error ? err.message : String(err) };
+    return { kind: "retry", delaySeconds: STORE_FAULT_RETRY_SECONDS };
   }
 }
 

@@ -23,7 +23,7 @@ export async function handleQueueMessage(deps: WorkerDeps, body: unknown, delive
     try {
       await deps.deliveryQueue.send(parsed.data);
     } catch (err) {
-      return { kind: "retry", delaySeconds: 30, error: err instanceof Error ? err.message : String(err) };
+      return { kind: "retry", delaySeconds: 30 };
     }
     return { kind: "done" };
   }

@@ -1,4 +1,5 @@
 // `npm run worker` – runs the export worker as a plain process against the configured backend.
+import { pruneAudit } from "@/lib/audit/audit";
 import { getDeps } from "@/lib/config";
 import { runWorker } from "./runner";
 
@@ -12,7 +13,17 @@ async function main(): Promise<void> {
       controller.abort();
     });
   }
+  // The audit log's retention (AUDIT_RETENTION_DAYS), at start and hourly.
+  const prune = () =>
+    pruneAudit(deps, deps.config.teams.auditRetentionDays).then(
+      (n) => n > 0 && log.info({ removed: n }, "pruned the audit log"),
+      (err: unknown) => log.error({ err }, "audit log prune failed"),
+    );
+  void prune();
+  const pruneTimer = setInterval(() => void prune(), 3_600_000);
+  pruneTimer.unref();
   await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY, signal: controller.signal });
+  clearInterval(pruneTimer);
   await deps.close();
 }
 

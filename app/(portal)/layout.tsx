@@ -28,7 +28,7 @@ export default async function PortalLayout({ children }: { children: React.React
         Skip to content
       </a>
       <PortalHeader
-        user={{ email: current.user.email, name: current.user.name, role: current.user.role, supplierName: current.user.supplierName }}
+        user={{ email: current.user.email, name: current.user.name, role: current.user.role, supplierName: current.user.supplierName, membership: current.user.membership }}
         showDevMail={showDevMail}
       />
       <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 sm:px-6 sm:py-8">

@@ -14,7 +14,17 @@ interface ApiToken {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  scopes: string[];
+  expiresAt: string | null;
 }
+
+/** The scopes a token can have (lib/tokens/scopes.ts), with what each allows. */
+const SCOPES: { id: string; label: string }[] = [
+  { id: "exports:read", label: "exports:read – list and read exports, download archives" },
+  { id: "exports:write", label: "exports:write – request and cancel exports" },
+  { id: "webhooks:manage", label: "webhooks:manage – register, list and delete webhooks" },
+  { id: "audit:read", label: "audit:read – read your supplier's audit log" },
+];
 
 const tokensKey = ["api-tokens"] as const;
 
@@ -22,6 +32,8 @@ const tokensKey = ["api-tokens"] as const;
 export function ApiTokens() {
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<string[]>(["exports:read"]);
+  const [expiresInDays, setExpiresInDays] = useState<string>("90");
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   // Marks the form interactive for tests (and keeps it disabled until then).
@@ -30,7 +42,11 @@ export function ApiTokens() {
 
   const tokens = useQuery({ queryKey: tokensKey, queryFn: ({ signal }) => apiFetch<{ tokens: ApiToken[] }>("/api/v1/tokens", { signal }) });
   const create = useMutation({
-    mutationFn: (tokenName: string) => apiFetch<{ token: ApiToken; secret: string }>("/api/v1/tokens", { method: "POST", body: { name: tokenName } }),
+    mutationFn: (tokenName: string) =>
+      apiFetch<{ token: ApiToken; secret: string }>("/api/v1/tokens", {
+        method: "POST",
+        body: { name: tokenName, scopes, expiresInDays: expiresInDays === "never" ? null : Number(expiresInDays) },
+      }),
     onSuccess: (res) => {
       setCreated({ name: res.token.name, secret: res.secret });
       setName("");
@@ -70,10 +86,41 @@ export function ApiTokens() {
           <input id="token-name" className={`${inputClass} mt-1`} value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. ERP nightly sync" maxLength={80} required />
           <p className={helpClass}>Say what uses it, so you know what breaks when you revoke it.</p>
         </div>
-        <button type="submit" className={buttonClass.primary} disabled={create.isPending || name.trim() === ""}>
+        <button type="submit" className={buttonClass.primary} disabled={create.isPending || name.trim() === "" || scopes.length === 0}>
           {create.isPending ? "Creating…" : "Create token"}
         </button>
       </form>
+      <div className="mt-3 grid gap-4 sm:grid-cols-2">
+        <fieldset>
+          <legend className={labelClass}>Scopes</legend>
+          {SCOPES.map((s) => (
+            <label key={s.id} className="mt-1 flex items-start gap-2 text-sm text-gray-700">
+              <input
+                type="checkbox"
+                name="scope"
+                value={s.id}
+                checked={scopes.includes(s.id)}
+                onChange={(e) => setScopes((cur) => (e.target.checked ? [...cur, s.id] : cur.filter((x) => x !== s.id)))}
+                className="mt-1"
+              />
+              <span>{s.label}</span>
+            </label>
+          ))}
+          <p className={helpClass}>A call outside these gets 403 naming the missing scope. A token never does more than your role allows.</p>
+        </fieldset>
+        <div>
+          <label htmlFor="token-expiry" className={labelClass}>
+            Expires
+          </label>
+          <select id="token-expiry" className={`${inputClass} mt-1`} value={expiresInDays} onChange={(e) => setExpiresInDays(e.target.value)}>
+            <option value="7">in 7 days</option>
+            <option value="30">in 30 days</option>
+            <option value="90">in 90 days</option>
+            <option value="365">in a year</option>
+            <option value="never">never</option>
+          </select>
+        </div>
+      </div>
       {create.error ? (
         <div className="mt-3">
           <Notice tone="error" role="alert">{(create.error as ApiClientError).message}</Notice>
@@ -102,6 +149,8 @@ export function ApiTokens() {
               <tr>
                 <th className="py-2 pr-4 font-medium">Name</th>
                 <th className="py-2 pr-4 font-medium">Token</th>
+                <th className="py-2 pr-4 font-medium">Scopes</th>
+                <th className="py-2 pr-4 font-medium">Expires</th>
                 <th className="py-2 pr-4 font-medium">Created</th>
                 <th className="py-2 pr-4 font-medium">Last used</th>
                 <th className="py-2 font-medium">
@@ -114,6 +163,10 @@ export function ApiTokens() {
                 <tr key={t.id} data-testid="token-row" className={t.revokedAt ? "text-gray-400" : ""}>
                   <td className="py-2 pr-4 font-medium">{t.name}</td>
                   <td className="py-2 pr-4 font-mono text-xs">pep_{t.prefix}_…</td>
+                  <td className="py-2 pr-4 font-mono text-xs" data-testid="token-scopes">
+                    {t.scopes.join(" ")}
+                  </td>
+                  <td className="py-2 pr-4">{t.expiresAt ? <RelativeTime iso={t.expiresAt} /> : "Never"}</td>
                   <td className="py-2 pr-4">
                     <RelativeTime iso={t.createdAt} />
                   </td>

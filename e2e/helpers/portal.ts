@@ -31,7 +31,7 @@ export async function signIn(page: Page, email: string, opts: { from?: string; e
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(opts.expectPath ?? /\/exports\/new$/);
   await expect(page.getByTestId("signed-in-user")).toContainText(email);
 }

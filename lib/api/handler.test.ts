@@ -65,7 +65,7 @@ describe("access from the route table", () => {
       return json({});
     });
     await wrapped(await request(supplier), { params: Promise.resolve({ id: "exp_1" }) });
-    expect(seen).toEqual([{ actor: { userId: supplier.id, email: "s@suppliers.test", role: "supplier", supplierId: "sup_s" }, params: { id: "exp_1" } }]);
+    expect(seen).toEqual([{ actor: { userId: supplier.id, email: "s@suppliers.test", role: "supplier", supplierId: "sup_s", membership: "owner" }, params: { id: "exp_1" } }]);
     expect((await wrapped(await request(admin), { params: Promise.resolve({ id: "exp_1" }) })).status).toBe(200);
   });
 

@@ -8,11 +8,13 @@
  *   export const GET = route<{ id: string }>("GET /api/v1/exports/{id}", async ({ actor, deps, params }) =>
  *     json(await getExport(deps, actor, params.id)));
  */
+import { originOf, recordAudit, type AuditAction } from "../audit/audit";
 import { getActorFromRequest } from "../auth";
 import { getDeps, type AppDeps } from "../config";
 import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { verifyApiToken } from "../tokens/api-tokens";
+import { checkMembershipAndScope } from "./access";
 import { toErrorResponse } from "./errors";
 import { ROUTES, type ProtectedRouteKey, type PublicRouteKey, type Role, type RouteKey } from "./routes";
 
@@ -54,6 +56,7 @@ export function route<P = NoParams>(key: ProtectedRouteKey, handler: Handler<P>)
       }
       const { actor } = caller;
       if (!(access.roles as readonly Role[]).includes(actor.role)) throw new ApiError("forbidden", forbiddenMessage(access.roles));
+      checkMembershipAndScope(access, actor);
       await limitRate(deps, caller.rateKey);
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, actor, deps, params: await ctx.params });
@@ -74,6 +77,37 @@ export function publicRoute(key: PublicRouteKey, handler: (req: Request) => Prom
     }
   };
   return Object.assign(wrapped, { routeKey: key as RouteKey });
+}
+
+/** What a handler outside the table receives: no caller. */
+export interface PublicContext {
+  req: Request;
+  deps: AppDeps;
+}
+
+/**
+ * The account routes anyone may call, outside /api/v1 (accepting an
+ * invitation, asking for and using a password reset): no session or token,
+ * but a rate limit per client address, the cross-site refusal and the one
+ * error shape.
+ */
+export function withPublic(handler: (ctx: PublicContext) => Promise<Response>): RouteHandler<NoParams> {
+  return async (req) => {
+    let deps: AppDeps | undefined;
+    try {
+      deps = await getDeps();
+      await limitRate(deps, `public:${originOf(req.headers).ip ?? "unknown"}`);
+      refuseCrossSite(req, deps.config.settings.publicUrl);
+      return await handler({ req, deps });
+    } catch (err) {
+      return toErrorResponse(err, deps?.log);
+    }
+  };
+}
+
+/** Appends to the audit log for a wrapped handler's caller, with the request's address and user agent. */
+export function audit(ctx: HandlerContext<unknown>, action: AuditAction, target?: string | null, detail?: string | null): Promise<void> {
+  return recordAudit(ctx.deps, { action, actor: ctx.actor, target, detail, origin: originOf(ctx.req.headers) });
 }
 
 function forbiddenMessage(roles: readonly Role[]): string {
@@ -117,7 +151,7 @@ async function resolveCaller(req: Request, opts: { allowTokens: boolean }, deps:
     }
     const verified = await verifyApiToken(deps, authorization.trim().slice("bearer".length).trim());
     if (!verified) {
-      throw new ApiError("unauthorized", "This API token is not valid or has been revoked.", undefined, {
+      throw new ApiError("unauthorized", "This API token is not valid, has expired or has been revoked.", undefined, {
         "WWW-Authenticate": 'Bearer error="invalid_token"',
       });
     }

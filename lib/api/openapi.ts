@@ -65,7 +65,12 @@ function operation(method: string, path: string, route: RouteSpec): JsonSchema {
     parameters,
     responses,
   };
-  if (!route.access.public) op["x-roles"] = [...route.access.roles];
+  if (!route.access.public) {
+    op["x-roles"] = [...route.access.roles];
+    // Issue 15: the least supplier membership, and the scope a token needs.
+    if (route.access.membership) op["x-membership"] = route.access.membership;
+    if (route.access.scope) op["x-token-scope"] = route.access.scope;
+  }
   if (route.description) op.description = route.description;
   if (route.body) op.requestBody = { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } };
   return op;

@@ -11,10 +11,13 @@
  */
 import { z } from "zod";
 import type { Actor } from "../core/actor";
+import type { Membership } from "../ports";
+import type { TokenScope } from "../tokens/scopes";
 import { ZCreateExportRequest, ZListExportsQuery } from "../exports/schemas";
 import { ZExportStatsQuery } from "../exports/stats";
 import { ZApiToken, ZCreateTokenRequest } from "../tokens/api-tokens";
 import { ZCreateWebhookRequest, ZWebhookDelivery, ZWebhookEndpoint } from "../webhooks/schemas";
+import { TEAM_ROUTES } from "./routes-teams";
 import { ZDatasetDescription, ZErrorBody, ZExport, ZExportPage, ZExportPreview, ZExportStats, ZExportView, ZIdempotencyKey, ZParamOptions } from "./schemas";
 import { ZParamOptionsQuery } from "../exports/param-options";
 
@@ -29,7 +32,20 @@ export type Role = Actor["role"];
  * Room to grow without reshaping: finer supplier roles go in `roles`, and a
  * token scope the route needs goes in a `scope` field beside `tokens`.
  */
-export type Access = { public: true } | { public?: never; roles: readonly Role[]; tokens: boolean };
+export type Access =
+  | { public: true }
+  | {
+      public?: never;
+      roles: readonly Role[];
+      tokens: boolean;
+      /**
+       * The least membership a supplier user needs (owner > member > viewer;
+       * issue 15). Admins are let in by `roles` alone. Absent on admin-only routes.
+       */
+      membership?: Membership;
+      /** The scope an API token needs; set exactly when `tokens` is true. */
+      scope?: TokenScope;
+    };
 
 export interface ResponseSpec {
   description: string;
@@ -56,7 +72,7 @@ const id = { id: "The resource's id." };
 export const ROUTES = {
   "POST /api/v1/exports": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "member", scope: "exports:write" },
     summary: "Request an export",
     description:
       "Queues an export of a dataset. Send an `Idempotency-Key` to make retries safe: the same key and body return the same export (200); " +
@@ -77,7 +93,7 @@ export const ROUTES = {
   },
   "POST /api/v1/exports/preview": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "member", scope: "exports:write" },
     summary: "Preview an export: row count, size estimate, columns and first rows",
     description:
       "Takes the same body as `POST /api/v1/exports` and answers, scoped exactly as that export would be, with its row count (exact when the " +
@@ -90,7 +106,7 @@ export const ROUTES = {
   },
   "GET /api/v1/datasets/{id}/options/{param}": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "viewer", scope: "exports:read" },
     summary: "The values a filter can take in your data (e.g. your warehouses)",
     description: "Only for filters that list values (`warehouse` of `product_inventory`). Admins may add `?supplierId=`.",
     pathParams: { id: "The dataset's id.", param: "The filter's name." },
@@ -99,7 +115,7 @@ export const ROUTES = {
   },
   "GET /api/v1/exports": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "viewer", scope: "exports:read" },
     summary: "List your exports, newest first",
     description: "A supplier sees its own exports; `supplierId` is an admin filter (an admin gets every supplier's exports here).",
     query: ZListExportsQuery,
@@ -107,14 +123,14 @@ export const ROUTES = {
   },
   "GET /api/v1/exports/{id}": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "viewer", scope: "exports:read" },
     summary: "One export and its step history",
     pathParams: id,
     responses: { 200: { description: "The export.", schema: ZExportView }, 404: { description: "No such export (or another supplier's).", schema: ZErrorBody } },
   },
   "POST /api/v1/exports/{id}/cancel": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "member", scope: "exports:write" },
     summary: "Cancel a queued or running export",
     pathParams: id,
     responses: { 200: { description: "Cancelled.", schema: ZExportEnvelope }, 404: { description: "No such export.", schema: ZErrorBody }, 409: { description: "Already finished.", schema: ZErrorBody } },
@@ -128,7 +144,7 @@ export const ROUTES = {
   },
   "GET /api/v1/exports/{id}/download": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "viewer", scope: "exports:read" },
     summary: "Download a ready export",
     description: "Redirects to a fresh short-lived signed URL of the zip. Use `curl -L -OJ` to follow it and keep the file name.",
     pathParams: id,
@@ -140,7 +156,7 @@ export const ROUTES = {
   },
   "GET /api/v1/datasets": {
     tag: "Exports",
-    access: { roles: ["supplier", "admin"], tokens: true },
+    access: { roles: ["supplier", "admin"], tokens: true, membership: "viewer", scope: "exports:read" },
     summary: "The datasets you can export, their columns and the JSON Schema of their params",
     responses: { 200: { description: "The catalog.", schema: z.object({ datasets: z.array(ZDatasetDescription) }) } },
   },
@@ -160,13 +176,13 @@ export const ROUTES = {
   },
   "GET /api/v1/tokens": {
     tag: "API tokens",
-    access: { roles: ["supplier"], tokens: false },
+    access: { roles: ["supplier"], tokens: false, membership: "owner" },
     summary: "Your supplier's API tokens (never their secrets)",
     responses: { 200: { description: "Tokens, newest first.", schema: z.object({ tokens: z.array(ZApiToken) }) } },
   },
   "POST /api/v1/tokens": {
     tag: "API tokens",
-    access: { roles: ["supplier"], tokens: false },
+    access: { roles: ["supplier"], tokens: false, membership: "owner" },
     summary: "Create an API token",
     description: "The response carries the token (`secret`) this once; only its SHA-256 is stored.",
     body: ZCreateTokenRequest,
@@ -174,20 +190,20 @@ export const ROUTES = {
   },
   "DELETE /api/v1/tokens/{id}": {
     tag: "API tokens",
-    access: { roles: ["supplier"], tokens: false },
+    access: { roles: ["supplier"], tokens: false, membership: "owner" },
     summary: "Revoke an API token (at once)",
     pathParams: id,
     responses: { 200: { description: "Revoked.", schema: z.object({ token: ZApiToken }) }, 404: { description: "No such token.", schema: ZErrorBody } },
   },
   "GET /api/v1/webhooks": {
     tag: "Webhooks",
-    access: { roles: ["supplier"], tokens: true },
+    access: { roles: ["supplier"], tokens: true, membership: "owner", scope: "webhooks:manage" },
     summary: "Your webhook endpoints",
     responses: { 200: { description: "Endpoints, newest first.", schema: z.object({ endpoints: z.array(ZWebhookEndpoint) }) } },
   },
   "POST /api/v1/webhooks": {
     tag: "Webhooks",
-    access: { roles: ["supplier"], tokens: true },
+    access: { roles: ["supplier"], tokens: true, membership: "owner", scope: "webhooks:manage" },
     summary: "Register a webhook endpoint",
     description: "The response carries the endpoint's signing secret this once.",
     body: ZCreateWebhookRequest,
@@ -195,14 +211,14 @@ export const ROUTES = {
   },
   "DELETE /api/v1/webhooks/{id}": {
     tag: "Webhooks",
-    access: { roles: ["supplier"], tokens: true },
+    access: { roles: ["supplier"], tokens: true, membership: "owner", scope: "webhooks:manage" },
     summary: "Remove a webhook endpoint",
     pathParams: id,
     responses: { 204: { description: "Removed." }, 404: { description: "No such endpoint.", schema: ZErrorBody } },
   },
   "GET /api/v1/webhooks/{id}/deliveries": {
     tag: "Webhooks",
-    access: { roles: ["supplier"], tokens: true },
+    access: { roles: ["supplier"], tokens: true, membership: "owner", scope: "webhooks:manage" },
     summary: "An endpoint's recent deliveries and their attempts",
     pathParams: id,
     responses: { 200: { description: "Deliveries, newest first.", schema: z.object({ deliveries: z.array(ZWebhookDelivery) }) } },
@@ -213,6 +229,7 @@ export const ROUTES = {
     summary: "This document",
     responses: { 200: { description: "OpenAPI 3.1.", schema: z.record(z.string(), z.unknown()) } },
   },
+  ...TEAM_ROUTES,
 } satisfies Record<string, RouteSpec>;
 
 
@@ -221,9 +238,9 @@ export type ProtectedRouteKey = { [K in RouteKey]: (typeof ROUTES)[K]["access"] 
 export type PublicRouteKey = Exclude<RouteKey, ProtectedRouteKey>;
 
 /** The table's entries with their method and path split out of the key. */
-export function routeEntries(): { key: RouteKey; method: "get" | "post" | "delete"; path: string; spec: RouteSpec }[] {
+export function routeEntries(): { key: RouteKey; method: "get" | "post" | "patch" | "delete"; path: string; spec: RouteSpec }[] {
   return (Object.entries(ROUTES) as [RouteKey, RouteSpec][]).map(([key, spec]) => {
     const [method, path] = key.split(" ") as [string, string];
-    return { key, method: method.toLowerCase() as "get" | "post" | "delete", path, spec };
+    return { key, method: method.toLowerCase() as "get" | "post" | "patch" | "delete", path, spec };
   });
 }

@@ -23,7 +23,7 @@ export type WorkerOutcome =
   /** Done with this message: ack it. */
   | { kind: "done" }
   /** A retryable fault: make the message visible again after `delaySeconds`. */
-  | { kind: "retry"; delaySeconds: number; error: string };
+  | { kind: "retry"; delaySeconds: number };
 
 export { unloadPrefix };
 
@@ -67,7 +67,7 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
     await deps.jobs.appendSteps(exportId, [step(deps, "retrying", { attempt: delivery.receiveCount, message, inSeconds: delaySeconds })]).catch((e) => {
       log.error({ err: e }, "could not record retry step");
     });
-    return { kind: "retry", delaySeconds, error: message };
+    return { kind: "retry", delaySeconds };
   }
 }
 

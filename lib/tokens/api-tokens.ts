@@ -15,13 +15,19 @@ import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
 import { zodDetails } from "../core/validation";
-import type { ApiTokenRecord, ApiTokenStore, UserStore } from "../ports";
+import type { ApiTokenRecord, ApiTokenStore, SupplierStore, UserStore } from "../ports";
+import { LEGACY_TOKEN_SCOPES, TOKEN_SCOPES } from "./scopes";
 
 export interface TokenDeps {
   tokens: ApiTokenStore;
   users: UserStore;
+  /** When given, a token of a disabled supplier is refused. */
+  suppliers?: SupplierStore;
   now: () => Date;
 }
+
+/** Longest expiry a token can be given; no expiry at all is allowed too (null). */
+export const MAX_TOKEN_DAYS = 730;
 
 /** `lastUsedAt` is written at most this often per token: not a write per request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -32,6 +38,19 @@ export const ZCreateTokenRequest = z
   .object({
     /** What the token is for, e.g. "ERP nightly sync". */
     name: z.string().trim().min(1, "Give the token a name.").max(80),
+    /**
+     * What the token may do; at least one. Omitted: the rights every token had
+     * before scopes existed (exports:read, exports:write, webhooks:manage), so
+     * existing integrations keep working; Settings always asks.
+     */
+    scopes: z
+      .array(z.enum(TOKEN_SCOPES))
+      .min(1, "Give the token at least one scope.")
+      .max(TOKEN_SCOPES.length)
+      .transform((s) => [...new Set(s)])
+      .default([...LEGACY_TOKEN_SCOPES]),
+    /** Days until the token stops working; omit (or null) for no expiry. */
+    expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).nullish(),
   })
   .strict();
 
@@ -44,11 +63,23 @@ export const ZApiToken = z.object({
   createdBy: z.string().describe("User id of who created it."),
   lastUsedAt: z.string().nullable().describe("Updated at most once a minute."),
   revokedAt: z.string().nullable(),
+  scopes: z.array(z.string()).describe("What the token may do (exports:read, exports:write, webhooks:manage, audit:read)."),
+  expiresAt: z.string().nullable().describe("After this the token is refused; null: no expiry."),
 });
 export type TApiToken = z.infer<typeof ZApiToken>;
 
 export function toPublicToken(t: ApiTokenRecord): TApiToken {
-  return { id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt, createdBy: t.userId, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    createdAt: t.createdAt,
+    createdBy: t.userId,
+    lastUsedAt: t.lastUsedAt,
+    revokedAt: t.revokedAt,
+    scopes: t.scopes,
+    expiresAt: t.expiresAt,
+  };
 }
 
 export function hashToken(token: string): string {
@@ -89,6 +120,8 @@ export async function createApiToken(deps: TokenDeps, actor: Actor, input: unkno
     createdAt: now.toISOString(),
     lastUsedAt: null,
     revokedAt: null,
+    scopes: parsed.data.scopes,
+    expiresAt: parsed.data.expiresInDays ? new Date(now.getTime() + parsed.data.expiresInDays * 86_400_000).toISOString() : null,
   };
   await deps.tokens.createToken(record);
   return { token: toPublicToken(record), secret };
@@ -120,12 +153,15 @@ export async function verifyApiToken(deps: TokenDeps, presented: string): Promis
   if (!m) return null;
   const token = await deps.tokens.getTokenByPrefix(m[1]!);
   if (!token || token.revokedAt) return null;
+  const now = deps.now();
+  if (token.expiresAt && token.expiresAt <= now.toISOString()) return null;
   const a = Buffer.from(hashToken(presented), "hex");
   const b = Buffer.from(token.secretHash, "hex");
   if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
   const user = await deps.users.getUser(token.userId);
-  if (!user || user.role !== "supplier" || user.supplierId !== token.supplierId) return null;
-  const now = deps.now();
+  // A disabled or removed creator, or a disabled supplier, ends the token at once (issue 15).
+  if (!user || user.role !== "supplier" || user.supplierId !== token.supplierId || user.disabledAt) return null;
+  if (deps.suppliers && (await deps.suppliers.getSupplier(token.supplierId))?.disabledAt) return null;
   const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
   // Skip the write when the record we just read is fresh (a refused conditional write still costs
   // one on DynamoDB); the condition in the store settles races between processes. Best effort:
@@ -133,5 +169,16 @@ export async function verifyApiToken(deps: TokenDeps, presented: string): Promis
   if (token.lastUsedAt === null || token.lastUsedAt < staleBefore) {
     await deps.tokens.touchToken(token.prefix, now.toISOString(), staleBefore).catch(() => undefined);
   }
-  return { actor: { userId: user.id, email: user.email, role: "supplier", supplierId: token.supplierId }, token };
+  return {
+    actor: {
+      userId: user.id,
+      email: user.email,
+      role: "supplier",
+      supplierId: token.supplierId,
+      membership: user.membership ?? "viewer",
+      scopes: token.scopes,
+      tokenId: token.id,
+    },
+    token,
+  };
 }

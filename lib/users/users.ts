@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
 import { zodDetails } from "../core/validation";
-import type { UserRecord, UserStore } from "../ports";
+import { MEMBERSHIPS, type UserRecord, type UserStore } from "../ports";
 import { MAX_PASSWORD_LENGTH, hashPassword, needsRehash, verifyPassword } from "./passwords";
 
 /** Passwords shorter than this are refused: length is what makes a password hard to guess. */
@@ -34,13 +34,15 @@ export const ZCreateUserInput = z
       .nullish(),
     /** Display name of the supplier; defaults to the name other users of that supplier have, else to its id. */
     supplierName: z.string().trim().min(1).max(100).nullish(),
+    /** The supplier user's role in their supplier; defaults to owner (the CLI makes a supplier's first account). */
+    membership: z.enum(MEMBERSHIPS).nullish(),
   })
   .strict()
   .superRefine((u, ctx) => {
     if (u.role === "supplier" && !u.supplierId) {
       ctx.addIssue({ code: "custom", path: ["supplierId"], message: "A supplier user needs a supplier id." });
     }
-    if (u.role === "admin" && (u.supplierId || u.supplierName)) {
+    if (u.role === "admin" && (u.supplierId || u.supplierName || u.membership)) {
       ctx.addIssue({ code: "custom", path: ["supplierId"], message: "Admins see every supplier and belong to none." });
     }
   });
@@ -67,6 +69,9 @@ export async function createUser(users: UserStore, input: TCreateUserInput, now:
     supplierName: supplierId ? (u.supplierName ?? (await knownSupplierName(users, supplierId)) ?? supplierId) : null,
     passwordHash: await hashPassword(u.password),
     createdAt: now.toISOString(),
+    membership: supplierId ? (u.membership ?? "owner") : null,
+    sessionVersion: 1,
+    disabledAt: null,
   };
   // The store re-checks uniqueness atomically: the lookup above only gives a friendlier early answer.
   await users.createUser(record);
@@ -104,7 +109,7 @@ export async function authenticate(users: UserStore, email: string, password: st
   return user;
 }
 
-/** Replaces a user's password (CLI `users passwd`). Same length rules as on creation. */
+/** Replaces a user's password (CLI `users passwd`) and ends their sessions. Same length rules as on creation. */
 export async function setPassword(users: UserStore, email: string, password: string): Promise<UserRecord> {
   const user = await users.getUserByEmail(email);
   if (!user) throw new ApiError("not_found", `No user with the email ${email.trim().toLowerCase()}.`);
@@ -112,5 +117,7 @@ export async function setPassword(users: UserStore, email: string, password: str
   if (!checked.success) throw new ApiError("validation_failed", "The password is not valid.", zodDetails(checked.error, ["password"]));
   const updated = { ...user, passwordHash: await hashPassword(password) };
   await users.updateUser(updated);
-  return updated;
+  // A new password ends every session made with the old one (issue 12 finding 5).
+  const sessionVersion = (await users.bumpSessionVersion(user.id)) ?? user.sessionVersion;
+  return { ...updated, sessionVersion };
 }

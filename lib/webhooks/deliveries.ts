@@ -83,9 +83,9 @@ export function webhookOutcomeHook(deps: DeliveryDeps): ExportOutcomeHook {
  * its outcome (`export.ready` / `export.failed`). Called through the outcome
  * hook each time the worker sees the export ready or failed; idempotent.
  */
-export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord): Promise<number> {
-  if (rec.supplierId === null) return 0;
-  if (rec.status !== "ready" && rec.status !== "failed") return 0;
+export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord): Promise<void> {
+  if (rec.supplierId === null) return;
+  if (rec.status !== "ready" && rec.status !== "failed") return;
   const event: WebhookEvent = rec.status === "ready" ? "export.ready" : "export.failed";
   const { store } = deps.webhooks;
   const endpoints = (await store.listEndpoints(rec.supplierId)).filter((e) => e.events.includes(event));
@@ -117,7 +117,6 @@ export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRe
     }
   }
   if (sent > 0) deps.log.info({ exportId: rec.id, event, deliveries: sent }, "webhook deliveries scheduled");
-  return sent;
 }
 
 export interface AttemptResult {

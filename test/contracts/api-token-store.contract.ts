@@ -20,6 +20,8 @@ function token(overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
     createdAt: "2026-01-01T10:00:00.000Z",
     lastUsedAt: null,
     revokedAt: null,
+    scopes: ["exports:read", "exports:write"],
+    expiresAt: null,
     ...overrides,
   };
 }
@@ -71,6 +73,26 @@ export function testApiTokenStore(make: MakeApiTokenStore): void {
       const again = await store.revokeToken(t.id, "sup_rose", "2026-01-04T00:00:00.000Z");
       expect(again?.revokedAt).toBe("2026-01-03T00:00:00.000Z");
       expect(await store.revokeToken(newId("tok"), "sup_rose", "2026-01-03T00:00:00.000Z")).toBeNull();
+    });
+
+    it("keeps scopes and expiry field for field", async () => {
+      const t = token({ scopes: ["webhooks:manage"], expiresAt: "2026-02-01T00:00:00.000Z" });
+      await store.createToken(t);
+      expect(await store.getTokenByPrefix(t.prefix)).toEqual(t);
+    });
+
+    it("revokes every unrevoked token of one user in one supplier, and nobody else's", async () => {
+      const mine = [token({ userId: "usr_a" }), token({ userId: "usr_a" })];
+      const already = token({ userId: "usr_a", revokedAt: "2026-01-01T11:00:00.000Z" });
+      const colleague = token({ userId: "usr_b" });
+      const elsewhere = token({ userId: "usr_a", supplierId: "sup_tulip" });
+      for (const t of [...mine, already, colleague, elsewhere]) await store.createToken(t);
+      expect(await store.revokeUserTokens("sup_rose", "usr_a", "2026-01-02T00:00:00.000Z")).toBe(2);
+      for (const t of mine) expect((await store.getTokenByPrefix(t.prefix))?.revokedAt).toBe("2026-01-02T00:00:00.000Z");
+      expect((await store.getTokenByPrefix(already.prefix))?.revokedAt).toBe("2026-01-01T11:00:00.000Z");
+      expect((await store.getTokenByPrefix(colleague.prefix))?.revokedAt).toBeNull();
+      expect((await store.getTokenByPrefix(elsewhere.prefix))?.revokedAt).toBeNull();
+      expect(await store.revokeUserTokens("sup_rose", "usr_a", "2026-01-03T00:00:00.000Z")).toBe(0);
     });
 
     it("updates lastUsedAt only when unset or older than staleBefore", async () => {

@@ -19,6 +19,9 @@ function user(overrides: Partial<UserRecord> = {}): UserRecord {
     supplierName: "Rose Supply Co",
     passwordHash: "scrypt$32768$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
     createdAt: "2025-03-01T10:00:00.000Z",
+    membership: "owner",
+    sessionVersion: 1,
+    disabledAt: null,
     ...overrides,
   };
 }
@@ -117,6 +120,47 @@ export function testUserStore(make: MakeUserStore): void {
       const ghost = user();
       await expect(store.updateUser(ghost)).rejects.toThrow();
       expect(await store.getUser(ghost.id)).toBeNull();
+    });
+
+    it("updates membership and disabledAt, and keeps a viewer's membership field for field", async () => {
+      const u = user({ membership: "viewer" });
+      await store.createUser(u);
+      expect((await store.getUser(u.id))?.membership).toBe("viewer");
+      await store.updateUser({ ...u, membership: "member", disabledAt: "2026-01-02T03:04:05.000Z" });
+      expect(await store.getUser(u.id)).toEqual({ ...u, membership: "member", disabledAt: "2026-01-02T03:04:05.000Z" });
+      await store.updateUser({ ...u, membership: "member", disabledAt: null });
+      expect((await store.getUser(u.id))?.disabledAt).toBeNull();
+    });
+
+    it("bumps the session version atomically: 10 concurrent bumps give 10 distinct versions", async () => {
+      const u = user();
+      await store.createUser(u);
+      const versions = await Promise.all(Array.from({ length: 10 }, () => store.bumpSessionVersion(u.id)));
+      expect([...versions].sort((a, b) => a! - b!)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect((await store.getUser(u.id))?.sessionVersion).toBe(11);
+      expect(await store.bumpSessionVersion(newId("usr"))).toBeNull();
+    });
+
+    it("never lets updateUser move the session version back (a stale read-modify-write)", async () => {
+      const u = user();
+      await store.createUser(u);
+      const stale = (await store.getUser(u.id))!;
+      await store.bumpSessionVersion(u.id);
+      await store.updateUser({ ...stale, name: "Renamed" });
+      expect(await store.getUser(u.id)).toMatchObject({ name: "Renamed", sessionVersion: 2 });
+    });
+
+    it("deletes a user, frees the email for a new account, and says whether there was one", async () => {
+      const u = user({ email: "leaver@suppliers.test" });
+      await store.createUser(u);
+      expect(await store.deleteUser(u.id)).toBe(true);
+      expect(await store.getUser(u.id)).toBeNull();
+      expect(await store.getUserByEmail(u.email)).toBeNull();
+      expect(await store.listUsers()).toHaveLength(0);
+      expect(await store.deleteUser(u.id)).toBe(false);
+      const again = user({ email: "leaver@suppliers.test" });
+      await store.createUser(again);
+      expect((await store.getUserByEmail(u.email))?.id).toBe(again.id);
     });
 
     it("lists every user, ordered by email", async () => {

@@ -3,6 +3,7 @@ import { ApiError } from "@/lib/core/errors";
 import type { ApiTokenRecord, ApiTokenStore } from "@/lib/ports";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
+import { LEGACY_TOKEN_SCOPES } from "@/lib/tokens/scopes";
 import { apiTokenKey, apiTokensEntity, BY_ENTITY } from "./dynamo-schema";
 
 export interface DynamoApiTokenStoreOptions {
@@ -11,7 +12,7 @@ export interface DynamoApiTokenStoreOptions {
 }
 
 type Item = Record<string, unknown>;
-const FIELDS = ["id", "prefix", "secretHash", "name", "userId", "supplierId", "createdAt", "lastUsedAt", "revokedAt"] as const;
+const FIELDS = ["id", "prefix", "secretHash", "name", "userId", "supplierId", "createdAt", "lastUsedAt", "revokedAt", "scopes", "expiresAt"] as const;
 
 /**
  * API tokens on DynamoDB, one `APITOKEN#<prefix>` item each (see
@@ -83,6 +84,28 @@ export class DynamoApiTokenStore implements ApiTokenStore {
     return out.Attributes ? fromItem(out.Attributes) : null;
   }
 
+  async revokeUserTokens(supplierId: string, userId: string, at: string): Promise<number> {
+    let revoked = 0;
+    for (const t of await this.listTokens(supplierId)) {
+      if (t.userId !== userId || t.revokedAt) continue;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.opts.tableName,
+            Key: apiTokenKey(t.prefix),
+            UpdateExpression: "SET revokedAt = :at",
+            ConditionExpression: "attribute_not_exists(revokedAt)",
+            ExpressionAttributeValues: { ":at": at },
+          }),
+        );
+        revoked++;
+      } catch (err) {
+        if (awsErrorName(err) !== "ConditionalCheckFailedException") throw err; // revoked meanwhile
+      }
+    }
+    return revoked;
+  }
+
   async touchToken(prefix: string, at: string, staleBefore: string): Promise<void> {
     try {
       await this.db.send(
@@ -103,5 +126,7 @@ export class DynamoApiTokenStore implements ApiTokenStore {
 function fromItem(item: Item): ApiTokenRecord {
   const out: Record<string, unknown> = {};
   for (const f of FIELDS) out[f] = item[f] ?? null;
+  // Items written before scopes existed keep the rights they had.
+  if (!Array.isArray(out.scopes)) out.scopes = [...LEGACY_TOKEN_SCOPES];
   return out as unknown as ApiTokenRecord;
 }

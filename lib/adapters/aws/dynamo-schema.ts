@@ -15,6 +15,8 @@
  * | request claim | `CLAIM#<key>`    | `CLAIM`  | none; TTL (`expiresAtEpoch`) removes it after it expires           |
  * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
  * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
+ * | supplier      | `SUPPLIER#<id>`  | `SUPPLIER` | entityPk=`SUPPLIERS`, entitySk=`<id>`                          |
+ * | audit entry   | `AUDIT#<id>`     | `AUDIT`  | entityPk=`AUDIT`, entitySk=`<at>#<id>` (admins); supplierPk=`AUDITS#<supplierId>`, createdKey=`<at>#<id>` (owners); TTL = retention |
  * | rate window   | `RATE#<key>`     | `<window start, epoch s>` | none; a counter (`count`), TTL one window after it ends |
  * | suppressed    | `SUPPRESSED#<email>` | `SUPPRESSED` | none: an address SES reported as a hard bounce or a complaint; the mailer sends nothing to it |
  *
@@ -65,6 +67,13 @@ export const EXPORT_ATTRIBUTES = [
 /** The user record's fields, as item attributes (same names as `UserRecord`). */
 export const USER_ATTRIBUTES = ["id", "email", "name", "role", "supplierId", "supplierName", "passwordHash", "createdAt"] as const;
 
+/**
+ * Fields added to the user item later. Not in the `byEntity` projection (a
+ * GSI's projection cannot change in place on AWS), so user listings read the
+ * items themselves by key.
+ */
+export const USER_ITEM_ATTRIBUTES = [...USER_ATTRIBUTES, "membership", "sessionVersion", "disabledAt"] as const;
+
 /** Attribute DynamoDB's TTL reads (epoch seconds). See `DynamoJobStore` for when it is set. */
 export const TTL_ATTRIBUTE = "expiresAtEpoch";
 
@@ -83,6 +92,11 @@ export const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: "WEBHOOK" 
 export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;
 export const deliveryKey = (id: string) => ({ pk: `WHDELIVERY#${id}`, sk: "WHDELIVERY" });
 export const deliveriesEntity = (endpointId: string) => `WHDELIVERIES#${endpointId}`;
+export const supplierKey = (id: string) => ({ pk: `SUPPLIER#${id}`, sk: "SUPPLIER" });
+export const SUPPLIERS_ENTITY = "SUPPLIERS";
+export const auditKey = (id: string) => ({ pk: `AUDIT#${id}`, sk: "AUDIT" });
+export const AUDIT_ENTITY = "AUDIT";
+export const auditSupplierPk = (supplierId: string) => `AUDITS#${supplierId}`;
 
 export interface IndexDefinition {
   name: string;

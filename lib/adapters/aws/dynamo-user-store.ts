@@ -4,7 +4,7 @@ import { ApiError } from "@/lib/core/errors";
 import type { UserRecord, UserStore } from "@/lib/ports";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
-import { BY_ENTITY, USER_ATTRIBUTES } from "./dynamo-schema";
+import { BY_ENTITY, USER_ITEM_ATTRIBUTES } from "./dynamo-schema";
 
 export interface DynamoUserStoreOptions {
   client: ClientSource<DynamoDBDocumentClient>;
@@ -80,11 +80,12 @@ export class DynamoUserStore implements UserStore {
 
   async updateUser(user: UserRecord): Promise<void> {
     // Email and creation time are the account's identity: they are not changed here.
+    // Nor the session version: only bumpSessionVersion moves it, so a stale read-modify-write cannot undo a bump.
     const names: Record<string, string> = { "#name": "name", "#role": "role", "#passwordHash": "passwordHash" };
     const values: Record<string, unknown> = { ":name": user.name, ":role": user.role, ":passwordHash": user.passwordHash };
     const sets = ["#name = :name", "#role = :role", "#passwordHash = :passwordHash"];
     const removes: string[] = [];
-    for (const field of ["supplierId", "supplierName"] as const) {
+    for (const field of ["supplierId", "supplierName", "membership", "disabledAt"] as const) {
       names[`#${field}`] = field;
       const value = user[field];
       if (value === null) removes.push(`#${field}`);
@@ -110,6 +111,42 @@ export class DynamoUserStore implements UserStore {
     }
   }
 
+  async bumpSessionVersion(id: string): Promise<number | null> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKey(id),
+          // Users written before versions existed have none: they count as 1.
+          UpdateExpression: "SET #v = if_not_exists(#v, :one) + :one",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#v": "sessionVersion" },
+          ExpressionAttributeValues: { ":one": 1 },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+      return Number(out.Attributes?.sessionVersion);
+    } catch (err) {
+      if (awsErrorName(err) === "ConditionalCheckFailedException") return null;
+      throw err;
+    }
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    const out = await this.db.send(new DeleteCommand({ TableName: this.table, Key: userKey(id), ReturnValues: "ALL_OLD" }));
+    if (!out.Attributes) return false;
+    const email = String(out.Attributes.email);
+    // Free the email only if the claim still points at this user.
+    try {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: emailKey(email), ConditionExpression: "userId = :u", ExpressionAttributeValues: { ":u": id } }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) !== "ConditionalCheckFailedException") throw err;
+    }
+    return true;
+  }
+
   async getUserByEmail(email: string): Promise<UserRecord | null> {
     const normalised = normaliseEmail(email);
     const claim = await this.readClaim(normalised);
@@ -125,7 +162,7 @@ export class DynamoUserStore implements UserStore {
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    const users: UserRecord[] = [];
+    const ids: string[] = [];
     let startKey: Item | undefined;
     do {
       const out = await this.db.send(
@@ -139,10 +176,12 @@ export class DynamoUserStore implements UserStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of out.Items ?? []) users.push(fromItem(item));
+      for (const item of out.Items ?? []) ids.push(String(item.id));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    return users;
+    // The index does not project every field (see USER_ITEM_ATTRIBUTES): read each item; lists are short.
+    const users = await Promise.all(ids.map((id) => this.getUser(id)));
+    return users.filter((u): u is UserRecord => u !== null);
   }
 
   /** Takes the email for `userId`, or throws a conflict. Reclaims a stale orphan claim. */
@@ -203,7 +242,7 @@ function normaliseEmail(email: string): string {
 
 function toAttributes(user: UserRecord): Item {
   const item: Item = {};
-  for (const field of USER_ATTRIBUTES) {
+  for (const field of USER_ITEM_ATTRIBUTES) {
     const value = user[field];
     if (value !== null && value !== undefined) item[field] = value;
   }
@@ -212,6 +251,9 @@ function toAttributes(user: UserRecord): Item {
 
 function fromItem(item: Item): UserRecord {
   const out: Record<string, unknown> = {};
-  for (const field of USER_ATTRIBUTES) out[field] = item[field] ?? null;
+  for (const field of USER_ITEM_ATTRIBUTES) out[field] = item[field] ?? null;
+  // Items written before these fields existed: a sole supplier user owned the account; versions start at 1.
+  if (out.membership === null && out.role === "supplier") out.membership = "owner";
+  out.sessionVersion = Number(out.sessionVersion ?? 1);
   return out as unknown as UserRecord;
 }

@@ -73,6 +73,18 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
     { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
+  "dynamo-supplier-store.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
+    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
+  ],
+  "dynamo-audit-store.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
+    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
+  ],
   "dynamo-request-claim-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
@@ -106,6 +118,12 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
       on: ["*"],
       why: "As DescribeStatement: no resource type, the caller's own statements only.",
     },
+  ],
+  "redshift-preview.ts": [
+    { command: "ExecuteStatementCommand", actions: ["redshift-data:ExecuteStatement"], on: ["redshift"] },
+    { command: "DescribeStatementCommand", actions: ["redshift-data:DescribeStatement"], on: ["*"], why: "No resource type; the caller's own statements only." },
+    { command: "CancelStatementCommand", actions: ["redshift-data:CancelStatement"], on: ["*"], why: "No resource type; the caller's own statements only." },
+    { command: "GetStatementResultCommand", actions: ["redshift-data:GetStatementResult"], on: ["*"], why: "No resource type; the caller's own statements only." },
   ],
   "ses-mailer.ts": [
     // SES checks the sender identity and the configuration set; in the sandbox also each recipient's identity (identity/*).

@@ -15,3 +15,5 @@ export { SqliteApiTokenStore } from "./sqlite-api-token-store";
 export { SqliteRequestClaimStore } from "./sqlite-request-claim-store";
 export { SqliteWebhookStore } from "./sqlite-webhook-store";
 export { SqliteRateLimiter } from "./sqlite-rate-limiter";
+export { SqliteSupplierStore } from "./sqlite-supplier-store";
+export { SqliteAuditStore } from "./sqlite-audit-store";

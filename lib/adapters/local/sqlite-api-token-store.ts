@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { ApiError } from "@/lib/core/errors";
 import type { ApiTokenRecord, ApiTokenStore } from "@/lib/ports";
+import { LEGACY_TOKEN_SCOPES } from "@/lib/tokens/scopes";
 
 const TOKENS = "api_tokens";
 
@@ -14,6 +15,9 @@ interface Row {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** JSON array. */
+  scopes: string;
+  expires_at: string | null;
 }
 
 /** API tokens for local mode, in the shared SQLite file. The prefix column is UNIQUE: it is how a token is found. */
@@ -33,14 +37,18 @@ export class SqliteApiTokenStore implements ApiTokenStore {
       );
       CREATE INDEX IF NOT EXISTS ${TOKENS}_supplier ON ${TOKENS} (supplier_id, created_at DESC);
     `);
+    // Columns added with scopes (issue 15): tokens made before keep the rights they had.
+    const have = new Set((db.prepare(`PRAGMA table_info(${TOKENS})`).all() as { name: string }[]).map((c) => c.name));
+    if (!have.has("scopes")) db.prepare(`ALTER TABLE ${TOKENS} ADD COLUMN scopes TEXT NOT NULL DEFAULT '${JSON.stringify(LEGACY_TOKEN_SCOPES)}'`).run();
+    if (!have.has("expires_at")) db.exec(`ALTER TABLE ${TOKENS} ADD COLUMN expires_at TEXT`);
   }
 
   async createToken(token: ApiTokenRecord): Promise<void> {
     try {
       this.db
         .prepare(
-          `INSERT INTO ${TOKENS} (id, prefix, secret_hash, name, user_id, supplier_id, created_at, last_used_at, revoked_at)
-           VALUES (@id, @prefix, @secret_hash, @name, @user_id, @supplier_id, @created_at, @last_used_at, @revoked_at)`,
+          `INSERT INTO ${TOKENS} (id, prefix, secret_hash, name, user_id, supplier_id, created_at, last_used_at, revoked_at, scopes, expires_at)
+           VALUES (@id, @prefix, @secret_hash, @name, @user_id, @supplier_id, @created_at, @last_used_at, @revoked_at, @scopes, @expires_at)`,
         )
         .run(toRow(token));
     } catch (err) {
@@ -71,6 +79,10 @@ export class SqliteApiTokenStore implements ApiTokenStore {
       .immediate();
   }
 
+  async revokeUserTokens(supplierId: string, userId: string, at: string): Promise<number> {
+    return this.db.prepare(`UPDATE ${TOKENS} SET revoked_at = ? WHERE supplier_id = ? AND user_id = ? AND revoked_at IS NULL`).run(at, supplierId, userId).changes;
+  }
+
   async touchToken(prefix: string, at: string, staleBefore: string): Promise<void> {
     this.db.prepare(`UPDATE ${TOKENS} SET last_used_at = ? WHERE prefix = ? AND (last_used_at IS NULL OR last_used_at < ?)`).run(at, prefix, staleBefore);
   }
@@ -87,6 +99,8 @@ function toRow(t: ApiTokenRecord): Row {
     created_at: t.createdAt,
     last_used_at: t.lastUsedAt,
     revoked_at: t.revokedAt,
+    scopes: JSON.stringify(t.scopes),
+    expires_at: t.expiresAt,
   };
 }
 
@@ -101,5 +115,7 @@ function fromRow(r: Row): ApiTokenRecord {
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    scopes: JSON.parse(r.scopes) as string[],
+    expiresAt: r.expires_at,
   };
 }

@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { ApiError } from "@/lib/core/errors";
-import type { UserRecord, UserRole, UserStore } from "@/lib/ports";
+import type { Membership, UserRecord, UserRole, UserStore } from "@/lib/ports";
 
 const USERS = "users";
 
@@ -13,7 +13,17 @@ interface Row {
   supplier_name: string | null;
   password_hash: string;
   created_at: string;
+  membership: Membership | null;
+  session_version: number;
+  disabled_at: string | null;
 }
+
+/** Columns added after the first release: added to an existing file on open (SQLite has no ADD COLUMN IF NOT EXISTS). */
+const ADDED_COLUMNS: Record<string, string> = {
+  membership: "TEXT CHECK (membership IN ('owner', 'member', 'viewer'))",
+  session_version: "INTEGER NOT NULL DEFAULT 1",
+  disabled_at: "TEXT",
+};
 
 /**
  * Portal users for local mode, in the same SQLite file as the export records.
@@ -35,14 +45,20 @@ export class SqliteUserStore implements UserStore {
         created_at TEXT NOT NULL
       );
     `);
+    const have = new Set((db.prepare(`PRAGMA table_info(${USERS})`).all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
+      if (!have.has(name)) db.exec(`ALTER TABLE ${USERS} ADD COLUMN ${name} ${type}`);
+    }
+    // Users made before memberships existed owned their supplier's account alone: they stay owners.
+    if (!have.has("membership")) db.exec(`UPDATE ${USERS} SET membership = 'owner' WHERE role = 'supplier'`);
   }
 
   async createUser(user: UserRecord): Promise<void> {
     try {
       this.db
         .prepare(
-          `INSERT INTO ${USERS} (id, email, name, role, supplier_id, supplier_name, password_hash, created_at)
-           VALUES (@id, @email, @name, @role, @supplier_id, @supplier_name, @password_hash, @created_at)`,
+          `INSERT INTO ${USERS} (id, email, name, role, supplier_id, supplier_name, password_hash, created_at, membership, session_version, disabled_at)
+           VALUES (@id, @email, @name, @role, @supplier_id, @supplier_name, @password_hash, @created_at, @membership, @session_version, @disabled_at)`,
         )
         .run(toRow(user));
     } catch (err) {
@@ -56,10 +72,21 @@ export class SqliteUserStore implements UserStore {
     const { changes } = this.db
       .prepare(
         `UPDATE ${USERS} SET name = @name, role = @role, supplier_id = @supplier_id, supplier_name = @supplier_name,
-           password_hash = @password_hash WHERE id = @id`,
+           password_hash = @password_hash, membership = @membership, disabled_at = @disabled_at WHERE id = @id`,
       )
       .run(toRow(user));
     if (changes === 0) throw new ApiError("not_found", `User ${user.id} does not exist.`);
+  }
+
+  async bumpSessionVersion(id: string): Promise<number | null> {
+    const row = this.db.prepare(`UPDATE ${USERS} SET session_version = session_version + 1 WHERE id = ? RETURNING session_version`).get(id) as
+      | { session_version: number }
+      | undefined;
+    return row ? row.session_version : null;
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return this.db.prepare(`DELETE FROM ${USERS} WHERE id = ?`).run(id).changes > 0;
   }
 
   async getUserByEmail(email: string): Promise<UserRecord | null> {
@@ -87,6 +114,9 @@ function toRow(user: UserRecord): Row {
     supplier_name: user.supplierName,
     password_hash: user.passwordHash,
     created_at: user.createdAt,
+    membership: user.membership,
+    session_version: user.sessionVersion,
+    disabled_at: user.disabledAt,
   };
 }
 
@@ -100,6 +130,9 @@ function fromRow(row: Row): UserRecord {
     supplierName: row.supplier_name,
     passwordHash: row.password_hash,
     createdAt: row.created_at,
+    membership: row.membership,
+    sessionVersion: row.session_version,
+    disabledAt: row.disabled_at,
   };
 }
 

@@ -38,6 +38,9 @@ describe("DynamoUserStore email claims", () => {
       supplierName: "Rose Supply Co",
       passwordHash: "scrypt$1$1$1$x$y",
       createdAt: "2025-03-01T10:00:00.000Z",
+      membership: "owner" as const,
+      sessionVersion: 1,
+      disabledAt: null,
     };
     // What a process that died between the two writes leaves behind: a claim and no user.
     const { PutCommand } = await import("@aws-sdk/lib-dynamodb");

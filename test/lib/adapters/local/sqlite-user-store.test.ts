@@ -26,6 +26,9 @@ const rose: UserRecord = {
   supplierName: "Rose Supply Co",
   passwordHash: "scrypt$32768$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
   createdAt: "2025-03-01T10:00:00.000Z",
+  membership: "owner",
+  sessionVersion: 1,
+  disabledAt: null,
 };
 
 describe("SqliteUserStore", () => {
@@ -61,6 +64,23 @@ describe("SqliteUserStore", () => {
         second.close();
       }
     } finally {
+      await remove();
+    }
+  });
+
+  it("adds the membership, session-version and disabled columns to a file made before them, keeping its supplier users as owners", async () => {
+    const { dir, remove } = await tempDir();
+    const db = openSqlite(path.join(dir, "state.db"));
+    try {
+      db.exec(`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('supplier', 'admin')), supplier_id TEXT, supplier_name TEXT,
+        password_hash TEXT NOT NULL, created_at TEXT NOT NULL)`);
+      db.prepare(`INSERT INTO users VALUES (?, ?, ?, 'supplier', 'sup_rose', 'Rose Supply Co', ?, ?)`).run(rose.id, rose.email, rose.name, rose.passwordHash, rose.createdAt);
+      const store = new SqliteUserStore(db);
+      expect(await store.getUser(rose.id)).toEqual(rose);
+      expect(await store.bumpSessionVersion(rose.id)).toBe(2);
+    } finally {
+      db.close();
       await remove();
     }
   });

@@ -56,7 +56,20 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
 
   return (
     <>
-      <PageHeader title="All exports" description="Every supplier's exports, newest first. Filters apply to the figures and the list." />
+      <PageHeader
+        title="All exports"
+        description="Every supplier's exports, newest first. Filters apply to the figures and the list."
+        actions={
+          <span className="flex gap-2">
+            <Link href="/admin/suppliers" className="text-sm font-medium text-brand-700 hover:underline">
+              Suppliers
+            </Link>
+            <Link href="/admin/users" className="text-sm font-medium text-brand-700 hover:underline">
+              Users
+            </Link>
+          </span>
+        }
+      />
       <div className="space-y-6">
         <ListFilters
           action="/admin/exports"
