@@ -95,6 +95,13 @@ export interface Warehouse {
   describe(statementId: string, keyPrefix: string): Promise<StatementState>;
   /** Asks the warehouse to stop the statement. Idempotent; a finished statement is left alone. */
   cancel(statementId: string): Promise<void>;
+  /**
+   * The warehouse's own clock, now (millisecond precision). Incremental
+   * schedules take their window's upper bound from it, because rows are
+   * stamped by the warehouse (`updated_at`), not by the app's servers.
+   * Throws `BackendError` (retryable) when the warehouse cannot be asked.
+   */
+  currentTime(): Promise<Date>;
   /** Releases connections and files. */
   close(): Promise<void>;
 }
@@ -462,7 +469,8 @@ export interface RateLimiter {
 
 /* --------------------------------------------------------------- WebhookStore */
 
-export const WEBHOOK_EVENTS = ["export.ready", "export.failed"] as const;
+/** `export.delivered`: a scheduled run was ready and pushed to every destination of its schedule (lib/schedules). */
+export const WEBHOOK_EVENTS = ["export.ready", "export.failed", "export.delivered"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookEndpointRecord {
@@ -528,3 +536,8 @@ export interface WebhookStore {
 
 // Issue 15's ports live in ./team-ports.ts (this file stays under 500 lines); re-exported so callers import ports from one place.
 export type { AuditEntry, AuditQuery, AuditStore, SupplierRecord, SupplierStore } from "./team-ports";
+
+/* ---------------------------------------- ScheduleStore, DestinationPusher */
+
+// The schedule store and the destination pushers live beside the schedule model (this file stays under 500 lines).
+export * from "./schedules/ports";

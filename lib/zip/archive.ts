@@ -6,6 +6,7 @@ import zlib from "node:zlib";
 import { readInBlocks, toBuffer, toReadable } from "./block-reader";
 import { type CsvBlockCount, countCsvBlock, CsvRecordCounter } from "./csv-count";
 import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
+import { crc32Combine } from "./crc32-combine";
 import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
 import {
   type CentralEntry,
@@ -357,7 +358,7 @@ class ZipArchiveRun {
    * Copies a gzip member's deflate data into the archive as the entry's data (see `gzip`), with
    * the prefix as a stored block in front. The inflate pass runs alongside the copy on zlib's
    * threads; the main thread keeps the last 8 bytes back (the trailer is only known at the end),
-   * runs the CRCs and, when asked, the record count.
+   * runs the CRC and, when asked, the record count.
    */
   private async reframe(prepared: PreparedEntry, write: ChunkWriter): Promise<MeasuredEntry> {
     const input = await this.openInput(prepared);
@@ -366,11 +367,9 @@ class ZipArchiveRun {
     const counter = prepared.input.countCsvRecords ? new CsvRecordCounter() : null;
     const inflater = this.adopt(zlib.createInflateRaw());
     let streamCrc = 0;
-    let entryCrc = zlib.crc32(prefix);
     let inflated = 0;
     inflater.on("data", (out: Buffer) => {
       streamCrc = zlib.crc32(out, streamCrc);
-      entryCrc = zlib.crc32(out, entryCrc);
       inflated += out.length;
       counter?.add(countCsvBlock(out), out);
     });
@@ -426,7 +425,8 @@ class ZipArchiveRun {
         throw new Error(`${prepared.input.name}: the gzip trailer does not match its data (not one intact gzip member)`);
       }
       return {
-        crc32: entryCrc,
+        // The prefix joins the stream's CRC arithmetically: one CRC pass over the data, not two.
+        crc32: crc32Combine(zlib.crc32(prefix), streamCrc, inflated),
         size: prefix.length + inflated,
         compressedSize,
         inputBytes,

@@ -113,6 +113,16 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       return bodies;
     }
 
+    it("tells its own time (the clock incremental windows are taken on), to the millisecond", async () => {
+      const before = Date.now();
+      const at = await f.warehouse.currentTime();
+      const after = Date.now();
+      expect(at).toBeInstanceOf(Date);
+      // Both warehouses here run on this host's clock; a real one may differ by its skew, never by a format.
+      expect(at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(at.getTime()).toBeLessThanOrEqual(after + 1000);
+    });
+
     it("returns from submit at once, with the statement running", async () => {
       const started = performance.now();
       const { statementId } = await submit(f.queries.slow);
