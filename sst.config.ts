@@ -184,8 +184,8 @@ export default $config({
       properties: { clusterIdentifier: clusterId, workgroupName: workgroup, database, iamRoleArn, dbUser },
       include: [
         sst.aws.permission({ actions: ["redshift-data:ExecuteStatement"], resources: [redshiftArn] }),
-        // Describe and Cancel take no resource; the Data API limits them to the caller's own statements.
-        sst.aws.permission({ actions: ["redshift-data:DescribeStatement", "redshift-data:CancelStatement"], resources: ["*"] }),
+        // Describe, Cancel and GetStatementResult take no resource; the Data API limits them to the caller's own statements.
+        sst.aws.permission({ actions: ["redshift-data:DescribeStatement", "redshift-data:CancelStatement", "redshift-data:GetStatementResult"], resources: ["*"] }),
         ...(clusterId && dbUser
           ? [
               sst.aws.permission({

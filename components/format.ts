@@ -2,6 +2,7 @@
  * Words and numbers for people: statuses, steps, failures, sizes, times and
  * filters. Pure functions, safe in server and client components alike.
  */
+import "./zod-csp"; // before the model's schemas are built (see zod-csp.ts)
 import { formatBytes as formatBytesOf } from "@/lib/exports/format";
 import { ACTIVE_STATUSES, EXPORT_STATUSES, FINISHED_STATUSES, type ExportRecord, type ExportStatus, type ExportStep } from "@/lib/exports/model";
 

@@ -1,5 +1,6 @@
 "use client";
 
+import "./zod-csp";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import type { Session } from "next-auth";
 import { SessionProvider } from "next-auth/react";

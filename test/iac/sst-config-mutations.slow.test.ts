@@ -28,7 +28,7 @@ const MUTATIONS: Mutation[] = [
   { what: "maxReceiveCount 50", from: "retry: 3 }", to: "retry: 50 }", rule: "queue-subscription" },
   { what: "worker without partial batch responses", from: "batch: { size: 1, partialResponses: true }", to: "batch: { size: 1, partialResponses: false }", rule: "queue-subscription" },
   { what: "worker batch of 5", from: "batch: { size: 1, partialResponses: true }", to: "batch: { size: 5, partialResponses: true }", rule: "queue-subscription" },
-  { what: "DLQ retention 3 days", from: "messageRetentionSeconds = 14 * 86_400", to: "messageRetentionSeconds = 3 * 86_400", rule: "dlq-retention" },
+  { what: "DLQ retention 3 days", from: "two weeks for inspection.\n      transform: { queue: (args) => void (args.messageRetentionSeconds = 14 * 86_400) },", to: "two weeks for inspection.\n      transform: { queue: (args) => void (args.messageRetentionSeconds = 3 * 86_400) },", rule: "dlq-retention" },
   { what: "worker memory 1024 MB", from: 'memory: "3008 MB"', to: 'memory: "1024 MB"', rule: "function-sizing" },
   { what: "worker without the 10 GB spool", from: '        storage: "10 GB",\n', to: "", rule: "function-sizing" },
   { what: "logs kept forever", from: 'const LOG_RETENTION = "1 month" as const;', to: 'const LOG_RETENTION = "forever" as const;', rule: "function-settings" },

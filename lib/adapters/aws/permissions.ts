@@ -119,6 +119,12 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
       why: "As DescribeStatement: no resource type, the caller's own statements only.",
     },
   ],
+  "redshift-preview.ts": [
+    { command: "ExecuteStatementCommand", actions: ["redshift-data:ExecuteStatement"], on: ["redshift"] },
+    { command: "DescribeStatementCommand", actions: ["redshift-data:DescribeStatement"], on: ["*"], why: "No resource type; the caller's own statements only." },
+    { command: "CancelStatementCommand", actions: ["redshift-data:CancelStatement"], on: ["*"], why: "No resource type; the caller's own statements only." },
+    { command: "GetStatementResultCommand", actions: ["redshift-data:GetStatementResult"], on: ["*"], why: "No resource type; the caller's own statements only." },
+  ],
   "ses-mailer.ts": [
     // SES checks the sender identity and the configuration set; in the sandbox also each recipient's identity (identity/*).
     { command: "SendEmailCommand", actions: ["ses:SendEmail"], on: ["email:identity", "email:configurationSet"] },
