@@ -3,14 +3,13 @@
  * adapters. `EXPORT_BACKEND` picks them: `local` (default; DuckDB, SQLite, a
  * folder, an outbox — a fresh clone needs no .env at all) or `aws`.
  */
-import { hkdfSync, randomBytes } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Logger } from "pino";
 import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
+import { deriveKey, localSecret } from "./secrets";
 import { webhookOutcomeHook } from "./webhooks/deliveries";
 import { DynamoScheduleStore } from "./adapters/aws/dynamo-schedule-store";
 import { S3Pusher } from "./adapters/destinations/s3-pusher";
@@ -34,6 +33,9 @@ import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
 import type { ApiTokenStore, AuditStore, Queue, RateLimiter, RequestClaimStore, SupplierStore, UserStore, Warehouse, WebhookStore } from "./ports";
+
+// Sub-keys of the one secret, for the modules that already import them from here.
+export { deriveKey } from "./secrets";
 
 /**
  * The disk stores' temp folder (DiskObjectStore's TMP_DIR), named here because AWS mode must not
@@ -328,27 +330,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   };
 }
 
-/**
- * Local mode needs a secret but a fresh clone has none: make one, keep it in
- * the data folder (so the web and worker processes and restarts agree), and say so.
- */
-function localSecret(dataDir: string): string {
-  const file = path.join(dataDir, "auth-secret");
-  try {
-    return fs.readFileSync(file, "utf8").trim();
-  } catch {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32).toString("base64url");
-    try {
-      fs.writeFileSync(file, secret, { flag: "wx", mode: 0o600 });
-      console.warn(`[config] AUTH_SECRET is not set: generated a local one in ${file} (local mode only).`);
-      return secret;
-    } catch {
-      return fs.readFileSync(file, "utf8").trim(); // another process won the race
-    }
-  }
-}
-
 export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
@@ -563,11 +544,6 @@ async function buildBackend(config: AppConfig, log: Logger, opts: BuildOptions):
 function lazySts(region: string | undefined): () => STSClient {
   let client: STSClient | undefined;
   return () => (client ??= new STSClient({ region }));
-}
-
-/** A sub-key for one purpose, so one leaked key does not open the others. */
-export function deriveKey(secret: string, purpose: string): string {
-  return Buffer.from(hkdfSync("sha256", secret, "partner-export-portal", purpose, 32)).toString("hex");
 }
 
 const globalForDeps = globalThis as unknown as { __exportDeps?: Promise<AppDeps> };
