@@ -2,7 +2,8 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // Native modules (and pino's worker-thread transports) must be loaded by Node, not bundled.
-  serverExternalPackages: ["better-sqlite3", "@duckdb/node-api", "pino"],
+  // ssh2 (SFTP destinations) carries an optional native addon that Turbopack cannot place in a chunk.
+  serverExternalPackages: ["better-sqlite3", "@duckdb/node-api", "pino", "ssh2"],
   poweredByHeader: false,
   // Next 16 serves its dev scripts only to allowed origins: without this a page opened at 127.0.0.1 never hydrates in dev.
   allowedDevOrigins: ["127.0.0.1", "localhost"],

@@ -62,6 +62,8 @@ export default $config({
     // The delivery lane: one webhook attempt is bounded by WEBHOOK_TIMEOUT_MS (at most 30 s), a batch runs its attempts at once.
     const DELIVERY_WORKER_TIMEOUT_MINUTES = 2;
     const DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES = 1;
+    /** One tick lists due schedules and submits their runs (seconds), well inside the one-minute rate. */
+    const SCHEDULER_TIMEOUT_SECONDS = 55;
     // CloudFront waits 30 s (its default origin timeout) for the server function; a page that takes longer has failed.
     const PORTAL_TIMEOUT_SECONDS = 20;
     /** AWS's rule for a queue feeding a Lambda function: visibility at least 6x the function's timeout (Lambda retries throttled batches within it). */
@@ -282,7 +284,16 @@ export default $config({
       { batch: { size: 10, partialResponses: true } },
     );
     const deliveryWorker = deliveryQueue.subscribe(
-      { ...lambda, handler: "workers/sqs-deliveries.handler", timeout: `${DELIVERY_WORKER_TIMEOUT_MINUTES} minutes`, memory: "512 MB" },
+      {
+        ...lambda,
+        handler: "workers/sqs-deliveries.handler",
+        timeout: `${DELIVERY_WORKER_TIMEOUT_MINUTES} minutes`,
+        memory: "512 MB",
+        // Pushes to suppliers' S3 buckets assume the role each supplier created in their own account
+        // (lib/adapters/destinations/s3-pusher.ts); that role's trust policy, naming this account and
+        // the destination's external id, is the gate. Roles only, never "*".
+        permissions: [{ actions: ["sts:AssumeRole"], resources: ["arn:aws:iam::*:role/*"] }],
+      },
       {
         // Ten attempts per invocation, run at once: a batch of hanging endpoints costs one timeout.
         batch: { size: 10, partialResponses: true },
@@ -309,6 +320,13 @@ export default $config({
     const requeueSweep = new sst.aws.CronV2("RequeueSweep", {
       schedule: "rate(5 minutes)",
       function: { ...lambda, handler: "workers/sqs.requeueHandler", timeout: "5 minutes", memory: "512 MB" },
+    });
+
+    // The scheduler (issue 14): starts every due scheduled run once a minute. Overlapping
+    // invocations are harmless: each run's slot is claimed with a conditional write on nextRunAt.
+    const scheduler = new sst.aws.CronV2("Scheduler", {
+      schedule: "rate(1 minute)",
+      function: { ...lambda, handler: "workers/sqs.scheduleHandler", timeout: `${SCHEDULER_TIMEOUT_SECONDS} seconds`, memory: "512 MB" },
     });
 
     /* ------------------------------------------------------------ portal */
@@ -366,6 +384,7 @@ export default $config({
       ["DeliveryWorker", deliveryWorker.nodes.function.name, DELIVERY_WORKER_TIMEOUT_MINUTES * 60],
       ["DeliveryDeadLetterWorker", deliveryDeadLetterWorker.nodes.function.name, DELIVERY_DLQ_WORKER_TIMEOUT_MINUTES * 60],
       ["ExpirySweep", sweep.nodes.function.name, 15 * 60],
+      ["Scheduler", scheduler.nodes.function.name, SCHEDULER_TIMEOUT_SECONDS],
       ["RequeueSweep", requeueSweep.nodes.function.name, 5 * 60],
       ["MailEventsRecorder", mailEventsRecorder.nodes.function.name, 30],
       ["PortalServer", $output(site.nodes.server).apply((server) => server!.nodes.function.name), PORTAL_TIMEOUT_SECONDS],

@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import Link from "next/link";
 import type { CsvDelimiter, ExportFormat, ExportRecord } from "@/lib/exports/model";
 import { ApiClientError, exportQueryKey, fetchParamOptions, redirectToSignIn, submitExport, type CreateExportInput, type FieldIssue } from "./api-client";
@@ -64,7 +64,32 @@ function sortIssues(details: FieldIssue[], fields: FieldSpec[], values: FieldVal
   return { params, top, general };
 }
 
-export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets: DatasetOption[]; initialDataset?: string; isAdmin: boolean }) {
+/**
+ * The seam other pages reuse the form through (the schedule form): they start
+ * it from a stored request, take the request body instead of exporting it
+ * (throwing `ApiClientError` with `params.*` paths shows field messages as
+ * here), and add their own section before the submit button.
+ */
+export interface ExportFormSeam {
+  initialRequest?: Partial<CreateExportInput>;
+  onSubmitRequest?: (request: CreateExportInput) => Promise<unknown>;
+  submitLabel?: string;
+  children?: ReactNode;
+}
+
+export function NewExportForm({
+  datasets,
+  initialDataset: initialDatasetProp,
+  isAdmin,
+  seam = {},
+}: {
+  datasets: DatasetOption[];
+  initialDataset?: string;
+  isAdmin: boolean;
+  seam?: ExportFormSeam;
+}) {
+  const initialDataset = seam.initialRequest?.dataset ?? initialDatasetProp;
+  const start = seam.initialRequest;
   const unknownDataset = initialDataset !== undefined && !datasets.some((d) => d.id === initialDataset) ? initialDataset : null;
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -94,18 +119,24 @@ export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets:
   );
   // Filter values are kept per dataset, so switching back and forth loses nothing.
   const [valuesByDataset, setValuesByDataset] = useState<Record<string, FieldValues>>(() =>
-    Object.fromEntries(datasets.map((d) => [d.id, initialValues(fieldsByDataset.get(d.id) ?? [])])),
+    Object.fromEntries(datasets.map((d) => [d.id, initialValues(fieldsByDataset.get(d.id) ?? [], d.id === start?.dataset ? start.params : {})])),
   );
   const values = valuesByDataset[datasetId] ?? {};
   const [columnsByDataset, setColumnsByDataset] = useState<Record<string, { order: string[]; chosen: Set<string> }>>(() =>
-    Object.fromEntries(datasets.map((d) => [d.id, { order: d.columns.map((c) => c.name), chosen: new Set(d.columns.map((c) => c.name)) }])),
+    Object.fromEntries(
+      datasets.map((d) => {
+        const all = d.columns.map((c) => c.name);
+        const picked = d.id === start?.dataset && start.columns ? start.columns.filter((c) => all.includes(c)) : null;
+        return [d.id, picked ? { order: [...picked, ...all.filter((c) => !picked.includes(c))], chosen: new Set(picked) } : { order: all, chosen: new Set(all) }];
+      }),
+    ),
   );
   const columnState = columnsByDataset[datasetId];
-  const [format, setFormat] = useState<ExportFormat>("csv");
-  const [delimiter, setDelimiter] = useState<CsvDelimiter>(",");
+  const [format, setFormat] = useState<ExportFormat>(start?.format ?? "csv");
+  const [delimiter, setDelimiter] = useState<CsvDelimiter>(start?.delimiter ?? ",");
   // On by default: suppliers' data has accents and Japanese titles, which Excel garbles without it.
-  const [bom, setBom] = useState(true);
-  const [notify, setNotify] = useState(true);
+  const [bom, setBom] = useState(start?.bom ?? true);
+  const [notify, setNotify] = useState(start?.notify ?? true);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [duplicate, setDuplicate] = useState<ExportRecord | null>(null);
   const [issues, setIssues] = useState<ReturnType<typeof sortIssues> | null>(null);
@@ -134,8 +165,10 @@ export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets:
   const preview = useExportPreview(previewInput);
 
   const mutation = useMutation({
-    mutationFn: submitExport,
-    onSuccess: ({ export: record, deduplicated }) => {
+    mutationFn: async (i: CreateExportInput) => (seam.onSubmitRequest ? (await seam.onSubmitRequest(i), null) : submitExport(i)),
+    onSuccess: (result) => {
+      if (!result) return; // the seam's owner navigates
+      const { export: record, deduplicated } = result;
       if (deduplicated) {
         // The same export is already queued or running: say so and link to it rather than silently opening it.
         setDuplicate(record);
@@ -184,7 +217,8 @@ export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets:
     setIssues(null);
     setFormError(null);
     setDuplicate(null);
-    const warning = confirmed ? null : warningToConfirm();
+    // A schedule runs later: what the data holds now is no reason to ask twice.
+    const warning = confirmed || seam.onSubmitRequest ? null : warningToConfirm();
     if (warning) {
       setConfirming(warning);
       requestAnimationFrame(() => document.getElementById("confirm-export")?.focus());
@@ -449,10 +483,14 @@ export function NewExportForm({ datasets, initialDataset, isAdmin }: { datasets:
         </div>
       ) : null}
 
+      {seam.children}
+
       <div className="flex flex-col-reverse gap-3 sm:flex-row sm:items-center sm:justify-end">
-        <p className="text-xs text-gray-600 sm:mr-auto">The export runs in the background; you can follow it on the next page.</p>
+        <p className="text-xs text-gray-600 sm:mr-auto">
+          {seam.onSubmitRequest ? "Each run is an ordinary export, listed in your history." : "The export runs in the background; you can follow it on the next page."}
+        </p>
         <button type="submit" disabled={pending || !input} className={`${buttonClass.primary} px-6`}>
-          {pending ? "Requesting…" : "Export"}
+          {pending ? (seam.onSubmitRequest ? "Saving…" : "Requesting…") : (seam.submitLabel ?? "Export")}
         </button>
       </div>
     </form>

@@ -16,7 +16,11 @@ export function PortalHeader({ user, showDevMail }: { user: HeaderUser; showDevM
   // An admin's history is the admin list (every supplier's exports, theirs included).
   if (user.role === "admin") items.push({ href: "/admin/exports", label: "Admin", match: ["/admin/"] }, { href: "/audit", label: "Audit log" });
   else {
-    items.push({ href: "/exports", label: "History", match: ["/exports/exp_"] }, { href: "/settings", label: "Settings" });
+    items.push(
+      { href: "/exports", label: "History", match: ["/exports/exp_"] },
+      { href: "/schedules", label: "Schedules", match: ["/schedules/"] },
+      { href: "/settings", label: "Settings" },
+    );
     if (user.membership === "owner") items.push({ href: "/audit", label: "Audit log" });
   }
   items.push({ href: "/docs/api", label: "API docs" });

@@ -20,6 +20,9 @@ export function stackEnv(): Record<string, string> {
     POLL_DELAY_SECONDS: "1",
     INLINE_WAIT_MS: "2000",
     RETRY_BASE_SECONDS: "1",
+    // The scheduler ticks every second here (30 s by default), so "Run now" starts within a second.
+    SCHEDULE_TICK_SECONDS: "1",
+    DESTINATION_RETRY_BASE_SECONDS: "1",
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
     // SSO against the provider the SSO spec starts: rose.example people belong to Rose; a `supplier` claim wins.
     OIDC_ISSUER: `http://localhost:${E2E_OIDC_PORT}`,

@@ -3,15 +3,20 @@
  * adapters. `EXPORT_BACKEND` picks them: `local` (default; DuckDB, SQLite, a
  * folder, an outbox — a fresh clone needs no .env at all) or `aws`.
  */
-import { hkdfSync, randomBytes } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Logger } from "pino";
 import { DynamoApiTokenStore } from "./adapters/aws/dynamo-api-token-store";
 import { DynamoRequestClaimStore } from "./adapters/aws/dynamo-request-claim-store";
 import { DynamoWebhookStore } from "./adapters/aws/dynamo-webhook-store";
+import { deriveKey, localSecret } from "./secrets";
 import { webhookOutcomeHook } from "./webhooks/deliveries";
+import { DynamoScheduleStore } from "./adapters/aws/dynamo-schedule-store";
+import { S3Pusher } from "./adapters/destinations/s3-pusher";
+import { SftpPusher } from "./adapters/destinations/sftp-pusher";
+import type { ScheduleSupport } from "./schedules/deps";
+import { scheduleOutcomeHook } from "./schedules/push";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { WebhookSettings } from "./webhooks/settings";
 import { createAwsClients } from "./adapters/aws/clients";
 import { DynamoJobStore } from "./adapters/aws/dynamo-job-store";
@@ -28,6 +33,9 @@ import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
 import type { ApiTokenStore, AuditStore, Queue, RateLimiter, RequestClaimStore, SupplierStore, UserStore, Warehouse, WebhookStore } from "./ports";
+
+// Sub-keys of the one secret, for the modules that already import them from here.
+export { deriveKey } from "./secrets";
 
 /**
  * The disk stores' temp folder (DiskObjectStore's TMP_DIR), named here because AWS mode must not
@@ -111,6 +119,19 @@ export const ZEnv = z
     WEBHOOK_BREAKER_FAILURES: int(5, 1, 1000),
     WEBHOOK_BREAKER_COOLDOWN_SECONDS: int(300, 1, 86_400),
 
+    // schedules and push destinations (issue 14)
+    /** How often the local worker runs the scheduler tick (on AWS a one-minute cron does). */
+    SCHEDULE_TICK_SECONDS: int(30, 1, 3600),
+    /** Attempts of one push to an S3 bucket or SFTP server before it counts as failed and the supplier is emailed. */
+    DESTINATION_MAX_ATTEMPTS: int(5, 1, 20),
+    DESTINATION_RETRY_BASE_SECONDS: int(30, 0, 900),
+    /** SFTP servers on loopback; default: allowed with the local backend only (like webhooks). */
+    DESTINATION_ALLOW_LOOPBACK: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
+    /** Local mode: an S3-compatible endpoint for S3 destinations (with these keys); unset, S3 destinations need AWS. */
+    DESTINATION_S3_ENDPOINT: opt(z.url().optional()),
+    DESTINATION_S3_ACCESS_KEY_ID: opt(z.string().optional()),
+    DESTINATION_S3_SECRET_ACCESS_KEY: opt(z.string().optional()),
+
     // teams (issue 15)
     /** Audit log entries older than this are removed (DynamoDB TTL; the worker's sweep locally). */
     AUDIT_RETENTION_DAYS: int(400, 1, 3650),
@@ -190,6 +211,8 @@ export type Env = z.infer<typeof ZEnv>;
 
 export interface AppConfig {
   env: Env;
+  /** Schedules and push destinations. */
+  schedules: Pick<ScheduleSupport, "limits" | "settings"> & { tickSeconds: number; allowLoopback: boolean };
   /** Absolute data folder of the local backend. */
   dataDir: string;
   authSecret: string;
@@ -261,6 +284,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       requestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600,
     },
+    schedules: {
+      limits: { maxActiveExportsPerSupplier: env.MAX_ACTIVE_EXPORTS_PER_SUPPLIER, idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600 },
+      settings: {
+        secretKey: deriveKey(authSecret, "destination-credentials"),
+        maxAttempts: env.DESTINATION_MAX_ATTEMPTS,
+        retryBaseSeconds: env.DESTINATION_RETRY_BASE_SECONDS,
+      },
+      tickSeconds: env.SCHEDULE_TICK_SECONDS,
+      allowLoopback: env.DESTINATION_ALLOW_LOOPBACK ?? env.EXPORT_BACKEND === "local",
+    },
     webhooks: {
       allowHttpLocalhost: env.WEBHOOK_ALLOW_HTTP_LOCALHOST ?? env.EXPORT_BACKEND === "local",
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
@@ -297,27 +330,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   };
 }
 
-/**
- * Local mode needs a secret but a fresh clone has none: make one, keep it in
- * the data folder (so the web and worker processes and restarts agree), and say so.
- */
-function localSecret(dataDir: string): string {
-  const file = path.join(dataDir, "auth-secret");
-  try {
-    return fs.readFileSync(file, "utf8").trim();
-  } catch {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32).toString("base64url");
-    try {
-      fs.writeFileSync(file, secret, { flag: "wx", mode: 0o600 });
-      console.warn(`[config] AUTH_SECRET is not set: generated a local one in ${file} (local mode only).`);
-      return secret;
-    } catch {
-      return fs.readFileSync(file, "utf8").trim(); // another process won the race
-    }
-  }
-}
-
 export interface AppDeps extends ExportDeps {
   config: AppConfig;
   users: UserStore;
@@ -337,6 +349,8 @@ export interface AppDeps extends ExportDeps {
   deliveryQueue: Queue;
   /** Where delivery messages land after failing every receive (store faults only; each attempt is a new message). */
   deliveryDeadLetterQueue: Queue;
+  /** Schedules, destinations and their pushes (lib/schedules). */
+  schedules: ScheduleSupport;
   /** The API's request rate limit, shared by every process of the deployment (see `RateLimiter` in lib/ports.ts). */
   rateLimiter: RateLimiter;
   /** Addresses SES reported as bounced or complaining (AWS only: the local outbox has no bounces). */
@@ -347,14 +361,26 @@ export interface AppDeps extends ExportDeps {
 /** The API's rate limit window: `requestsPerMinute` per key per minute. */
 const RATE_WINDOW_SECONDS = 60;
 
+/** The local backend's adapters, as `lib/adapters/local/index.ts` exports them. */
+export type LocalAdapters = typeof import("./adapters/local/index");
+
+export interface BuildOptions {
+  /**
+   * The local adapters module, for a caller that cannot follow this file's dynamic import:
+   * Playwright's test runner (CommonJS transform) leaves `import()` of a .ts file to Node,
+   * which cannot load it, so its helpers import the module statically and pass it here.
+   */
+  localAdapters?: LocalAdapters;
+}
+
 /**
  * Builds every adapter for the configured backend and composes the export
  * outcome hooks. Call once per process (see `getDeps`).
  */
-export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps> {
-  const deps: AppDeps = { ...(await buildBackend(config, log)), outcomeHooks: [] };
+export async function buildDeps(config: AppConfig, log: Logger, opts: BuildOptions = {}): Promise<AppDeps> {
+  const deps: AppDeps = { ...(await buildBackend(config, log, opts)), outcomeHooks: [] };
   // Subscribers to ready/failed exports, awaited in this order after the email.
-  deps.outcomeHooks = [webhookOutcomeHook(deps)];
+  deps.outcomeHooks = [webhookOutcomeHook(deps), scheduleOutcomeHook(deps)];
   return deps;
 }
 
@@ -363,7 +389,7 @@ export async function buildDeps(config: AppConfig, log: Logger): Promise<AppDeps
  * branch, so aws mode (Lambda, the deployed portal) never loads them nor their native modules
  * (better-sqlite3, @duckdb/node-api).
  */
-async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDeps, "outcomeHooks">> {
+async function buildBackend(config: AppConfig, log: Logger, opts: BuildOptions): Promise<Omit<AppDeps, "outcomeHooks">> {
   const { env, dataDir, settings } = config;
   switch (env.EXPORT_BACKEND) {
     case "local": {
@@ -377,11 +403,12 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         SqliteQueue,
         SqliteRateLimiter,
         SqliteRequestClaimStore,
+        SqliteScheduleStore,
         SqliteUserStore,
         SqliteWebhookStore,
         SqliteSupplierStore,
         SqliteAuditStore,
-      } = await import("./adapters/local");
+      } = opts.localAdapters ?? (await import("./adapters/local/index"));
       const db = openSqlite(path.join(dataDir, "jobs.sqlite"));
       const unloadRoot = path.join(dataDir, "unload-store");
       const signingSecret = deriveKey(config.authSecret, "local-file-urls");
@@ -392,6 +419,7 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         preview: (req) => getWarehouse().preview(req),
         describe: (id) => getWarehouse().describe(id),
         cancel: (id) => getWarehouse().cancel(id),
+        currentTime: () => getWarehouse().currentTime(),
         close: async () => warehouse?.close(),
       };
       const getWarehouse = () =>
@@ -420,6 +448,24 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         unloadStore: new DiskObjectStore({ root: unloadRoot, signingSecret, publicBaseUrl: settings.publicUrl }),
         archiveStore: new DiskObjectStore({ root: path.join(dataDir, "archive-store"), signingSecret, publicBaseUrl: settings.publicUrl }),
         mailer: new OutboxMailer({ dir: path.join(dataDir, "outbox"), from: env.MAIL_FROM }),
+        schedules: {
+          store: new SqliteScheduleStore(db),
+          limits: config.schedules.limits,
+          settings: config.schedules.settings,
+          pushers: {
+            sftp: new SftpPusher({ allowLoopback: config.schedules.allowLoopback }),
+            s3: new S3Pusher(
+              env.DESTINATION_S3_ENDPOINT
+                ? {
+                    kind: "endpoint",
+                    endpoint: env.DESTINATION_S3_ENDPOINT,
+                    credentials: { accessKeyId: env.DESTINATION_S3_ACCESS_KEY_ID ?? "", secretAccessKey: env.DESTINATION_S3_SECRET_ACCESS_KEY ?? "" },
+                    forcePathStyle: true,
+                  }
+                : { kind: "unavailable", reason: "S3 destinations need the AWS deployment (or DESTINATION_S3_ENDPOINT in local mode)." },
+            ),
+          },
+        },
         settings,
         log,
         now: () => new Date(),
@@ -468,6 +514,20 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
         archiveStore: new S3ObjectStore({ client: clients.s3, bucket: aws.archiveBucket, partSize: aws.s3PartSizeBytes }),
         mailer: new SesMailer({ client: clients.ses, from: env.MAIL_FROM, configurationSet: aws.mailConfigurationSet, suppressions: mailSuppressions }),
         mailSuppressions,
+        schedules: {
+          store: new DynamoScheduleStore({ client: clients.dynamo, tableName: aws.jobsTable }),
+          limits: config.schedules.limits,
+          settings: config.schedules.settings,
+          pushers: {
+            sftp: new SftpPusher({ allowLoopback: config.schedules.allowLoopback }),
+            // The supplier's role, assumed with the destination's external id; STS is built on first push.
+            s3: new S3Pusher({
+              kind: "assume-role",
+              sts: lazySts(aws.clients.region),
+              ...(env.AWS_ENDPOINT_URL_S3 ? { s3: { endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE ?? false } } : {}),
+            }),
+          },
+        },
         settings,
         log,
         now: () => new Date(),
@@ -481,9 +541,9 @@ async function buildBackend(config: AppConfig, log: Logger): Promise<Omit<AppDep
   }
 }
 
-/** A sub-key for one purpose, so one leaked key does not open the others. */
-export function deriveKey(secret: string, purpose: string): string {
-  return Buffer.from(hkdfSync("sha256", secret, "partner-export-portal", purpose, 32)).toString("hex");
+function lazySts(region: string | undefined): () => STSClient {
+  let client: STSClient | undefined;
+  return () => (client ??= new STSClient({ region }));
 }
 
 const globalForDeps = globalThis as unknown as { __exportDeps?: Promise<AppDeps> };

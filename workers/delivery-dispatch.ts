@@ -12,6 +12,7 @@ import type { WorkerDeps } from "./dispatch";
 import { ZWebhookDeliverMessage } from "@/lib/webhooks/messages";
 import type { WorkerOutcome } from "@/lib/exports/worker";
 import { handleWebhookMessage } from "@/lib/webhooks/deliveries";
+import { handleDestinationMessage, ZDestinationDeliverMessage } from "@/lib/schedules/push";
 
 /** One kind of delivery: the schema of its message, and one bounded attempt. */
 export interface DeliveryHandler {
@@ -28,6 +29,7 @@ const STORE_FAULT_RETRY_SECONDS = 30;
 
 export const DELIVERY_HANDLERS: Readonly<Record<string, DeliveryHandler>> = {
   "webhook.deliver": deliveryHandler(ZWebhookDeliverMessage, handleWebhookMessage),
+  "destination.deliver": deliveryHandler(ZDestinationDeliverMessage, handleDestinationMessage),
 };
 
 function typeOf(body: unknown): string | undefined {

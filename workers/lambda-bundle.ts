@@ -17,9 +17,17 @@
 export const RUNTIME_PROVIDED_PACKAGES = ["@aws-sdk/*", "@smithy/*"] as const;
 export const LOCAL_ONLY_PACKAGES = ["better-sqlite3", "@duckdb/node-api"] as const;
 
+/**
+ * ssh2 (SFTP pushes) and its cpu-features dependency require optional native
+ * addons inside try/catch. esbuild has no loader for `.node` files, so they
+ * stay unbundled requires that fail on Lambda, and ssh2 uses its pure-JS
+ * crypto (without this, bundling the delivery worker fails outright).
+ */
+export const OPTIONAL_NATIVE_ADDONS = ["*.node"] as const;
+
 export const LAMBDA_NODEJS = {
   splitting: true,
-  esbuild: { external: [...RUNTIME_PROVIDED_PACKAGES, ...LOCAL_ONLY_PACKAGES] },
+  esbuild: { external: [...RUNTIME_PROVIDED_PACKAGES, ...LOCAL_ONLY_PACKAGES, ...OPTIONAL_NATIVE_ADDONS] },
 };
 
 /** The Lambda runtime of every worker function; its Node major is what the bundle tests load the bundles with. */

@@ -1,6 +1,7 @@
 // `npm run worker` – runs the export worker as a plain process against the configured backend.
 import { pruneAudit } from "@/lib/audit/audit";
 import { getDeps } from "@/lib/config";
+import { tickSchedules } from "@/lib/schedules/runs";
 import { runWorker } from "./runner";
 
 async function main(): Promise<void> {
@@ -22,7 +23,15 @@ async function main(): Promise<void> {
   void prune();
   const pruneTimer = setInterval(() => void prune(), 3_600_000);
   pruneTimer.unref();
-  await runWorker({ ...deps, log }, { concurrency: deps.config.env.WORKER_CONCURRENCY, deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY, signal: controller.signal });
+  await runWorker(
+    { ...deps, log },
+    {
+      concurrency: deps.config.env.WORKER_CONCURRENCY,
+      deliveryConcurrency: deps.config.env.DELIVERY_CONCURRENCY,
+      signal: controller.signal,
+      scheduler: { tick: () => tickSchedules({ ...deps, log }), intervalMs: deps.config.schedules.tickSeconds * 1000 },
+    },
+  );
   clearInterval(pruneTimer);
   await deps.close();
 }

@@ -28,6 +28,8 @@ export interface RunnerOptions {
   sweepIntervalMs?: number;
   /** How long in-flight messages may run on after `signal` aborts. */
   graceMs?: number;
+  /** The scheduler tick (lib/schedules/runs.ts) and how often to run it; on AWS a cron Lambda ticks instead. */
+  scheduler?: { tick: () => Promise<unknown>; intervalMs: number };
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -129,6 +131,19 @@ export async function runWorker(deps: WorkerDeps, opts: RunnerOptions): Promise<
     }
   }
 
+  async function scheduler(): Promise<void> {
+    if (!opts.scheduler) return;
+    const { tick, intervalMs } = opts.scheduler;
+    while (!signal.aborted) {
+      try {
+        await tick(); // safe on many workers at once: each slot is claimed with a compare-and-set
+      } catch (err) {
+        log.error({ err }, "scheduler tick failed");
+      }
+      await delay(intervalMs, signal);
+    }
+  }
+
   async function sweeper(): Promise<void> {
     // At start too: a worker killed with -9 left its scratch files to whoever starts next.
     await sweepTemp();
@@ -158,6 +173,7 @@ export async function runWorker(deps: WorkerDeps, opts: RunnerOptions): Promise<
     deadLetters(deps.deadLetterQueue, (body) => handleDeadLetter(deps, body)),
     deadLetters(deps.deliveryDeadLetterQueue, (body) => handleDeliveryDeadLetter(deps, body)),
     sweeper(),
+    scheduler(),
   ];
 
   // Loops end on abort only after their in-flight message; bound that wait.

@@ -4,6 +4,7 @@ import type { ExportDeps } from "@/lib/exports/deps";
 import { sweepExpired } from "@/lib/exports/worker";
 import { requeueStaleExports } from "@/lib/exports/requeue";
 import { handleQueueMessage, type WorkerDeps } from "./dispatch";
+import { tickSchedules, type SchedulingDeps, type TickReport } from "@/lib/schedules/runs";
 import { sweepTempDirs } from "./temp-sweep";
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
@@ -125,6 +126,18 @@ export async function requeueAll(deps: ExportDeps, context?: LambdaContext, batc
   }
   if (requeued > 0) deps.log.warn({ requeued }, "requeue sweep sent queued exports again");
   return { requeued };
+}
+
+/**
+ * The scheduler, run every minute by a CronV2 (sst.config.ts): starts every
+ * due scheduled run once (see lib/schedules/runs.ts; overlapping invocations
+ * are safe).
+ */
+export const scheduleHandler = async (): Promise<TickReport> => runScheduleTick(await getDeps());
+
+/** `scheduleHandler` with its dependencies passed in. */
+export async function runScheduleTick(deps: SchedulingDeps): Promise<TickReport> {
+  return tickSchedules(deps);
 }
 
 /** Bodies are JSON; anything else is handed over as text for the message schema to refuse. */

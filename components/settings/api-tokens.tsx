@@ -160,7 +160,7 @@ export function ApiTokens() {
             </thead>
             <tbody className="divide-y divide-gray-100">
               {tokens.data.tokens.map((t) => (
-                <tr key={t.id} data-testid="token-row" className={t.revokedAt ? "text-gray-400" : ""}>
+                <tr key={t.id} data-testid="token-row" className={t.revokedAt ? "text-gray-600" : ""}>
                   <td className="py-2 pr-4 font-medium">{t.name}</td>
                   <td className="py-2 pr-4 font-mono text-xs">pep_{t.prefix}_…</td>
                   <td className="py-2 pr-4 font-mono text-xs" data-testid="token-scopes">

@@ -7,7 +7,7 @@ import { SecretValue } from "../copy-button";
 import { RelativeTime } from "../relative-time";
 import { buttonClass, Card, helpClass, inputClass, labelClass, Notice } from "../ui";
 
-type WebhookEvent = "export.ready" | "export.failed";
+type WebhookEvent = "export.ready" | "export.failed" | "export.delivered";
 
 interface Endpoint {
   id: string;
@@ -31,7 +31,7 @@ interface Delivery {
 }
 
 const endpointsKey = ["webhooks"] as const;
-const EVENTS: WebhookEvent[] = ["export.ready", "export.failed"];
+const EVENTS: WebhookEvent[] = ["export.ready", "export.failed", "export.delivered"];
 
 /** Settings → Webhooks: register endpoints (signing secret shown once), remove them, see each one's deliveries. */
 export function Webhooks() {

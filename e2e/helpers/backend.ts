@@ -6,9 +6,7 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-// Loaded statically so Playwright's loader compiles it: lib/config.ts imports it with import(),
-// which under Playwright's test runner reaches Node's loader untransformed ("Unexpected token 'export'").
-import "@/lib/adapters/local";
+import * as localAdapters from "@/lib/adapters/local/index";
 import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
@@ -65,7 +63,8 @@ export async function compareWithWarehouse(files: string[], dataset: string, par
 
 async function withDeps<T>(fn: (deps: AppDeps) => Promise<T>): Promise<T> {
   const config = loadConfig({ ...process.env, ...stackEnv(), LOG_LEVEL: "silent" });
-  const deps = await buildDeps(config, createLogger("silent", "e2e"));
+  // Playwright's transform cannot follow lib/config.ts's dynamic import of the local adapters: hand them over.
+  const deps = await buildDeps(config, createLogger("silent", "e2e"), { localAdapters });
   try {
     return await fn(deps);
   } finally {

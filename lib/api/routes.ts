@@ -10,6 +10,7 @@
  * typed response schemas of ./schemas.ts; nothing here is hand-written JSON Schema.
  */
 import { z } from "zod";
+import { SCHEDULE_ROUTES } from "./schedule-routes";
 import type { Actor } from "../core/actor";
 import type { Membership } from "../ports";
 import type { TokenScope } from "../tokens/scopes";
@@ -223,6 +224,7 @@ export const ROUTES = {
     pathParams: id,
     responses: { 200: { description: "Deliveries, newest first.", schema: z.object({ deliveries: z.array(ZWebhookDelivery) }) } },
   },
+  ...SCHEDULE_ROUTES,
   "GET /api/v1/openapi.json": {
     tag: "Meta",
     access: { public: true },

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { sqlNumber, sqlStringList } from "./sql";
 import {
   defineDataset,
+  exclusiveUpperBoundCondition,
   isOrderedRange,
   lowerBoundCondition,
   paramsObjectError,
@@ -24,6 +25,8 @@ export const ZCustomerReviewsParams = z
       createdFrom: ZIsoDateOrDateTime.optional().meta({ title: "Written from", description: "Reviews written on or after this date (UTC: a date means from 00:00 UTC that day)." }),
       /** Reviews written at or before this date (a date means up to the end of that day, UTC). */
       createdTo: ZIsoDateOrDateTime.optional().meta({ title: "Written until", description: "Reviews written on or before this date (UTC: a date means up to 24:00 UTC that day)." }),
+      /** Reviews written strictly before this date-time (with createdFrom: a half-open window). */
+      createdBefore: ZIsoDateOrDateTime.optional().meta({ title: "Written before", description: "Reviews written strictly before this instant (incremental schedules set it)." }),
       /** Lowest star rating to include. */
       ratingMin: ZRating.optional().meta({ title: "Lowest rating", description: "Only reviews with at least this many stars (1 to 5)." }),
       /** Highest star rating to include. */
@@ -57,11 +60,13 @@ export const customerReviews = defineDataset<TCustomerReviewsParams>({
   title: "Customer reviews",
   description: "Ratings and reviews customers wrote about your products.",
   columns,
+  changeCursor: { column: "created_at", fromParam: "createdFrom", beforeParam: "createdBefore" },
   paramsSchema: ZCustomerReviewsParams,
   buildQuery(p, scope, selected) {
     const where: string[] = [];
     if (p.createdFrom !== undefined) where.push(lowerBoundCondition("created_at", p.createdFrom));
     if (p.createdTo !== undefined) where.push(upperBoundCondition("created_at", p.createdTo));
+    if (p.createdBefore !== undefined) where.push(exclusiveUpperBoundCondition("created_at", p.createdBefore));
     if (p.ratingMin !== undefined) where.push(`rating >= ${sqlNumber(p.ratingMin)}`);
     if (p.ratingMax !== undefined) where.push(`rating <= ${sqlNumber(p.ratingMax)}`);
     if (p.skus) where.push(`sku IN ${sqlStringList(upperSkus(p.skus))}`);

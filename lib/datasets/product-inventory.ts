@@ -6,6 +6,7 @@ import { z } from "zod";
 import { quoteLiteral, sqlNumber, sqlStringList } from "./sql";
 import {
   defineDataset,
+  exclusiveUpperBoundCondition,
   lowerBoundCondition,
   paramsObjectError,
   renderDistinct,
@@ -36,6 +37,8 @@ export const ZProductInventoryParams = z
       lowStockOnly: z.boolean({ error: "Use true or false." }).optional().meta({ title: "Low stock only", description: "Only rows at or below their reorder point." }),
       /** Only rows updated at or after this date or date-time. */
       updatedSince: ZIsoDateOrDateTime.optional().meta({ title: "Updated since", description: "Only rows whose stock changed on or after this date (UTC: a date means from 00:00 UTC that day)." }),
+      /** Only rows updated strictly before this date-time (with updatedSince: a half-open window). */
+      updatedBefore: ZIsoDateOrDateTime.optional().meta({ title: "Updated before", description: "Only rows whose stock changed strictly before this instant (incremental schedules set it)." }),
     },
     { error: paramsObjectError },
   )
@@ -63,6 +66,7 @@ export const productInventory = defineDataset<TProductInventoryParams>({
   title: "Product inventory",
   description: "Stock on hand per SKU and warehouse, with reorder points and unit costs.",
   columns,
+  changeCursor: { column: "updated_at", fromParam: "updatedSince", beforeParam: "updatedBefore" },
   paramsSchema: ZProductInventoryParams,
   paramOptions: { warehouse: (scope) => renderDistinct("rsdataapi.product_inventory", "warehouse", scope) },
   buildQuery(p, scope, selected) {
@@ -77,6 +81,7 @@ export const productInventory = defineDataset<TProductInventoryParams>({
     if (p.warehouse !== undefined) where.push(`warehouse = ${quoteLiteral(p.warehouse)}`);
     if (p.lowStockOnly) where.push("qty_on_hand <= reorder_point");
     if (p.updatedSince !== undefined) where.push(lowerBoundCondition("updated_at", p.updatedSince));
+    if (p.updatedBefore !== undefined) where.push(exclusiveUpperBoundCondition("updated_at", p.updatedBefore));
     // No ORDER BY: the table is stored in (supplier_id, sku, warehouse) order, and sorting
     // millions of rows would cost more than the rest of the export (see renderSelect).
     return renderSelect({ table: "rsdataapi.product_inventory", columns: selected, scope, where });

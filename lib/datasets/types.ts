@@ -29,6 +29,13 @@ export interface DatasetDefinition<P = Record<string, unknown>> {
   description: string;
   /** The columns the query returns, in order. Never includes `supplier_id`. */
   columns: readonly DatasetColumn[];
+  /**
+   * The column that says when a row last changed, on the warehouse's clock,
+   * and the two filters that bound it as a half-open interval [from, before).
+   * Incremental schedules set those two filters to their window. Absent: the
+   * dataset cannot be exported incrementally.
+   */
+  changeCursor?: { column: string; fromParam: string; beforeParam: string };
   /** Strict schema of the filters: unknown keys and malformed values are refused with messages for people. */
   paramsSchema: z.ZodType<P>;
   /**
@@ -242,6 +249,11 @@ export function upperBoundCondition(column: string, to: string): string {
     return `${column} < ${sqlTimestamp(new Date(next))}`;
   }
   return `${column} <= ${sqlTimestamp(to)}`;
+}
+
+/** `column < <before>`: the exclusive end of an incremental window (a row stamped exactly then belongs to the next one). */
+export function exclusiveUpperBoundCondition(column: string, before: string): string {
+  return `${column} < ${sqlTimestamp(before)}`;
 }
 
 /** True when the range `from..to` is not empty, with `to` read as `upperBoundCondition` reads it. */

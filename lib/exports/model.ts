@@ -68,6 +68,8 @@ export const ZExportRecord = z.object({
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   notifiedAt: z.string().nullable(),
+  /** The schedule whose run this is (lib/schedules); null for exports requested by hand. */
+  scheduleId: z.string().nullable(),
 });
 export type ExportRecord = z.infer<typeof ZExportRecord>;
 
@@ -75,7 +77,7 @@ export type ExportRecord = z.infer<typeof ZExportRecord>;
 export const EXPORT_FIELDS = ZExportRecord.keyof().options;
 
 /** Fields fixed at creation: both job stores refuse a patch that names one (a programming error, not a silent no-op). */
-export const IMMUTABLE_EXPORT_FIELDS = ["id", "supplierId", "requestedBy", "dataset", "params", "format", "columns", "delimiter", "createdAt"] as const satisfies readonly (keyof ExportRecord)[];
+export const IMMUTABLE_EXPORT_FIELDS = ["id", "supplierId", "requestedBy", "dataset", "params", "format", "columns", "delimiter", "createdAt", "scheduleId"] as const satisfies readonly (keyof ExportRecord)[];
 export type ImmutableExportField = (typeof IMMUTABLE_EXPORT_FIELDS)[number];
 
 export const STEP_NAMES = [
@@ -182,6 +184,7 @@ export function newExportRecord(fields: NewExportFields, overrides: Partial<Expo
     errorCode: null,
     errorMessage: null,
     notifiedAt: null,
+    scheduleId: null,
     ...overrides,
   };
 }

@@ -31,7 +31,7 @@ export interface PreparedRequest {
   fingerprint: string;
 }
 
-export function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): PreparedRequest {
+export function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown, scheduleId: string | null = null): PreparedRequest {
   const parsed = ZCreateExportRequest.safeParse(input);
   if (!parsed.success) throw new ApiError("validation_failed", "The export request is not valid.", zodDetails(parsed.error));
   const req = parsed.data;
@@ -95,7 +95,7 @@ export function prepareRequest(deps: ExportDeps, actor: Actor, input: unknown): 
     delimiter,
     notify: req.notify,
     createdAt: at,
-  });
+  }, { scheduleId });
   const same = {
     supplierId,
     dataset: record.dataset,
@@ -188,9 +188,9 @@ export async function submitExport(
   guards: RequestGuards,
   actor: Actor,
   input: unknown,
-  opts: { idempotencyKey?: string | null } = {},
+  opts: { idempotencyKey?: string | null; /** Set by the scheduler: the export is a run of this schedule. */ scheduleId?: string } = {},
 ): Promise<SubmitResult> {
-  const prepared = prepareRequest(deps, actor, input);
+  const prepared = prepareRequest(deps, actor, input, opts.scheduleId ?? null);
   const { record } = prepared;
   const scope = record.supplierId ?? `admin:${actor.userId}`;
   const now = deps.now();

@@ -83,10 +83,11 @@ export function webhookOutcomeHook(deps: DeliveryDeps): ExportOutcomeHook {
  * its outcome (`export.ready` / `export.failed`). Called through the outcome
  * hook each time the worker sees the export ready or failed; idempotent.
  */
-export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord): Promise<void> {
+export async function enqueueWebhookDeliveries(deps: DeliveryDeps, rec: ExportRecord, event?: WebhookEvent): Promise<void> {
   if (rec.supplierId === null) return;
   if (rec.status !== "ready" && rec.status !== "failed") return;
-  const event: WebhookEvent = rec.status === "ready" ? "export.ready" : "export.failed";
+  // `export.delivered` is sent by the scheduler (lib/schedules) once a scheduled run's pushes all succeeded.
+  if (event === undefined) event = rec.status === "ready" ? "export.ready" : "export.failed";
   const { store } = deps.webhooks;
   const endpoints = (await store.listEndpoints(rec.supplierId)).filter((e) => e.events.includes(event));
   let sent = 0;

@@ -86,7 +86,8 @@ export async function bundleLikeSst(entry: string, dir: string): Promise<BuiltBu
     ...new Set(
       Object.values(outputs)
         .flatMap((o) => o.imports)
-        .filter((i) => i.external && !isBuiltin(i.path))
+        // Relative externals are the optional `.node` addons (OPTIONAL_NATIVE_ADDONS): they are meant to be missing.
+        .filter((i) => i.external && !isBuiltin(i.path) && !i.path.startsWith("."))
         .map((i) => packageName(i.path)),
     ),
   ].sort();

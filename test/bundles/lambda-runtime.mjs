@@ -10,6 +10,7 @@
  *   (warm invocations share module state, as getDeps() relies on);
  * - each invocation gets a context with getRemainingTimeInMillis and awsRequestId.
  * Events arrive over the IPC channel as { id, event, timeoutMs }; answers go back as { id, result } or { id, error }.
+ * { id, probe: "sharedObjects" } answers with the shared libraries loaded (native addons included).
  */
 import { randomUUID } from "node:crypto";
 import { register } from "node:module";
@@ -34,7 +35,9 @@ if (typeof handler !== "function") {
 }
 process.send({ init: "ok", initMs: Date.now() - started });
 
-process.on("message", async ({ id, event, timeoutMs }) => {
+process.on("message", async ({ id, event, timeoutMs, probe }) => {
+  // Not Lambda: lets a test see which native addons (.node files) the process has loaded so far.
+  if (probe === "sharedObjects") return process.send({ id, result: process.report.getReport().sharedObjects });
   const deadline = Date.now() + timeoutMs;
   const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
   try {

@@ -14,7 +14,6 @@
  * Before lib/config.ts imported the local adapters dynamically, the sqs
  * bundle failed at load: "Cannot find package '@duckdb/node-api'".
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -30,12 +29,11 @@ import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
 import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../support/aws-backend";
 import { bundleLikeSst, folderBytes, runtimeSdkFolder, writeSstResourceFile, type BuiltBundle } from "./lambda-bundle";
+import { awsClientEnv, startLambdaContainer, type LambdaContainer } from "./lambda-container";
 import { lambdaNode } from "./node-binary";
 
 const NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1]);
 const rose: Actor = { userId: "usr_rose", email: "rose@suppliers.test", role: "supplier", supplierId: "sup_rose" };
-/** The flags Lambda's Node 22 runtime starts Node with (docs: "Building Lambda functions with Node.js"). */
-const LAMBDA_NODE_FLAGS = ["--no-experimental-require-module", "--no-experimental-detect-module"];
 
 let root: string;
 let node: { bin: string; version: string };
@@ -76,14 +74,6 @@ afterAll(async () => {
 
 const kb = (b: BuiltBundle) => `${Math.round(b.files.reduce((n, f) => n + f.bytes, 0) / 1024)} KB`;
 
-/** One Lambda container: the bundle's folder, the runtime's Node, the function's environment. */
-interface LambdaContainer {
-  initMs: number;
-  invoke<T>(event: unknown, timeoutMs?: number): Promise<T>;
-  output(): string;
-  stop(): void;
-}
-
 /** The containers' linked AuthSecret (the portal in this process has its own). */
 const BUNDLE_AUTH_SECRET = "bundle-test-secret-bundle-test-secret-0";
 
@@ -104,10 +94,6 @@ async function startContainer(bundle: BuiltBundle, handler: string): Promise<Lam
     AuthSecret: { type: "sst.sst.Secret", value: BUNDLE_AUTH_SECRET },
   });
   const env: Record<string, string> = {
-    PATH: "/usr/bin:/bin",
-    LANG: "en_US.UTF-8",
-    TZ: ":UTC",
-    _HANDLER: handler,
     AWS_LAMBDA_FUNCTION_NAME: `bundle-test-${handler}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
     NODE_PATH: sdk.dir,
@@ -120,57 +106,10 @@ async function startContainer(bundle: BuiltBundle, handler: string): Promise<Lam
     DATA_DIR: path.join(root, "lambda-tmp", handler),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
     // What Lambda provides (region, the role's credentials), and the emulators in place of AWS.
-    AWS_REGION: b.AWS_REGION!,
-    AWS_ACCESS_KEY_ID: b.AWS_ACCESS_KEY_ID!,
-    AWS_SECRET_ACCESS_KEY: b.AWS_SECRET_ACCESS_KEY!,
-    AWS_ENDPOINT_URL_S3: b.AWS_ENDPOINT_URL_S3!,
-    AWS_ENDPOINT_URL_SQS: b.AWS_ENDPOINT_URL_SQS!,
-    AWS_ENDPOINT_URL_DYNAMODB: b.AWS_ENDPOINT_URL_DYNAMODB!,
-    AWS_ENDPOINT_URL_SES: b.AWS_ENDPOINT_URL_SES!,
-    AWS_ENDPOINT_URL_REDSHIFT_DATA: b.AWS_ENDPOINT_URL_REDSHIFT_DATA!,
-    AWS_S3_FORCE_PATH_STYLE: "true",
+    ...awsClientEnv(b),
     ...sstEnv,
   };
-  const child: ChildProcess = spawn(node.bin, [...LAMBDA_NODE_FLAGS, path.resolve(import.meta.dirname, "lambda-runtime.mjs")], {
-    cwd: bundle.dir,
-    env: env as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  const init = await new Promise<{ init: string; initMs?: number; error?: string }>((resolve) => {
-    child.once("message", (m) => resolve(m as { init: string }));
-    child.once("exit", (code) => resolve({ init: "error", error: `exited with ${code}` }));
-  });
-  if (init.init !== "ok") {
-    child.kill();
-    throw new Error(`Init error of ${handler}: ${init.error}\n${output}`);
-  }
-  child.on("message", (m: { id: number; result?: unknown; error?: string }) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.error !== undefined) p.reject(new Error(`${handler} threw: ${m.error}\n${output}`));
-    else p.resolve(m.result);
-  });
-  child.on("exit", (code) => {
-    for (const p of pending.values()) p.reject(new Error(`${handler} exited with ${code} mid-invocation\n${output}`));
-    pending.clear();
-  });
-  const container: LambdaContainer = {
-    initMs: init.initMs ?? 0,
-    invoke: <T>(event: unknown, timeoutMs = 900_000) =>
-      new Promise<T>((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        child.send({ id, event, timeoutMs });
-      }),
-    output: () => output,
-    stop: () => child.kill(),
-  };
+  const container = await startLambdaContainer({ node: node.bin, dir: bundle.dir, handler, env });
   containers.push(container);
   return container;
 }
@@ -220,7 +159,24 @@ async function waitForStatus(id: string, until: ExportStatus, step: () => Promis
   }
 }
 
+/** Every Lambda handler this file bundles and invokes below. */
+const INVOKED = [
+  "workers/sqs.handler",
+  "workers/sqs.sweepHandler",
+  "workers/sqs.requeueHandler",
+  "workers/sqs-dlq.handler",
+  "workers/sqs-deliveries.handler",
+  "workers/sqs-deliveries.deadLetterHandler",
+  "workers/ses-events.handler",
+];
+
 describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
+  it("cover every Lambda handler sst.config.ts deploys", () => {
+    const config = fs.readFileSync(path.resolve(import.meta.dirname, "../../sst.config.ts"), "utf8");
+    const deployed = [...config.matchAll(/handler: "(workers\/[\w-]+\.\w+)"/g)].map((m) => m[1]!);
+    expect([...new Set(deployed)].sort()).toEqual([...INVOKED].sort());
+  });
+
   it("leave the local adapters and their native modules out of what a handler loads", () => {
     for (const bundle of [sqsBundle, dlqBundle, mailEventsBundle, deliveryBundle]) {
       // The folder holds the bundle only: the entry and its chunks.
@@ -306,6 +262,20 @@ describe(`the mail-events Lambda on Node ${NODE_MAJOR}`, () => {
     expect(await lambda.invoke<{ recorded: number }>(event)).toEqual({ recorded: 1 });
     expect(await portal.mailSuppressions!.get("tulip@suppliers.test")).toMatchObject({ reason: "complaint", detail: "abuse" });
     await expect(portal.mailer.send({ to: "tulip@suppliers.test", subject: "s", text: "t", html: "h", idempotencyKey: "k" })).rejects.toMatchObject({ code: "mail_rejected" });
+  });
+
+  it("workers/sqs.requeueHandler (the requeue Cron) runs its sweep against DynamoDB and SQS", async () => {
+    const lambda = await startContainer(sqsBundle, "sqs.requeueHandler");
+    const scheduled = { version: "0", id: "e0f1", "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: new Date().toISOString(), region: "us-east-1", resources: [], detail: {} };
+    expect(await lambda.invoke<{ requeued: number }>(scheduled)).toEqual({ requeued: expect.any(Number) });
+  });
+
+  it("workers/sqs-deliveries.deadLetterHandler takes a dead-lettered delivery message off its queue", async () => {
+    const lambda = await startContainer(deliveryBundle, "sqs-deliveries.deadLetterHandler");
+    await backend.sqs.send(new SendMessageCommand({ QueueUrl: backend.deliveryDeadLetterUrl, MessageBody: JSON.stringify(webhookDeliverMessage("whd_bundle_dead", 3)) }));
+    expect(await poll(backend.deliveryDeadLetterUrl, "deliveries-dlq", lambda, 10)).toBe(1);
+    const left = await backend.sqs.send(new ReceiveMessageCommand({ QueueUrl: backend.deliveryDeadLetterUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+    expect(left.Messages ?? []).toEqual([]);
   });
 });
 

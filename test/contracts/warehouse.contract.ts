@@ -113,6 +113,16 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       return bodies;
     }
 
+    it("tells its own time (the clock incremental windows are taken on), to the millisecond", async () => {
+      const before = Date.now();
+      const at = await f.warehouse.currentTime();
+      const after = Date.now();
+      expect(at).toBeInstanceOf(Date);
+      // Both warehouses here run on this host's clock; a real one may differ by its skew, never by a format.
+      expect(at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(at.getTime()).toBeLessThanOrEqual(after + 1000);
+    });
+
     it("returns from submit at once, with the statement running", async () => {
       const started = performance.now();
       const { statementId } = await submit(f.queries.slow);
@@ -151,7 +161,7 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
         const comma = await submit(f.queries.ok, "csv");
         const other = await submit(f.queries.ok, "csv", delimiter);
         const records = async (s: { statementId: string; keyPrefix: string }, sep: string) => {
-          const manifest = finished(await waitForEnd(f.warehouse, s.statementId));
+          const manifest = finished(await endOf(s.statementId));
           const out: { header: string; rows: string[]; total: number } = { header: "", rows: [], total: manifest.rows };
           for (const body of await partsOf(manifest, s.keyPrefix)) {
             let first = true;
@@ -177,9 +187,9 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
     it("unloads JSON lines: one object per row and line, no header, keys in the query's column order", async () => {
       const csv = await submit(f.queries.ok, "csv");
       const { statementId, keyPrefix } = await submit(f.queries.ok, "jsonl");
-      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      const manifest = finished(await endOf(statementId));
       expect(manifest.rows).toBe(f.queries.okRows);
-      const header = (await partsOf(finished(await waitForEnd(f.warehouse, csv.statementId)), csv.keyPrefix))[0].toString("utf8").split("\n")[0];
+      const header = (await partsOf(finished(await endOf(csv.statementId)), csv.keyPrefix))[0].toString("utf8").split("\n")[0];
       const bodies = await partsOf(manifest, keyPrefix);
       let rows = 0;
       bodies.forEach((body, i) => {
@@ -196,7 +206,7 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       expect(preview.count).toEqual({ kind: "exact", rows: f.queries.okRows });
       expect(preview.rows).toHaveLength(Math.min(5, f.queries.okRows));
       const { statementId, keyPrefix } = await submit(f.queries.ok, "csv");
-      const manifest = finished(await waitForEnd(f.warehouse, statementId));
+      const manifest = finished(await endOf(statementId));
       const unloaded = new Set<string>();
       let header: (string | null)[] = [];
       for (const body of await partsOf(manifest, keyPrefix)) {

@@ -28,6 +28,8 @@ describe.each(["cluster", "serverless"])("sst.config.ts (%s)", (scenario) => {
       expect.stringMatching(/^MailEventsSubscriber\w+Function$/),
       expect.stringMatching(/^PortalServer\w+Function$/),
       expect.stringMatching(/^RequeueSweepHandlerFunction$/),
+      // The scheduler (issue 14): one-minute CronV2.
+      expect.stringMatching(/^SchedulerHandlerFunction$/),
     ]);
     expect(d.ofType("aws:lambda/eventSourceMapping:EventSourceMapping").length).toBeGreaterThanOrEqual(2);
     expect(d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").length).toBeGreaterThanOrEqual(5 * 3 + 2);

@@ -48,6 +48,8 @@ export type QueryStringMode = "verbatim" | "masked" | "truncated" | "absent";
 /** The Data API keeps a statement's metadata for 24 hours. */
 const STATEMENT_RETENTION_MS = 24 * 3600 * 1000;
 
+const CLOCK_QUERY = /^SELECT TO_CHAR\(SYSDATE, 'YYYY-MM-DD"T"HH24:MI:SS\.MS"Z"'\) AS now$/;
+
 export interface FakeStatement {
   id: string;
   sql: string;
@@ -232,6 +234,13 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     if (s.status !== "PICKED") return; // cancelled while queued
     s.status = "STARTED";
     s.updatedAt = now();
+    if (CLOCK_QUERY.test(s.sql)) {
+      // RedshiftWarehouse.currentTime: SYSDATE is the transaction's start, on the fake's (the host's) clock.
+      s.result = { columns: [{ name: "now", typeName: "varchar" }], records: [[{ stringValue: new Date(s.createdAt * 1000).toISOString() }]] };
+      s.resultRows = 1;
+      settle(s, "FINISHED");
+      return;
+    }
     if (/^\s*(?:SELECT|WITH)\b/i.test(s.sql)) return runSelect(s);
     let unload: ParsedUnload;
     try {

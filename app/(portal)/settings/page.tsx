@@ -3,6 +3,7 @@ import { ApiTokens } from "@/components/settings/api-tokens";
 import { ChangePassword } from "@/components/settings/change-password";
 import { Members } from "@/components/settings/members";
 import { Webhooks } from "@/components/settings/webhooks";
+import { Destinations } from "@/components/settings/destinations";
 import { Notice, PageHeader } from "@/components/ui";
 import { requireActor } from "@/app/_lib/session";
 
@@ -40,6 +41,7 @@ export default async function SettingsPage() {
             <>
               <ApiTokens />
               <Webhooks />
+              <Destinations />
             </>
           ) : (
             <Notice tone="info" title={`Your role: ${actor.membership ?? "viewer"}`}>

@@ -129,7 +129,7 @@ done`}</Code>
       <Section id="webhooks" title="5. Webhooks">
         <p>
           Register an HTTPS endpoint under <Link href="/settings" className="font-medium text-brand-700 hover:underline">Settings → Webhooks</Link> for{" "}
-          <code>export.ready</code> and/or <code>export.failed</code>. Each delivery is a JSON POST:
+          <code>export.ready</code>, <code>export.failed</code> and <code>export.delivered</code> (a scheduled run pushed to all its destinations). Each delivery is a JSON POST:
         </p>
         <Code label="A delivery">{`POST /hooks/exports
 Content-Type: application/json

@@ -62,6 +62,7 @@ export const EXPORT_ATTRIBUTES = [
   "errorCode",
   "errorMessage",
   "notifiedAt",
+  "scheduleId",
 ] as const;
 
 /** The user record's fields, as item attributes (same names as `UserRecord`). */

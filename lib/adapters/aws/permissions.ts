@@ -101,6 +101,13 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
   ],
+  "dynamo-schedule-store.ts": [
+    { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
+    { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
+    { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
+    { command: "DeleteCommand", actions: ["dynamodb:DeleteItem"], on: TABLE },
+    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
+  ],
   "dynamo-rate-limiter.ts": [
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
   ],
@@ -115,6 +122,13 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     {
       command: "CancelStatementCommand",
       actions: ["redshift-data:CancelStatement"],
+      on: ["*"],
+      why: "As DescribeStatement: no resource type, the caller's own statements only.",
+    },
+    {
+      // currentTime: the warehouse's clock, for incremental schedules' windows.
+      command: "GetStatementResultCommand",
+      actions: ["redshift-data:GetStatementResult"],
       on: ["*"],
       why: "As DescribeStatement: no resource type, the caller's own statements only.",
     },

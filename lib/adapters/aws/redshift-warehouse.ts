@@ -2,6 +2,7 @@ import {
   CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
+  GetStatementResultCommand,
   type RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
 import { z } from "zod";
@@ -70,6 +71,8 @@ const STATEMENT_ID = /^[a-z0-9]{8}(?:-[a-z0-9]{4}){3}-[a-z0-9]{12}(?::\d+)?$/;
 
 /** Cap on warehouse error text kept in the export's history. */
 const MAX_MESSAGE = 2000;
+/** How long `currentTime` waits for its one-row statement. */
+const CLOCK_WAIT_MS = 10_000;
 
 const ZManifest = z.object({
   entries: z.array(
@@ -186,6 +189,44 @@ export class RedshiftWarehouse implements Warehouse {
       }
       default:
         return { state: "failed", message: `Redshift reported an unknown statement status ${String(out.Status)}.`, retryable: true };
+    }
+  }
+
+  /**
+   * Redshift's clock: a one-row statement through the Data API (no bind
+   * parameters, no table), polled until it finishes (a few hundred ms).
+   * SYSDATE is the transaction's start in UTC, with microseconds; ms are kept.
+   */
+  async currentTime(): Promise<Date> {
+    const t = this.opts.target;
+    try {
+      const out = await this.client.send(
+        new ExecuteStatementCommand({
+          Sql: "SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS now",
+          Database: t.database,
+          ...(t.kind === "cluster" ? { ClusterIdentifier: t.clusterIdentifier, DbUser: t.dbUser } : { WorkgroupName: t.workgroupName }),
+          SecretArn: t.secretArn,
+          StatementName: "portal-clock",
+          WithEvent: false,
+        }),
+      );
+      const id = out.Id;
+      if (!id) throw new Error("Redshift ExecuteStatement returned no statement id");
+      const deadline = Date.now() + CLOCK_WAIT_MS;
+      for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+        const d = await this.client.send(new DescribeStatementCommand({ Id: id }));
+        if (d.Status === "FINISHED") break;
+        if (d.Status === "FAILED" || d.Status === "ABORTED") throw new Error(d.Error ?? `clock statement ${d.Status}`);
+        if (Date.now() > deadline) throw new Error("the clock statement did not finish in time");
+        await new Promise((r) => setTimeout(r, pause));
+      }
+      const result = await this.client.send(new GetStatementResultCommand({ Id: id }));
+      const text = result.Records?.[0]?.[0]?.stringValue;
+      const at = text ? new Date(text) : null;
+      if (!at || Number.isNaN(at.getTime())) throw new Error(`Redshift returned no time (${JSON.stringify(text)})`);
+      return at;
+    } catch (err) {
+      throw new BackendError("warehouse_unavailable", `Could not read Redshift's clock: ${awsErrorMessage(err)}`, true, { cause: err });
     }
   }
 

@@ -213,6 +213,17 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  /** DuckDB's clock (the host's, as DuckDB runs in this process), read through DuckDB so the port means the same on both backends. */
+  async currentTime(): Promise<Date> {
+    const con = await (await this.instance()).connect();
+    try {
+      const reader = await con.runAndReadAll("SELECT epoch_ms(get_current_timestamp())::BIGINT AS ms");
+      return new Date(Number(reader.getRows()[0]![0]));
+    } finally {
+      con.closeSync();
+    }
+  }
+
   /** Ids of the statements this instance is running now (the tests watch a stop take effect with it). */
   runningHere(): string[] {
     return [...this.runs.values()].map((r) => r.ref.statementId);

@@ -14,6 +14,7 @@ export { SqliteUserStore } from "./sqlite-user-store";
 export { SqliteApiTokenStore } from "./sqlite-api-token-store";
 export { SqliteRequestClaimStore } from "./sqlite-request-claim-store";
 export { SqliteWebhookStore } from "./sqlite-webhook-store";
+export { SqliteScheduleStore } from "./sqlite-schedule-store";
 export { SqliteRateLimiter } from "./sqlite-rate-limiter";
 export { SqliteSupplierStore } from "./sqlite-supplier-store";
 export { SqliteAuditStore } from "./sqlite-audit-store";

@@ -47,6 +47,7 @@ export const EXPORT_COLUMNS = [
   ["errorCode", "error_code", "text"],
   ["errorMessage", "error_message", "text"],
   ["notifiedAt", "notified_at", "text"],
+  ["scheduleId", "schedule_id", "text"],
 ] as const satisfies ReadonlyArray<readonly [keyof ExportRecord, string, FieldKind]>;
 
 const COLUMN = new Map<string, { column: string; kind: FieldKind }>(EXPORT_COLUMNS.map(([f, column, kind]) => [f, { column, kind }]));

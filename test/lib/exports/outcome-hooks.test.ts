@@ -27,8 +27,8 @@ afterAll(async () => {
 });
 
 describe("export outcome hooks", () => {
-  it("lib/config.ts composes the webhooks subscriber", () => {
-    expect(deps.outcomeHooks.map((h) => h.name)).toEqual(["webhooks"]);
+  it("lib/config.ts composes the webhooks and the schedules subscribers", () => {
+    expect(deps.outcomeHooks.map((h) => h.name)).toEqual(["webhooks", "schedules"]);
   });
 
   it("awaits each hook in order after the email; a hook that throws makes a retry, and the redelivery calls every hook again", async () => {

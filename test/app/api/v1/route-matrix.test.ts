@@ -33,6 +33,7 @@ import { TOKEN_SCOPES, type TokenScope } from "@/lib/tokens/scopes";
 import { createApiToken, revokeApiToken } from "@/lib/tokens/api-tokens";
 import { createUser } from "@/lib/users/users";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
+import { createDestination, createSchedule, withSchedules } from "@/lib/schedules/service";
 import { apiClient } from "@/test/support/api-client";
 import { makeLocalDeps, seededWarehouse } from "@/test/support/local-env";
 
@@ -132,6 +133,18 @@ let listedEndpoint: Promise<string> | undefined;
 /** One endpoint for the read-only deliveries route (a supplier may register 10). */
 const roseListedEndpoint = () => (listedEndpoint ??= roseEndpoint());
 
+const schedulesOf = () => withSchedules(deps);
+const roseDestination = async () =>
+  (await createDestination(schedulesOf(), roseActor(), { kind: "sftp", name: "matrix", host: "127.0.0.1", port: 1, username: "rose", password: "pw" })).id;
+const roseSchedule = async () =>
+  (
+    await createSchedule(schedulesOf(), roseActor(), {
+      name: "matrix",
+      request: { dataset: "product_inventory", params: {}, notify: false },
+      cadence: { kind: "daily", time: "06:00" },
+    })
+  ).schedule.id;
+
 const FIXTURES: Record<RouteKey, Fixture> = {
   "POST /api/v1/exports": {
     ok: 202,
@@ -174,6 +187,22 @@ const FIXTURES: Record<RouteKey, Fixture> = {
   "POST /api/v1/webhooks": { ok: 201, prepare: async () => ({ body: { url: "https://hooks.example.com/new" } }) },
   "DELETE /api/v1/webhooks/{id}": { ok: 204, owned: true, prepare: async () => ({ params: { id: await roseEndpoint() } }) },
   "GET /api/v1/webhooks/{id}/deliveries": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseListedEndpoint() } }) },
+  "GET /api/v1/schedules": { ok: 200 },
+  "POST /api/v1/schedules": {
+    ok: 201,
+    prepare: async () => ({ body: { name: "new", request: { dataset: "product_inventory" }, cadence: { kind: "cron", expression: "0 6 * * 1" }, timezone: "Europe/Amsterdam" } }),
+  },
+  "GET /api/v1/schedules/{id}": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseSchedule() } }) },
+  "PATCH /api/v1/schedules/{id}": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseSchedule() }, body: { name: "renamed" } }) },
+  "DELETE /api/v1/schedules/{id}": { ok: 204, owned: true, prepare: async () => ({ params: { id: await roseSchedule() } }) },
+  "POST /api/v1/schedules/{id}/pause": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseSchedule() } }) },
+  "POST /api/v1/schedules/{id}/resume": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseSchedule() } }) },
+  "POST /api/v1/schedules/{id}/run": { ok: 202, owned: true, prepare: async () => ({ params: { id: await roseSchedule() } }) },
+  "GET /api/v1/destinations": { ok: 200 },
+  "POST /api/v1/destinations": { ok: 201, prepare: async () => ({ body: { kind: "s3", name: "lake", bucket: "rose-lake", region: "eu-west-1" } }) },
+  "DELETE /api/v1/destinations/{id}": { ok: 204, owned: true, prepare: async () => ({ params: { id: await roseDestination() } }) },
+  "POST /api/v1/destinations/{id}/test": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseDestination() } }) },
+  "GET /api/v1/destinations/{id}/deliveries": { ok: 200, owned: true, prepare: async () => ({ params: { id: await roseDestination() } }) },
   "GET /api/v1/openapi.json": { ok: 200 },
   "GET /api/v1/members": { ok: 200 },
   "POST /api/v1/members": { ok: 201, prepare: async () => ({ body: { email: `invitee${++seq}@rose.test`, membership: "viewer" } }) },
@@ -257,6 +286,20 @@ afterAll(async () => {
  * them fails here, not just in the derived statuses.
  */
 const ISSUE_RULES: Record<string, string> = {
+  // Issue 14: schedules read/written like exports; destinations (credentials to the supplier's systems) owners only, like webhooks.
+  "GET /api/v1/schedules": "viewer exports:read",
+  "POST /api/v1/schedules": "member exports:write",
+  "GET /api/v1/schedules/{id}": "viewer exports:read",
+  "PATCH /api/v1/schedules/{id}": "member exports:write",
+  "DELETE /api/v1/schedules/{id}": "member exports:write",
+  "POST /api/v1/schedules/{id}/pause": "member exports:write",
+  "POST /api/v1/schedules/{id}/resume": "member exports:write",
+  "POST /api/v1/schedules/{id}/run": "member exports:write",
+  "GET /api/v1/destinations": "viewer exports:read",
+  "POST /api/v1/destinations": "owner webhooks:manage",
+  "DELETE /api/v1/destinations/{id}": "owner webhooks:manage",
+  "POST /api/v1/destinations/{id}/test": "owner webhooks:manage",
+  "GET /api/v1/destinations/{id}/deliveries": "viewer exports:read",
   "GET /api/v1/datasets": "viewer exports:read",
   "GET /api/v1/exports": "viewer exports:read",
   "POST /api/v1/exports": "member exports:write",
