@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import { gunzipSync } from "node:zlib";
 import { readCsvRecords } from "@/lib/formats/csv-records";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +62,11 @@ async function readAll(stream: Readable): Promise<Buffer> {
 function finished(state: StatementState): UnloadManifest {
   if (state.state !== "finished") throw new Error(`expected finished, got ${JSON.stringify(state)}`);
   return state.manifest;
+}
+
+/** A part's bytes as text files hold them: gzip parts (Redshift's CSV UNLOAD ... GZIP) inflated. */
+function plain(body: Buffer): Buffer {
+  return body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : body;
 }
 
 export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
@@ -164,7 +170,7 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
           const out: { header: string; rows: string[]; total: number } = { header: "", rows: [], total: manifest.rows };
           for (const body of await partsOf(manifest, s.keyPrefix)) {
             let first = true;
-            for await (const r of readCsvRecords(Readable.from([body]), sep)) {
+            for await (const r of readCsvRecords(Readable.from([plain(body)]), sep)) {
               if (first) out.header = JSON.stringify(r);
               else out.rows.push(JSON.stringify(r));
               first = false;
@@ -188,11 +194,11 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       const { statementId, keyPrefix } = await submit(f.queries.ok, "jsonl");
       const manifest = finished(await endOf(statementId));
       expect(manifest.rows).toBe(f.queries.okRows);
-      const header = (await partsOf(finished(await endOf(csv.statementId)), csv.keyPrefix))[0].toString("utf8").split("\n")[0];
+      const header = (await partsOf(finished(await endOf(csv.statementId)), csv.keyPrefix)).map(plain)[0].toString("utf8").split("\n")[0];
       const bodies = await partsOf(manifest, keyPrefix);
       let rows = 0;
       bodies.forEach((body, i) => {
-        const lines = body.toString("utf8").split("\n").filter((l) => l !== "");
+        const lines = plain(body).toString("utf8").split("\n").filter((l) => l !== "");
         if (manifest.entries[i].rows !== undefined) expect(lines.length).toBe(manifest.entries[i].rows);
         for (const line of lines) expect(Object.keys(JSON.parse(line) as object).join(",")).toBe(header);
         rows += lines.length;
@@ -210,7 +216,7 @@ export function testWarehouse(make: () => Promise<WarehouseFixture>): void {
       let header: (string | null)[] = [];
       for (const body of await partsOf(manifest, keyPrefix)) {
         let first = true;
-        for await (const r of readCsvRecords(Readable.from([body]))) {
+        for await (const r of readCsvRecords(Readable.from([plain(body)]))) {
           if (first) header = r;
           else unloaded.add(JSON.stringify(r));
           first = false;
