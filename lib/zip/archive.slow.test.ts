@@ -161,7 +161,7 @@ describe("zip-writer past 4 GiB", () => {
   it("writes a stored entry over 4 GiB whose size was not known in advance", async () => {
     expect(result.bytes).toBe(fileSize);
     const crc = crcOfRepeatedBlocks(bigSize);
-    expect(result.entries[0]).toEqual({ name: "big.bin", size: bigSize, compressedSize: bigSize, crc32: crc });
+    expect(result.entries[0]).toEqual({ name: "big.bin", size: bigSize, compressedSize: bigSize, crc32: crc, inputBytes: bigSize });
     const [big] = entries;
     expect(big).toMatchObject({ name: "big.bin", size: bigSize, compressedSize: bigSize, crc32: crc, offset: 0, version: 45 });
     // Central ZIP64 extra: id 1, 16 bytes, original size then compressed size (no offset: it is 0).
