@@ -252,7 +252,7 @@ export default $config({
       PUBLIC_URL: publicUrl,
       MAIL_FROM: mailFrom,
       RETENTION_DAYS: String(retentionDays),
-      // Lambda's only writable folder; the zip spool lives here (see `storage` below).
+      // Lambda's only writable folder; XLSX workbooks are assembled here (see `storage` below).
       DATA_DIR: "/tmp/portal",
       LOG_LEVEL: "info",
     };
@@ -267,7 +267,7 @@ export default $config({
         timeout: `${WORKER_TIMEOUT_MINUTES} minutes`,
         // Parallel deflate of large parts; flat memory otherwise (streams end to end).
         memory: "3008 MB",
-        // Spool for compressed parts waiting their turn in the zip.
+        // Room for XLSX workbooks built from CSV parts before they enter the zip (CSV, JSON Lines and Parquet stream through without touching disk).
         storage: "10 GB",
       },
       {
