@@ -23,6 +23,7 @@ import { deriveKey, getDeps, type AppDeps } from "@/lib/config";
 import type { Actor } from "@/lib/core/actor";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
 import { requestExportAs } from "@/test/support/request-export";
+import { createSchedule, runScheduleNow, withSchedules } from "@/lib/schedules/service";
 import { webhookDeliverMessage } from "@/lib/webhooks/messages";
 import { sealSecret } from "@/lib/webhooks/secrets";
 import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
@@ -164,6 +165,7 @@ const INVOKED = [
   "workers/sqs.handler",
   "workers/sqs.sweepHandler",
   "workers/sqs.requeueHandler",
+  "workers/sqs.scheduleHandler",
   "workers/sqs-dlq.handler",
   "workers/sqs-deliveries.handler",
   "workers/sqs-deliveries.deadLetterHandler",
@@ -268,6 +270,28 @@ describe(`the mail-events Lambda on Node ${NODE_MAJOR}`, () => {
     const lambda = await startContainer(sqsBundle, "sqs.requeueHandler");
     const scheduled = { version: "0", id: "e0f1", "detail-type": "Scheduled Event", source: "aws.events", account: "123456789012", time: new Date().toISOString(), region: "us-east-1", resources: [], detail: {} };
     expect(await lambda.invoke<{ requeued: number }>(scheduled)).toEqual({ requeued: expect.any(Number) });
+  });
+
+  it("workers/sqs.scheduleHandler (the one-minute scheduler Cron) starts a due schedule's run once, as an export on the queue", async () => {
+    const s = withSchedules(portal);
+    const { schedule } = await createSchedule(s, rose, {
+      name: "Bundle nightly",
+      request: { dataset: "product_inventory", params: {}, notify: false },
+      cadence: { kind: "daily", time: "02:00" },
+      timezone: "Europe/Amsterdam",
+    });
+    await runScheduleNow(s, rose, schedule.id);
+    const lambda = await startContainer(sqsBundle, "sqs.scheduleHandler");
+    const scheduled = { version: "0", id: "e0f2", "detail-type": "Scheduled Event", source: "aws.scheduler", account: "123456789012", time: new Date().toISOString(), region: "us-east-1", resources: [], detail: {} };
+    const first = await lambda.invoke<{ due: number; outcomes: Record<string, string> }>(scheduled);
+    expect(first.outcomes[schedule.id]).toBe("started");
+    // The run is an ordinary export of the schedule, in DynamoDB.
+    const runs = (await portal.jobs.listExports({ supplierId: "sup_rose", limit: 50 })).items.filter((e: ExportRecord) => e.scheduleId === schedule.id);
+    expect(runs).toHaveLength(1);
+    // The slot is taken: a second tick starts nothing more for it.
+    const second = await lambda.invoke<{ due: number; outcomes: Record<string, string> }>(scheduled);
+    expect(second.outcomes[schedule.id]).not.toBe("started");
+    expect(lambda.output()).not.toMatch(/Cannot find (package|module)/);
   });
 
   it("workers/sqs-deliveries.deadLetterHandler takes a dead-lettered delivery message off its queue", async () => {
