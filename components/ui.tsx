@@ -21,9 +21,20 @@ export const inputClass =
 export const labelClass = "block text-sm font-medium text-gray-800";
 export const helpClass = "mt-1 text-xs text-gray-500";
 
-export function Card({ children, className = "" }: { children: React.ReactNode; className?: string }) {
+export function Card({ children, className = "", scrollLabel }: { children: React.ReactNode; className?: string; scrollLabel?: string }) {
+  if (scrollLabel) {
+    // A table wider than a phone scrolls sideways: keyboard users must be able to reach it (axe: scrollable-region-focusable).
+    return (
+      <section aria-label={scrollLabel} tabIndex={0} className={`rounded-lg border border-gray-200 bg-white shadow-sm ${scrollRegionClass} ${className}`}>
+        {children}
+      </section>
+    );
+  }
   return <section className={`rounded-lg border border-gray-200 bg-white shadow-sm ${className}`}>{children}</section>;
 }
+
+/** Sideways scrolling for a wide table, with a focus ring: give the element tabIndex={0} and a label so keyboards reach it. */
+export const scrollRegionClass = "overflow-x-auto focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600";
 
 export function PageHeader({ title, description, actions }: { title: string; description?: React.ReactNode; actions?: React.ReactNode }) {
   return (

@@ -93,7 +93,7 @@ export function SuppliersAdmin() {
       </Card>
       {notice ? <Notice tone="success" role="status">{notice}</Notice> : null}
       {error ? <Notice tone="error" role="alert">{error.message}</Notice> : null}
-      <Card className="overflow-x-auto">
+      <Card scrollLabel="Suppliers">
         {suppliers.isPending ? (
           <p className="p-4 text-sm text-gray-500">Loading…</p>
         ) : suppliers.error ? (
@@ -173,7 +173,7 @@ export function UsersAdmin({ selfId }: { selfId: string }) {
   return (
     <div className="space-y-4" data-hydrated={hydrated ? "" : undefined}>
       {toggle.error ? <Notice tone="error" role="alert">{(toggle.error as ApiClientError).message}</Notice> : null}
-      <Card className="overflow-x-auto">
+      <Card scrollLabel="Users">
         {users.isPending ? (
           <p className="p-4 text-sm text-gray-500">Loading…</p>
         ) : users.error ? (

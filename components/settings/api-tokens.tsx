@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch, ApiClientError } from "../api-client";
 import { SecretValue } from "../copy-button";
 import { RelativeTime } from "../relative-time";
-import { buttonClass, Card, helpClass, inputClass, labelClass, Notice } from "../ui";
+import { buttonClass, Card, helpClass, inputClass, labelClass, Notice, scrollRegionClass } from "../ui";
 
 interface ApiToken {
   id: string;
@@ -136,7 +136,7 @@ export function ApiTokens() {
         </div>
       ) : null}
 
-      <div className="mt-6 overflow-x-auto">
+      <div role="region" aria-label="API tokens" tabIndex={0} className={`mt-6 ${scrollRegionClass}`}>
         {tokens.isPending ? (
           <p className="text-sm text-gray-500">Loading tokens…</p>
         ) : tokens.error ? (

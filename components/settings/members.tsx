@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch, ApiClientError } from "../api-client";
-import { buttonClass, Card, helpClass, inputClass, labelClass, Notice } from "../ui";
+import { buttonClass, Card, helpClass, inputClass, labelClass, Notice, scrollRegionClass } from "../ui";
 
 type Membership = "owner" | "member" | "viewer";
 
@@ -104,7 +104,7 @@ export function Members({ canManage, selfId }: { canManage: boolean; selfId: str
           </Notice>
         </div>
       ) : null}
-      <div className="mt-6 overflow-x-auto">
+      <div role="region" aria-label="Members" tabIndex={0} className={`mt-6 ${scrollRegionClass}`}>
         {members.isPending ? (
           <p className="text-sm text-gray-500">Loading members…</p>
         ) : members.error ? (

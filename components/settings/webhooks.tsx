@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch, ApiClientError } from "../api-client";
 import { SecretValue } from "../copy-button";
 import { RelativeTime } from "../relative-time";
-import { buttonClass, Card, helpClass, inputClass, labelClass, Notice } from "../ui";
+import { buttonClass, Card, helpClass, inputClass, labelClass, Notice, scrollRegionClass } from "../ui";
 
 type WebhookEvent = "export.ready" | "export.failed" | "export.delivered";
 
@@ -79,7 +79,7 @@ export function Webhooks() {
         </div>
         <fieldset>
           <legend className={labelClass}>Events</legend>
-          <div className="mt-1 flex gap-4">
+          <div className="mt-1 flex flex-wrap gap-x-4 gap-y-2">
             {EVENTS.map((ev) => (
               <label key={ev} className="inline-flex items-center gap-2 text-sm text-gray-800">
                 <input type="checkbox" checked={events.includes(ev)} onChange={(e) => setEvents((cur) => (e.target.checked ? [...cur, ev] : cur.filter((x) => x !== ev)))} />
@@ -150,7 +150,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
   if (q.error) return <Notice tone="error">{(q.error as ApiClientError).message}</Notice>;
   if (q.data.deliveries.length === 0) return <p className="mt-2 text-sm text-gray-500">Nothing sent yet.</p>;
   return (
-    <div className="mt-2 overflow-x-auto">
+    <div role="region" aria-label="Deliveries" tabIndex={0} className={`mt-2 ${scrollRegionClass}`}>
       <table className="min-w-full text-left text-xs">
         <thead className="uppercase tracking-wide text-gray-500">
           <tr>

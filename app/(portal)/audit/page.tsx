@@ -96,7 +96,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       ) : page.items.length === 0 ? (
         <EmptyState title="Nothing recorded">No entries match these filters.</EmptyState>
       ) : (
-        <Card className="overflow-x-auto">
+        <Card scrollLabel="Audit log entries">
           <table className="min-w-full text-left text-sm" data-testid="audit-table">
             <thead className="bg-gray-50 text-xs uppercase tracking-wide text-gray-500">
               <tr>
