@@ -276,29 +276,15 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listQueuedBefore(before: string, limit: number): Promise<ExportRecord[]> {
-    if (!Number.isInteger(limit) || limit < 1) return [];
-    const out: ExportRecord[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: BY_STATUS_UPDATED.name,
-          KeyConditionExpression: "#status = :queued AND #updatedAt < :before",
-          ExpressionAttributeNames: { "#status": "status", "#updatedAt": "updatedAt" },
-          ExpressionAttributeValues: { ":queued": "queued", ":before": before },
-          ScanIndexForward: true,
-          ExclusiveStartKey: startKey,
-          Limit: limit - out.length,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (out.length < limit && startKey);
-    return out.slice(0, limit);
+    return this.listStatusBefore(BY_STATUS_UPDATED.name, "queued", "updatedAt", before, limit);
   }
 
   async listExpiredReady(now: string, limit: number): Promise<ExportRecord[]> {
+    return this.listStatusBefore(BY_STATUS_EXPIRY.name, "ready", "expiresAt", now, limit);
+  }
+
+  /** Up to `limit` records of `status` whose `attribute` is before `bound`, oldest first, from a (status, attribute) index. */
+  private async listStatusBefore(index: string, status: ExportRecord["status"], attribute: string, bound: string, limit: number): Promise<ExportRecord[]> {
     if (!Number.isInteger(limit) || limit < 1) return [];
     const out: ExportRecord[] = [];
     let startKey: Item | undefined;
@@ -306,10 +292,10 @@ export class DynamoJobStore implements JobStore {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: BY_STATUS_EXPIRY.name,
-          KeyConditionExpression: "#status = :ready AND #expiresAt < :now",
-          ExpressionAttributeNames: { "#status": "status", "#expiresAt": "expiresAt" },
-          ExpressionAttributeValues: { ":ready": "ready", ":now": now },
+          IndexName: index,
+          KeyConditionExpression: "#status = :status AND #attribute < :bound",
+          ExpressionAttributeNames: { "#status": "status", "#attribute": attribute },
+          ExpressionAttributeValues: { ":status": status, ":bound": bound },
           ScanIndexForward: true,
           ExclusiveStartKey: startKey,
           Limit: limit - out.length,
