@@ -1,4 +1,4 @@
-// `npm run bench:export -- --rows N [--runs 3] [--supplier sup_lily] [--level 1] [--no-api] [--build]` – export speed, memory and API latency under load.
+// `npm run bench:export -- [--backend local|aws] --rows N [--runs 3] [--supplier sup_lily] [--level 1] [--no-api] [--build]` – export speed, memory and API latency under load.
 //
 // Ours: request -> SQLite queue -> worker process (DuckDB COPY to parts, parts
 // zipped into the archive store) -> ready, measured from the request to the
@@ -14,6 +14,7 @@
 // with autocannon, idle and while the worker runs whole-table exports back to back
 // (at the worker's default priority and at `nice -n 10`).
 // Prints figures and ratios; it never fails on absolute timings.
+import "./bench-export-backend"; // first: `--backend aws` runs scripts/bench-export-aws.ts instead
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";

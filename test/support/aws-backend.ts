@@ -33,10 +33,11 @@ export interface AwsBackend {
   stop(): Promise<void>;
 }
 
-export async function startAwsBackend(opts: { rows: number }): Promise<AwsBackend> {
+/** `dbPath`: a warehouse seeded before (the bench keeps one per size), used instead of seeding a fresh one. */
+export async function startAwsBackend(opts: { rows: number; dbPath?: string }): Promise<AwsBackend> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "pep-aws-"));
-  const dbPath = path.join(dir, "warehouse.duckdb");
-  await seedWarehouse({ dbPath, rows: opts.rows });
+  const dbPath = opts.dbPath ?? path.join(dir, "warehouse.duckdb");
+  if (!opts.dbPath) await seedWarehouse({ dbPath, rows: opts.rows });
   const [dynamo, s3, sqs, ses] = await Promise.all([startDynamo(), startS3(), startSqs(), startSes()]);
   const table = await createJobsTable(dynamo.client);
   const unload = await createBucket(s3.client, "pep-unload");

@@ -31,6 +31,11 @@ export interface RedshiftWarehouseOptions {
   unloadStore: ObjectStore;
   /** MAXFILESIZE of each part, 5..6200 MB (Redshift's limits). */
   maxFileSizeMb: number;
+  /**
+   * Default true. False unloads plain CSV parts, which the archive step deflates itself: the
+   * recompressing path that `bench:export --backend aws` measures the re-framing one against.
+   */
+  gzipCsv?: boolean;
 }
 
 /**
@@ -42,13 +47,16 @@ export interface RedshiftWarehouseOptions {
  * a literal (a tab is a tab inside the quotes, as '\t' would be). CSV parts are
  * gzipped on the cluster's slices, in parallel: the archive step copies their
  * deflate data into the zip as it is (lib/zip re-frames gzip members), so the
- * worker never deflates CSV itself. Parts are named `<slice>_part_<n>.gz`.
+ * worker never deflates CSV itself. Parts are named `<slice>_part_<n>.gz` (without `gzip`, the
+ * bench's baseline: plain `<slice>_part_<n>`).
  */
-function formatOptions(format: UnloadFormat, delimiter: "," | ";" | "\t" = ","): readonly string[] {
+function formatOptions(format: UnloadFormat, delimiter: "," | ";" | "\t" = ",", gzip = true): readonly string[] {
   switch (format) {
-    case "csv":
+    case "csv": {
       if (![",", ";", "\t"].includes(delimiter)) throw new Error(`not a CSV delimiter: ${JSON.stringify(delimiter)}`);
-      return delimiter === "," ? ["FORMAT CSV", "HEADER", "GZIP"] : ["FORMAT CSV", `DELIMITER AS ${quoteLiteral(delimiter)}`, "HEADER", "GZIP"];
+      const options = delimiter === "," ? ["FORMAT CSV", "HEADER"] : ["FORMAT CSV", `DELIMITER AS ${quoteLiteral(delimiter)}`, "HEADER"];
+      return gzip ? [...options, "GZIP"] : options;
+    }
     case "jsonl":
       return ["FORMAT JSON"];
     case "parquet":
@@ -126,6 +134,7 @@ export class RedshiftWarehouse implements Warehouse {
         keyPrefix: req.keyPrefix,
         iamRoleArn: this.opts.iamRoleArn,
         maxFileSizeMb: this.opts.maxFileSizeMb,
+        gzip: this.opts.gzipCsv ?? true,
       });
     } catch (err) {
       throw new BackendError("invalid_query", `The export query cannot be sent to Redshift: ${awsErrorMessage(err)}`, false, { cause: err });
@@ -295,6 +304,8 @@ export interface RenderUnloadInput {
   keyPrefix: string;
   iamRoleArn: string;
   maxFileSizeMb: number;
+  /** CSV only; default true (UNLOAD ... GZIP). */
+  gzip?: boolean;
 }
 
 /**
@@ -322,7 +333,7 @@ export function renderUnload(input: RenderUnloadInput): string {
     `UNLOAD (${quoteLiteral(query)})`,
     `TO ${quoteLiteral(`s3://${input.bucket}/${prefix}`)}`,
     `IAM_ROLE ${quoteLiteral(input.iamRoleArn)}`,
-    ...formatOptions(input.format, input.delimiter),
+    ...formatOptions(input.format, input.delimiter, input.gzip ?? true),
     "MANIFEST VERBOSE",
     "ALLOWOVERWRITE",
     "PARALLEL ON",

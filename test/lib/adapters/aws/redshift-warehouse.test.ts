@@ -111,6 +111,15 @@ describe("submitUnload", () => {
     expect(() => render({ delimiter: "'" })).toThrow(/not a CSV delimiter/);
   });
 
+  it("gzips CSV parts unless told not to (the bench's recompressing baseline)", () => {
+    const render = (extra: object) => parseUnload(renderUnload({ query: "SELECT 1 AS x", format: "csv", bucket: BUCKET, keyPrefix: PREFIX, iamRoleArn: ROLE, maxFileSizeMb: 5, ...extra })).options;
+    expect(render({})).toContain("GZIP");
+    expect(render({ gzip: true, delimiter: ";" })).toContain("GZIP");
+    expect(render({ gzip: false })).not.toContain("GZIP");
+    expect(render({ gzip: false, delimiter: ";" })).toEqual(expect.arrayContaining(["FORMAT CSV", "DELIMITER AS ';'", "HEADER"]));
+    expect(render({ gzip: false, delimiter: ";" })).not.toContain("GZIP");
+  });
+
   it.each([
     ["provisioned, Secrets Manager secret", cluster, { ClusterIdentifier: "acme-dw", Database: "dev", SecretArn: cluster.secretArn }, ["DbUser", "WorkgroupName"]],
     [

@@ -1,0 +1,259 @@
+// `npm run bench:export -- --backend aws [--rows 1000000] [--runs 3] [--slices 2] [--level 1] [--check]`
+// (or `npm run bench:export:aws -- ...`): the AWS archive step, old against new, on the emulators.
+//
+// old: CSV unloaded plain (RedshiftWarehouse gzipCsv: false), so the archive step downloads every
+//      CSV byte and deflates it at ZIP_LEVEL (default 1): the recompressing archive.
+// new: CSV unloaded with GZIP (what the deployment does), each gzip part re-framed into its zip
+//      entry without recompression, with the inflate pass that checks sizes, CRC and records.
+// Both run the real worker (workers/sqs.ts `processExportBatch`, fed SQS deliveries as Lambda's
+// event source mapping would) with the adapters `buildDeps` makes for EXPORT_BACKEND=aws. The
+// emulators and the fake Redshift run in a child process (scripts/bench-export-aws-backend.ts), so
+// the CPU figure is this process's own (all its threads: main, libuv pool, deflate threads),
+// read with process.cpuUsage() at the worker's "query-finished" and "ready" checkpoints: the
+// archive step alone, whatever deliveries it takes. "Bytes through" are counted by a TCP proxy in
+// front of S3: everything the worker sent to S3 or received from it during the export, headers
+// and the manifest read included. CSV bytes are the archive's uncompressed entry sizes (read
+// from its central directory after the run, outside the timing).
+// Old and new run interleaved `--runs` times; each run is printed, then medians and ratios.
+// Prints figures; never fails on timings.
+import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { parseArgs } from "node:util";
+import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { RedshiftWarehouse } from "@/lib/adapters/aws/redshift-warehouse";
+import { seedWarehouse } from "@/lib/adapters/local/seed-warehouse";
+import { buildDeps, loadConfig, type AppDeps } from "@/lib/config";
+import type { Actor } from "@/lib/core/actor";
+import type { ExportRecord } from "@/lib/exports/model";
+import { submitExport } from "@/lib/exports/service";
+import { createLogger } from "@/lib/log";
+import { deliverBatch } from "@/test/support/aws-backend";
+import { processExportBatch } from "@/workers/sqs";
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string", default: "aws" },
+    rows: { type: "string", default: "1000000" },
+    runs: { type: "string", default: "3" },
+    slices: { type: "string", default: "2" },
+    level: { type: "string", default: "1" },
+    /** Also run `unzip -t` and Python's zipfile CRC check on every archive (slower). */
+    check: { type: "boolean", default: false },
+  },
+});
+if (values.backend !== "aws") throw new Error("this is the aws bench; the local one is scripts/bench-export.ts");
+const rows = Number(values.rows);
+const runs = Number(values.runs);
+const slices = Number(values.slices);
+for (const [name, v] of [["--rows", rows], ["--runs", runs], ["--slices", slices]] as const) {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
+}
+
+const benchDir = path.resolve(".bench");
+const dbPath = path.join(benchDir, `warehouse-${rows}.duckdb`);
+const admin: Actor = { userId: "usr_bench", email: "bench@acmeflowers.test", role: "admin", supplierId: null };
+type Variant = "old" | "new";
+
+interface Backend {
+  env: Record<string, string>;
+  counts(): Promise<{ up: number; down: number }>;
+  stop(): Promise<void>;
+}
+
+async function startBackend(): Promise<Backend> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "bench-export-aws-backend.ts")], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, BENCH_ROWS: String(rows), BENCH_DB_PATH: dbPath, BENCH_SLICES: String(slices), TEST_LOG_LEVEL: "silent" },
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  const waiters: ((m: { up: number; down: number }) => void)[] = [];
+  const env = await new Promise<Record<string, string>>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`emulator process exited (${code})`)));
+    child.on("message", (m: { type: string; env?: Record<string, string>; up?: number; down?: number }) => {
+      if (m.type === "ready") resolve(m.env!);
+      if (m.type === "counts") waiters.shift()?.({ up: m.up!, down: m.down! });
+    });
+  });
+  return {
+    env,
+    counts: () =>
+      new Promise((resolve) => {
+        waiters.push(resolve);
+        child.send({ type: "counts" });
+      }),
+    stop: async () => {
+      child.send({ type: "stop" });
+      await exited;
+    },
+  };
+}
+
+interface RunResult {
+  variant: Variant;
+  archiveSeconds: number;
+  cpuSeconds: number;
+  csvBytes: number;
+  archiveBytes: number;
+  rows: number;
+  down: number;
+  up: number;
+  deliveries: number;
+  /** The "archived" step's detail, sha256 left out (bytesUploaded / bytesCopied when the step reports them). */
+  archived: Record<string, unknown>;
+}
+
+/** Sums the entries' uncompressed sizes from the archive's central directory (Python's zipfile reads ZIP64 too). */
+function csvBytesOf(zipPath: string, check: boolean): number {
+  const script = [
+    "import sys, zipfile",
+    "z = zipfile.ZipFile(sys.argv[1])",
+    "assert sys.argv[2] == '0' or z.testzip() is None",
+    "print(sum(i.file_size for i in z.infolist()))",
+  ].join("\n");
+  if (check) execFileSync("unzip", ["-tq", zipPath]);
+  return Number(execFileSync("python3", ["-c", script, zipPath, check ? "1" : "0"]).toString().trim());
+}
+
+async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWarehouse: RedshiftWarehouse, variant: Variant): Promise<RunResult> {
+  let window: { t0: number; cpu0: NodeJS.CpuUsage; t1?: number; cpu1?: NodeJS.CpuUsage } | null = null;
+  const runDeps: AppDeps = {
+    ...deps,
+    warehouse: variant === "old" ? oldWarehouse : deps.warehouse,
+    checkpoint: (name) => {
+      if (name === "query-finished") window = { t0: performance.now(), cpu0: process.cpuUsage() };
+      if (name === "ready" && window) Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage() });
+    },
+  };
+  const before = await backend.counts();
+  const body = { dataset: "product_inventory", params: {}, notify: false };
+  const { export: rec } = await submitExport(runDeps, { claims: deps.claims, limits: deps.config.api }, admin, body, { idempotencyKey: randomUUID() });
+  let done: ExportRecord | null = null;
+  let deliveries = 0;
+  for (const deadline = Date.now() + 30 * 60_000; ; ) {
+    const current = (await deps.jobs.getExport(rec.id))!;
+    if (["ready", "failed", "cancelled"].includes(current.status)) {
+      done = current;
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`export ${rec.id} still ${current.status} after 30 minutes`);
+    deliveries += await deliverBatch(sqs, backend.env.EXPORT_QUEUE_URL, (e) => processExportBatch(runDeps, e), 1);
+  }
+  const after = await backend.counts();
+  if (done.status !== "ready") throw new Error(`export ${done.status}: ${done.errorMessage}`);
+  const w = window as { t0: number; cpu0: NodeJS.CpuUsage; t1?: number; cpu1?: NodeJS.CpuUsage } | null;
+  if (!w?.t1 || !w.cpu1) throw new Error("the worker never reached its query-finished and ready checkpoints");
+  const cpuSeconds = (w.cpu1.user - w.cpu0.user + w.cpu1.system - w.cpu0.system) / 1e6;
+  const steps = await deps.jobs.listSteps(rec.id);
+  const { sha256: _sha, ...archived } = steps.find((s) => s.step === "archived")?.detail ?? {};
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pep-bench-aws-"));
+  try {
+    const zipPath = path.join(dir, "a.zip");
+    await pipeline(await deps.archiveStore.openRead(done.archiveKey!), fs.createWriteStream(zipPath));
+    const csvBytes = csvBytesOf(zipPath, values.check!);
+    await deps.archiveStore.delete(done.archiveKey!);
+    return {
+      variant,
+      archiveSeconds: (w.t1 - w.t0) / 1000,
+      cpuSeconds,
+      csvBytes,
+      archiveBytes: done.archiveBytes!,
+      rows: done.rowCount!,
+      down: after.down - before.down,
+      up: after.up - before.up,
+      deliveries,
+      archived,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const mb = (n: number) => (n / 1e6).toFixed(1);
+const cpuPerGb = (r: RunResult) => r.cpuSeconds / (r.csvBytes / 1e9);
+
+function printRun(r: RunResult): void {
+  const extra = Object.keys(r.archived).length > 0 ? `  archived step ${JSON.stringify(r.archived)}` : "";
+  console.log(
+    `${r.variant.padEnd(4)} archive ${r.archiveSeconds.toFixed(2).padStart(6)} s  CPU ${r.cpuSeconds.toFixed(2).padStart(6)} s = ${cpuPerGb(r).toFixed(2).padStart(6)} CPU s/GB csv` +
+      `  ${(r.cpuSeconds / r.archiveSeconds).toFixed(2)} cores  csv ${mb(r.csvBytes).padStart(7)} MB  zip ${mb(r.archiveBytes).padStart(7)} MB  rows ${r.rows.toLocaleString("en-US")}` +
+      `  through the worker: down ${mb(r.down).padStart(7)} MB, up ${mb(r.up).padStart(7)} MB (${((r.down + r.up) / r.archiveBytes).toFixed(2)}x the zip)  deliveries ${r.deliveries}${extra}`,
+  );
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(benchDir, { recursive: true });
+  if (!fs.existsSync(dbPath)) {
+    process.stdout.write(`seeding ${rows.toLocaleString("en-US")} rows into ${dbPath} ... `);
+    console.log(`${(await seedWarehouse({ dbPath, rows })).seconds.toFixed(1)} s`);
+  }
+  const backend = await startBackend();
+  // Into process.env: SST's linked resources (the AuthSecret) are read from there, as in Lambda.
+  const env: Record<string, string | undefined> = Object.assign(process.env, backend.env, { LOG_LEVEL: "warn", ZIP_LEVEL: values.level! });
+  const deps = await buildDeps(loadConfig(env), createLogger("warn", "bench"));
+  const region = env.AWS_REGION!;
+  const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
+  const sqs = new SQSClient({ region, endpoint: env.AWS_ENDPOINT_URL_SQS, credentials });
+  // The same statement target and bucket as the deployment's warehouse, unloading plain CSV.
+  const oldWarehouse = new RedshiftWarehouse({
+    client: new RedshiftDataClient({ region, endpoint: env.AWS_ENDPOINT_URL_REDSHIFT_DATA, credentials }),
+    target: { kind: "cluster", clusterIdentifier: env.REDSHIFT_CLUSTER_ID!, database: env.REDSHIFT_DATABASE!, secretArn: env.REDSHIFT_SECRET_ARN! },
+    iamRoleArn: env.REDSHIFT_IAM_ROLE_ARN!,
+    unloadBucket: env.UNLOAD_BUCKET!,
+    unloadStore: deps.unloadStore,
+    maxFileSizeMb: Math.max(5, Number(env.UNLOAD_MAX_FILE_MB ?? 256)),
+    gzipCsv: false,
+  });
+  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"]).toString().trim();
+  const [load1, load5] = os.loadavg();
+  console.log(
+    `bench:export --backend aws rows=${rows.toLocaleString("en-US")} slices=${slices} zip level=${values.level} commit=${commit} cores=${os.cpus().length} node=${process.version} load average=${load1.toFixed(2)}/${load5.toFixed(2)}`,
+  );
+  console.log("CPU: this process only (emulators and fake Redshift in a child process), query-finished -> ready\n");
+  const results: Record<Variant, RunResult[]> = { old: [], new: [] };
+  try {
+    for (let i = 0; i < runs; i++) {
+      console.log(`run ${i + 1}`);
+      // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
+      const order: Variant[] = i % 2 === 0 ? ["old", "new"] : ["new", "old"];
+      for (const v of order) {
+        const r = await runOnce(deps, backend, sqs, oldWarehouse, v);
+        results[v].push(r);
+        printRun(r);
+      }
+    }
+  } finally {
+    sqs.destroy();
+    await deps.close();
+    await backend.stop();
+  }
+  console.log(`\nmedians of ${runs}`);
+  const m = (v: Variant, f: (r: RunResult) => number) => median(results[v].map(f));
+  for (const v of ["old", "new"] as const) {
+    console.log(
+      `${v.padEnd(4)} archive ${m(v, (r) => r.archiveSeconds).toFixed(2).padStart(6)} s  CPU ${m(v, (r) => r.cpuSeconds).toFixed(2).padStart(6)} s  ${m(v, cpuPerGb).toFixed(2).padStart(6)} CPU s/GB csv  through the worker ${mb(m(v, (r) => r.down + r.up)).padStart(7)} MB (down ${mb(m(v, (r) => r.down))}, up ${mb(m(v, (r) => r.up))})  zip ${mb(m(v, (r) => r.archiveBytes))} MB`,
+    );
+  }
+  const ratio = (f: (r: RunResult) => number) =>
+    `${(m("new", f) / m("old", f)).toFixed(2)} (per run: ${results.new.map((r, i) => (f(r) / f(results.old[i])).toFixed(2)).join(", ")})`;
+  console.log(`ratio of medians new/old: archive seconds ${ratio((r) => r.archiveSeconds)}`);
+  console.log(`                          CPU s per GB csv ${ratio(cpuPerGb)}   goal <= 0.25`);
+  console.log(`                          bytes through the worker ${ratio((r) => r.down + r.up)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
