@@ -22,6 +22,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { Session } from "node:inspector";
 import { parseArgs } from "node:util";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -44,8 +45,11 @@ const { values } = parseArgs({
     level: { type: "string", default: "1" },
     /** Also run `unzip -t` and Python's zipfile CRC check on every archive (slower). */
     check: { type: "boolean", default: false },
+    /** Profiles the main thread during the archive step of this variant's first run (.bench/aws-<variant>.cpuprofile, top self times printed). */
+    profile: { type: "string", default: "" },
   },
 });
+if (values.profile !== "" && values.profile !== "old" && values.profile !== "new") throw new Error("--profile takes old or new");
 if (values.backend !== "aws") throw new Error("this is the aws bench; the local one is scripts/bench-export.ts");
 const rows = Number(values.rows);
 const runs = Number(values.runs);
@@ -97,6 +101,8 @@ interface RunResult {
   variant: Variant;
   archiveSeconds: number;
   cpuSeconds: number;
+  /** Of cpuSeconds, the main thread's (the rest: libuv's pool (zlib inflate), deflate threads, GC helpers). */
+  mainCpuSeconds: number;
   csvBytes: number;
   archiveBytes: number;
   rows: number;
@@ -119,14 +125,59 @@ function csvBytesOf(zipPath: string, check: boolean): number {
   return Number(execFileSync("python3", ["-c", script, zipPath, check ? "1" : "0"]).toString().trim());
 }
 
-async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWarehouse: RedshiftWarehouse, variant: Variant): Promise<RunResult> {
-  let window: { t0: number; cpu0: NodeJS.CpuUsage; t1?: number; cpu1?: NodeJS.CpuUsage } | null = null;
+/** CPU seconds of this process's main thread so far (its task's utime + stime, in clock ticks of 10 ms). */
+function mainThreadCpu(): number {
+  const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Main-thread profile of one archive step: the 15 functions with the most self time. */
+function printProfile(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] }, file: string): void {
+  fs.writeFileSync(file, JSON.stringify(profile));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byName = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const f = node.callFrame;
+    const name = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(node_modules|lib|scripts|test)\//, "$1/")}:${f.lineNumber + 1}`;
+    byName.set(name, (byName.get(name) ?? 0) + (self.get(node.id) ?? 0));
+  }
+  const total = [...byName.values()].reduce((a, b) => a + b, 0);
+  console.log(`  main-thread profile (${file}), ${(total / 1e6).toFixed(2)} s sampled; top self time:`);
+  for (const [name, us] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`    ${(us / 1e3).toFixed(0).padStart(6)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+  }
+}
+
+async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWarehouse: RedshiftWarehouse, variant: Variant, profileThis: boolean): Promise<RunResult> {
+  let window: { t0: number; cpu0: NodeJS.CpuUsage; main0: number; t1?: number; cpu1?: NodeJS.CpuUsage; main1?: number } | null = null;
+  const session = profileThis ? new Session() : null;
+  let profiled: Promise<void> = Promise.resolve();
   const runDeps: AppDeps = {
     ...deps,
     warehouse: variant === "old" ? oldWarehouse : deps.warehouse,
     checkpoint: (name) => {
-      if (name === "query-finished") window = { t0: performance.now(), cpu0: process.cpuUsage() };
-      if (name === "ready" && window) Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage() });
+      if (name === "query-finished") {
+        if (session) {
+          session.connect();
+          session.post("Profiler.enable");
+          session.post("Profiler.start");
+        }
+        window = { t0: performance.now(), cpu0: process.cpuUsage(), main0: mainThreadCpu() };
+      }
+      if (name === "ready" && window) {
+        Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage(), main1: mainThreadCpu() });
+        if (session) {
+          profiled = new Promise((resolve) =>
+            session.post("Profiler.stop", (err, { profile }) => {
+              if (!err) printProfile(profile as never, path.join(benchDir, `aws-${variant}.cpuprofile`));
+              session.disconnect();
+              resolve();
+            }),
+          );
+        }
+      }
     },
   };
   const before = await backend.counts();
@@ -145,8 +196,9 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
   }
   const after = await backend.counts();
   if (done.status !== "ready") throw new Error(`export ${done.status}: ${done.errorMessage}`);
-  const w = window as { t0: number; cpu0: NodeJS.CpuUsage; t1?: number; cpu1?: NodeJS.CpuUsage } | null;
-  if (!w?.t1 || !w.cpu1) throw new Error("the worker never reached its query-finished and ready checkpoints");
+  await profiled;
+  const w = window as { t0: number; cpu0: NodeJS.CpuUsage; main0: number; t1?: number; cpu1?: NodeJS.CpuUsage; main1?: number } | null;
+  if (!w?.t1 || !w.cpu1 || w.main1 === undefined) throw new Error("the worker never reached its query-finished and ready checkpoints");
   const cpuSeconds = (w.cpu1.user - w.cpu0.user + w.cpu1.system - w.cpu0.system) / 1e6;
   const steps = await deps.jobs.listSteps(rec.id);
   const { sha256: _sha, ...archived } = steps.find((s) => s.step === "archived")?.detail ?? {};
@@ -160,6 +212,7 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
       variant,
       archiveSeconds: (w.t1 - w.t0) / 1000,
       cpuSeconds,
+      mainCpuSeconds: w.main1 - w.main0,
       csvBytes,
       archiveBytes: done.archiveBytes!,
       rows: done.rowCount!,
@@ -185,7 +238,7 @@ function printRun(r: RunResult): void {
   const extra = Object.keys(r.archived).length > 0 ? `  archived step ${JSON.stringify(r.archived)}` : "";
   console.log(
     `${r.variant.padEnd(4)} archive ${r.archiveSeconds.toFixed(2).padStart(6)} s  CPU ${r.cpuSeconds.toFixed(2).padStart(6)} s = ${cpuPerGb(r).toFixed(2).padStart(6)} CPU s/GB csv` +
-      `  ${(r.cpuSeconds / r.archiveSeconds).toFixed(2)} cores  csv ${mb(r.csvBytes).padStart(7)} MB  zip ${mb(r.archiveBytes).padStart(7)} MB  rows ${r.rows.toLocaleString("en-US")}` +
+      ` (main thread ${r.mainCpuSeconds.toFixed(2)} s)  ${(r.cpuSeconds / r.archiveSeconds).toFixed(2)} cores  csv ${mb(r.csvBytes).padStart(7)} MB  zip ${mb(r.archiveBytes).padStart(7)} MB  rows ${r.rows.toLocaleString("en-US")}` +
       `  through the worker: down ${mb(r.down).padStart(7)} MB, up ${mb(r.up).padStart(7)} MB (${((r.down + r.up) / r.archiveBytes).toFixed(2)}x the zip)  deliveries ${r.deliveries}${extra}`,
   );
 }
@@ -226,7 +279,7 @@ async function main(): Promise<void> {
       // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
       const order: Variant[] = i % 2 === 0 ? ["old", "new"] : ["new", "old"];
       for (const v of order) {
-        const r = await runOnce(deps, backend, sqs, oldWarehouse, v);
+        const r = await runOnce(deps, backend, sqs, oldWarehouse, v, values.profile === v && i === 0);
         results[v].push(r);
         printRun(r);
       }
