@@ -23,6 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Session } from "node:inspector";
+import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -47,6 +48,10 @@ const { values } = parseArgs({
     check: { type: "boolean", default: false },
     /** Profiles the main thread during the archive step of this variant's first run (.bench/aws-<variant>.cpuprofile, top self times printed). */
     profile: { type: "string", default: "" },
+    /** Which archives to run, comma-separated (old,new); the ratios need both. */
+    variants: { type: "string", default: "old,new" },
+    /** One unrecorded export of each variant first, so JIT warm-up (the SDK's code paths) is not charged to run 1. */
+    "no-warmup": { type: "boolean", default: false },
   },
 });
 if (values.profile !== "" && values.profile !== "old" && values.profile !== "new") throw new Error("--profile takes old or new");
@@ -57,6 +62,9 @@ const slices = Number(values.slices);
 for (const [name, v] of [["--rows", rows], ["--runs", runs], ["--slices", slices]] as const) {
   if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
 }
+
+const variants = values.variants!.split(",") as Variant[];
+if (variants.length === 0 || variants.some((v) => v !== "old" && v !== "new")) throw new Error("--variants takes old, new or old,new");
 
 const benchDir = path.resolve(".bench");
 const dbPath = path.join(benchDir, `warehouse-${rows}.duckdb`);
@@ -103,6 +111,8 @@ interface RunResult {
   cpuSeconds: number;
   /** Of cpuSeconds, the main thread's (the rest: libuv's pool (zlib inflate), deflate threads, GC helpers). */
   mainCpuSeconds: number;
+  /** Main-thread garbage collection pauses in the archive step: count, and seconds (wall). */
+  gc: { count: number; seconds: number; major: number; majorSeconds: number };
   csvBytes: number;
   archiveBytes: number;
   rows: number;
@@ -154,6 +164,20 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
   let window: { t0: number; cpu0: NodeJS.CpuUsage; main0: number; t1?: number; cpu1?: NodeJS.CpuUsage; main1?: number } | null = null;
   const session = profileThis ? new Session() : null;
   let profiled: Promise<void> = Promise.resolve();
+  const gc = { count: 0, seconds: 0, major: 0, majorSeconds: 0, on: false };
+  const gcObserver = new PerformanceObserver((list) => {
+    if (!gc.on) return;
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.seconds += e.duration / 1000;
+      // perf_hooks.constants.NODE_PERFORMANCE_GC_MAJOR: mark-compact (the rest: scavenges, incremental steps, weak callbacks).
+      if (((e as unknown as { detail?: { kind?: number } }).detail)?.kind === 4) {
+        gc.major++;
+        gc.majorSeconds += e.duration / 1000;
+      }
+    }
+  });
+  gcObserver.observe({ entryTypes: ["gc"] });
   const runDeps: AppDeps = {
     ...deps,
     warehouse: variant === "old" ? oldWarehouse : deps.warehouse,
@@ -165,9 +189,11 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
           session.post("Profiler.start");
         }
         window = { t0: performance.now(), cpu0: process.cpuUsage(), main0: mainThreadCpu() };
+        gc.on = true;
       }
       if (name === "ready" && window) {
         Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage(), main1: mainThreadCpu() });
+        gc.on = false;
         if (session) {
           profiled = new Promise((resolve) =>
             session.post("Profiler.stop", (err, { profile }) => {
@@ -197,6 +223,7 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
   const after = await backend.counts();
   if (done.status !== "ready") throw new Error(`export ${done.status}: ${done.errorMessage}`);
   await profiled;
+  gcObserver.disconnect();
   const w = window as { t0: number; cpu0: NodeJS.CpuUsage; main0: number; t1?: number; cpu1?: NodeJS.CpuUsage; main1?: number } | null;
   if (!w?.t1 || !w.cpu1 || w.main1 === undefined) throw new Error("the worker never reached its query-finished and ready checkpoints");
   const cpuSeconds = (w.cpu1.user - w.cpu0.user + w.cpu1.system - w.cpu0.system) / 1e6;
@@ -213,6 +240,7 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
       archiveSeconds: (w.t1 - w.t0) / 1000,
       cpuSeconds,
       mainCpuSeconds: w.main1 - w.main0,
+      gc: { count: gc.count, seconds: gc.seconds, major: gc.major, majorSeconds: gc.majorSeconds },
       csvBytes,
       archiveBytes: done.archiveBytes!,
       rows: done.rowCount!,
@@ -235,10 +263,12 @@ const mb = (n: number) => (n / 1e6).toFixed(1);
 const cpuPerGb = (r: RunResult) => r.cpuSeconds / (r.csvBytes / 1e9);
 
 function printRun(r: RunResult): void {
+  const mem = process.memoryUsage();
+  console.log(`  (process after: heap ${mb(mem.heapUsed)} MB, external ${mb(mem.external)} MB, array buffers ${mb(mem.arrayBuffers)} MB, rss ${mb(mem.rss)} MB)`);
   const extra = Object.keys(r.archived).length > 0 ? `  archived step ${JSON.stringify(r.archived)}` : "";
   console.log(
     `${r.variant.padEnd(4)} archive ${r.archiveSeconds.toFixed(2).padStart(6)} s  CPU ${r.cpuSeconds.toFixed(2).padStart(6)} s = ${cpuPerGb(r).toFixed(2).padStart(6)} CPU s/GB csv` +
-      ` (main thread ${r.mainCpuSeconds.toFixed(2)} s)  ${(r.cpuSeconds / r.archiveSeconds).toFixed(2)} cores  csv ${mb(r.csvBytes).padStart(7)} MB  zip ${mb(r.archiveBytes).padStart(7)} MB  rows ${r.rows.toLocaleString("en-US")}` +
+      ` (main thread ${r.mainCpuSeconds.toFixed(2)} s, GC ${r.gc.count}x ${r.gc.seconds.toFixed(2)} s, of which mark-compact ${r.gc.major}x ${r.gc.majorSeconds.toFixed(2)} s)  ${(r.cpuSeconds / r.archiveSeconds).toFixed(2)} cores  csv ${mb(r.csvBytes).padStart(7)} MB  zip ${mb(r.archiveBytes).padStart(7)} MB  rows ${r.rows.toLocaleString("en-US")}` +
       `  through the worker: down ${mb(r.down).padStart(7)} MB, up ${mb(r.up).padStart(7)} MB (${((r.down + r.up) / r.archiveBytes).toFixed(2)}x the zip)  deliveries ${r.deliveries}${extra}`,
   );
 }
@@ -274,10 +304,14 @@ async function main(): Promise<void> {
   console.log("CPU: this process only (emulators and fake Redshift in a child process), query-finished -> ready\n");
   const results: Record<Variant, RunResult[]> = { old: [], new: [] };
   try {
+    if (!values["no-warmup"]) {
+      console.log("warm-up (not counted)");
+      for (const v of variants) printRun(await runOnce(deps, backend, sqs, oldWarehouse, v, false));
+    }
     for (let i = 0; i < runs; i++) {
       console.log(`run ${i + 1}`);
       // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
-      const order: Variant[] = i % 2 === 0 ? ["old", "new"] : ["new", "old"];
+      const order: Variant[] = i % 2 === 0 ? variants : [...variants].reverse();
       for (const v of order) {
         const r = await runOnce(deps, backend, sqs, oldWarehouse, v, values.profile === v && i === 0);
         results[v].push(r);
@@ -290,6 +324,11 @@ async function main(): Promise<void> {
     await backend.stop();
   }
   console.log(`\nmedians of ${runs}`);
+  if (variants.length < 2) {
+    const v = variants[0];
+    console.log(`${v} archive ${median(results[v].map((r) => r.archiveSeconds)).toFixed(2)} s  ${median(results[v].map(cpuPerGb)).toFixed(2)} CPU s/GB csv`);
+    return;
+  }
   const m = (v: Variant, f: (r: RunResult) => number) => median(results[v].map(f));
   for (const v of ["old", "new"] as const) {
     console.log(

@@ -8,7 +8,7 @@ import { type CsvBlockCount, countCsvBlock, CsvRecordCounter } from "./csv-count
 import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
 import { crc32Combine } from "./crc32-combine";
 import type { ZipEntryInput, ZipOptions, ZipResult } from "./types";
-import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
+import { GZIP_TRAILER, gzipHeaderLength, INFLATE_CHUNK, readGzipTrailer, storedDeflateBlock } from "./gzip";
 import {
   type CentralEntry,
   type EntryData,
@@ -328,7 +328,7 @@ class ZipArchiveRun {
     const onInput = this.opts.onInput;
     const prefix = prepared.input.prefix ?? Buffer.alloc(0);
     const counter = prepared.input.countCsvRecords ? new CsvRecordCounter() : null;
-    const inflater = this.adopt(zlib.createInflateRaw());
+    const inflater = this.adopt(zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }));
     let streamCrc = 0;
     let inflated = 0;
     inflater.on("data", (out: Buffer) => {
