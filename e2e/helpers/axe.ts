@@ -1,7 +1,7 @@
 /** The accessibility tour's checks: axe-core on the page as it stands, and no sideways scrolling on a phone. */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
-import { expectNoHorizontalScroll, hydrated } from "./portal";
+import { hydrated } from "./portal";
 
 export const PHONE = { width: 375, height: 812 };
 
@@ -11,7 +11,8 @@ export async function expectNoAxeViolations(page: Page, label: string, counts: R
   const result = await new AxeBuilder({ page }).analyze();
   counts[label] = result.violations.reduce((n, v) => n + v.nodes.length, 0);
   const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(report, `axe on ${label}`).toEqual([]);
+  // Soft: the tour goes on to the next page, so one run lists every page's violations (the test still fails).
+  expect.soft(report, `axe on ${label}`).toEqual([]);
 }
 
 /**
@@ -25,5 +26,8 @@ export async function checkPage(page: Page, url: string, label: string, counts: 
   // What the page loads after hydrating (a table of tokens, a preview) must be there before it is measured.
   if (ready) await ready(page);
   await expectNoAxeViolations(page, label, counts);
-  if ((page.viewportSize()?.width ?? 1280) <= PHONE.width) await expectNoHorizontalScroll(page);
+  if ((page.viewportSize()?.width ?? 1280) <= PHONE.width) {
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    expect.soft(scrollWidth, `${label}: the page is ${scrollWidth}px wide in a ${clientWidth}px viewport`).toBeLessThanOrEqual(clientWidth);
+  }
 }
