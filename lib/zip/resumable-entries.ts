@@ -182,7 +182,7 @@ export async function writeGzip(ctx: EntryContext, entry: ResumableZipEntry, fre
   const prefix = entry.prefix ?? Buffer.alloc(0);
   const size = entry.sourceBytes;
   const counter = entry.countCsvRecords ? new SavableCsvCounter() : null;
-  const inflate = new InflatePass(counter);
+  const inflate = new InflatePass(entry.name, counter);
   let reader: SourceReader | null = null;
   try {
     if (fresh) {
@@ -266,7 +266,7 @@ class InflatePass {
   private readonly inflater = zlib.createInflateRaw();
   private readonly done: Promise<void>;
 
-  constructor(counter: SavableCsvCounter | null) {
+  constructor(name: string, counter: SavableCsvCounter | null) {
     this.inflater.on("data", (out: Buffer) => {
       this.crc = zlib.crc32(out, this.crc);
       this.size += out.length;
@@ -277,8 +277,8 @@ class InflatePass {
         this.ended = true;
         resolve();
       });
-      this.inflater.once("error", (error: Error) => reject(new Error(`inflate failed: ${error.message}`)));
-      this.inflater.once("close", () => reject(new Error("inflate closed before the end of the gzip data")));
+      this.inflater.once("error", (error: Error) => reject(new Error(`${name}: the gzip data does not inflate (${error.message})`)));
+      this.inflater.once("close", () => reject(new Error(`${name}: inflate closed before the end of the gzip data`)));
     });
     this.done.catch(ignore);
   }

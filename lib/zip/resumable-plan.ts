@@ -91,7 +91,7 @@ export function checkPartCount(entries: ResumableZipEntry[], nameLengths: number
     const blocks = Math.ceil(size / SAFE_STEP) + 1;
     const data = entry.gzip ? size : size + Math.ceil(size / 16_000) * 5 + blocks * 10 + 16;
     const records = LOCAL_OVERHEAD + DESCRIPTOR_MAX + CENTRAL_OVERHEAD + 2 * nameLengths[i];
-    if (copyable(entry, opts) && entry.sourceBytes >= 2 * opts.minPartBytes) {
+    if (copyable(entry, opts) && entry.sourceBytes >= 3 * opts.minPartBytes) {
       uploaded += records + opts.minPartBytes;
       copyParts += Math.ceil(entry.sourceBytes / opts.maxCopyBytes);
       forcedCuts++;

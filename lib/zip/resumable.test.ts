@@ -199,7 +199,7 @@ function mix(): Fixture[] {
     gzipped("gzip-big.csv", csv(50_000, 2), { prefix: BOM, countCsvRecords: true }),
     gzipped("gzip-tiny.csv", csv(3, 3), { prefix: BOM, countCsvRecords: true }),
     gzipped("gzip-noise.bin", noise(1_300_000, 4)),
-    plain("stored.parquet", noise(700_000, 5), { store: true }),
+    plain("stored.parquet", noise(1_200_000, 5), { store: true }),
     plain("empty.csv", Buffer.alloc(0), { prefix: BOM, countCsvRecords: true }),
     gzipped("empty-gzip.csv", Buffer.alloc(0), { countCsvRecords: true }),
     ...small,
@@ -239,7 +239,7 @@ describe("runResumableZip, uninterrupted", () => {
     const mixed = mix().slice(0, 8);
     const { zip, result } = await runAll(mixed, options());
     await expectReadable(zip, mixed);
-    expect(result.entries[4]).toMatchObject({ name: "stored.parquet", compressedSize: 700_000, size: 700_000 });
+    expect(result.entries[4]).toMatchObject({ name: "stored.parquet", compressedSize: 1_200_000, size: 1_200_000 });
   });
 
   it("copy on: the same bytes, the bulk of long gzip and stored entries placed by copy parts", async () => {
@@ -277,6 +277,9 @@ describe("runResumableZip, resumed", () => {
       const whole = await runAll(fixtures, options({ copy }));
       const pieces = await runAll(fixtures, options({ copy }), true);
       expect(pieces.runs).toBe(whole.result.parts); // one run per part: the last run writes the last part
+      // Resumes happened inside entries of every kind, not only between them.
+      const midEntry = new Set(pieces.saved.filter((cp) => cp.current && cp.current.sourceOffset > 0).map((cp) => fixtures[cp.entry].name));
+      expect([...midEntry].sort()).toEqual(copy ? ["gzip-big.csv", "gzip-noise.bin", "plain.csv", "stored.parquet"] : ["gzip-noise.bin", "plain.csv", "stored.parquet"]);
       expect(pieces.zip.equals(whole.zip)).toBe(true);
       expect(pieces.result.sha256).toBe(whole.result.sha256);
       expect(pieces.result.entries).toEqual(whole.result.entries);
@@ -360,7 +363,9 @@ describe("runResumableZip, refusals and failures", () => {
     const badSize = Buffer.from(good);
     badSize.writeUInt32LE(badSize.readUInt32LE(badSize.length - 4) + 1, badSize.length - 4);
     const twoMembers = Buffer.concat([zlib.gzipSync(csv(10, 1)), zlib.gzipSync(csv(10, 2))]);
-    for (const [label, bytes] of [["crc", badCrc], ["size", badSize], ["two", twoMembers]] as const) {
+    const truncated = good.subarray(0, good.length - 2000);
+    const cases = [["crc", badCrc], ["size", badSize], ["two", twoMembers], ["truncated", truncated]] as const;
+    for (const [label, bytes] of cases) {
       for (const copy of [false, true]) {
         const f = fixture(`bad-${label}.csv`, bytes, Buffer.alloc(0), { gzip: true });
         const sink = sinkFor([f]);
@@ -369,9 +374,15 @@ describe("runResumableZip, refusals and failures", () => {
             saveCheckpoint: async () => undefined,
             shouldYield: () => false,
           }),
-        ).rejects.toThrow(`bad-${label}.csv: the gzip trailer does not match its data`);
+        ).rejects.toThrow(label === "truncated" ? /bad-truncated.csv: the gzip (trailer does not match|data does not inflate)/ : `bad-${label}.csv: the gzip trailer does not match its data`);
       }
     }
+    const scrambled = Buffer.from(good);
+    for (let at = 200; at < 400; at++) scrambled[at] = 0xff;
+    const f = fixture("scrambled.csv", scrambled, Buffer.alloc(0), { gzip: true });
+    await expect(runResumableZip([f.entry], options(), sinkFor([f]), null, { saveCheckpoint: async () => undefined, shouldYield: () => false })).rejects.toThrow(
+      /scrambled.csv: the gzip data does not inflate/,
+    );
   });
 
   it("a source shorter or longer than sourceBytes fails with the entry's name", async () => {
