@@ -294,6 +294,8 @@ describe("runResumableZip, resumed", () => {
       const opts = options({ copy });
       const whole = await runAll(fixtures, opts);
       const calls = whole.sink.calls.length + whole.saved.length;
+      expect(calls).toBeGreaterThan(12);
+      console.log(`crash test, copy ${copy}: ${calls} calls, each crashed before and after`);
       for (const after of [false, true]) {
         for (let k = 1; k <= calls; k++) {
           const sink = sinkFor(fixtures);
