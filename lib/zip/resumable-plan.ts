@@ -136,7 +136,19 @@ export function checkCheckpoint(checkpoint: ResumableZipCheckpoint, entries: Res
   if (checkpoint.nextPart < 1 || checkpoint.entry > entries.length) refuse("part number or entry index out of range");
   if (!Array.isArray(checkpoint.written) || checkpoint.written.length !== checkpoint.entry) refuse("its written entries do not match its entry index");
   if (typeof checkpoint.sha256State !== "string") refuse("no SHA-256 state");
-  if (checkpoint.current !== null && (checkpoint.entry >= entries.length || typeof checkpoint.current !== "object")) refuse("a current entry past the last one");
+  if (!checkpoint.written.every((f) => Array.isArray(f) && f.length === 6 && f.every((n) => Number.isSafeInteger(n)))) refuse("a written entry is not six integers");
+  const current = checkpoint.current;
+  if (current !== null) {
+    if (checkpoint.entry >= entries.length || typeof current !== "object") refuse("a current entry past the last one");
+    const entry = entries[checkpoint.entry];
+    const numbers = [current.sourceOffset, current.offset, current.headerLength, current.crc32, current.size, current.compressedSize];
+    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) refuse("the current entry's state is not non-negative integers");
+    if (current.sourceOffset > entry.sourceBytes || (entry.gzip && current.headerLength > current.sourceOffset)) refuse("the current entry's offset is outside its source");
+    if (current.copyFrom !== null && !(Number.isSafeInteger(current.copyFrom) && current.copyFrom <= current.sourceOffset)) refuse("the current entry's copy start is not behind its offset");
+    if ((current.csv === null) !== !entry.countCsvRecords) refuse("the current entry's CSV count does not match its countCsvRecords");
+    const deflated = !entry.gzip && !entry.store && opts.level > 0;
+    if (deflated && current.size % SAFE_STEP !== 0) refuse("a deflated entry's offset is not on a deflate block boundary");
+  }
   if (checkpoint.centralWritten > checkpoint.entry || (checkpoint.centralWritten >= 0 && checkpoint.entry !== entries.length)) {
     refuse("central directory progress before the last entry");
   }

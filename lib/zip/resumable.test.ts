@@ -355,6 +355,15 @@ describe("runResumableZip, refusals and failures", () => {
     await expect(runResumableZip(entries, options({ level: 6 }), sink, cp, hooks)).rejects.toThrow(/other options/);
     await expect(runResumableZip(entries, options(), sink, { ...cp, version: 2 } as unknown as ResumableZipCheckpoint, hooks)).rejects.toThrow(/version 2/);
     await expect(runResumableZip(entries, options(), sink, { ...cp, sha256State: "AAAA" }, hooks)).rejects.toThrow(/SHA-256 state/);
+    const mid = saved.find((c) => c.current !== null && c.current.size > 0)!;
+    expect(mid).toBeDefined();
+    await expect(runResumableZip(entries, options(), sink, { ...mid, current: { ...mid.current!, size: mid.current!.size - 1 } }, hooks)).rejects.toThrow(
+      /not on a deflate block boundary/,
+    );
+    await expect(runResumableZip(entries, options(), sink, { ...mid, current: { ...mid.current!, sourceOffset: 1e12 } }, hooks)).rejects.toThrow(/outside its source/);
+    await expect(runResumableZip(entries, options(), sink, { ...mid, written: [[1, 2]] } as unknown as ResumableZipCheckpoint, hooks)).rejects.toThrow(
+      ZipCheckpointMismatchError,
+    );
     expect(sink.calls).toEqual([]);
   });
 
