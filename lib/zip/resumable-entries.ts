@@ -3,7 +3,7 @@ import zlib from "node:zlib";
 import { countCsvBlock } from "./csv-count";
 import { crc32Combine } from "./crc32-combine";
 import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
-import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
+import { GZIP_TRAILER, gzipHeaderLength, INFLATE_CHUNK, readGzipTrailer, storedDeflateBlock } from "./gzip";
 import { METHOD_DEFLATE, METHOD_STORED } from "./records";
 import { copyChunks, copyStart, SAFE_STEP } from "./resumable-plan";
 import { SourceReader } from "./resumable-source";
@@ -263,7 +263,7 @@ class InflatePass {
   /** Data arrived after the deflate stream had ended (a second member, or junk). */
   trailing = false;
   private ended = false;
-  private readonly inflater = zlib.createInflateRaw();
+  private readonly inflater = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK });
   private readonly done: Promise<void>;
 
   constructor(name: string, counter: SavableCsvCounter | null) {
