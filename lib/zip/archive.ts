@@ -4,11 +4,12 @@ import type { Readable, Writable } from "node:stream";
 import { Readable as ReadableStream } from "node:stream";
 import zlib from "node:zlib";
 import { readInBlocks, toBuffer, toReadable } from "./block-reader";
-import { type CsvBlockCount, countCsvBlock, CsvRecordCounter } from "./csv-count";
+import { type CsvBlockCount, CsvRecordCounter, csvRecordsOf } from "./csv-count";
 import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
 import { crc32Combine } from "./crc32-combine";
 import type { ZipEntryInput, ZipOptions, ZipResult } from "./types";
-import { GZIP_TRAILER, gzipHeaderLength, INFLATE_CHUNK, readGzipTrailer, storedDeflateBlock } from "./gzip";
+import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
+import { OffThreadInflate } from "./inflate-thread";
 import {
   type CentralEntry,
   type EntryData,
@@ -319,29 +320,18 @@ class ZipArchiveRun {
 
   /**
    * Copies a gzip member's deflate data into the archive as the entry's data (see `gzip`), with
-   * the prefix as a stored block in front. The inflate pass runs alongside the copy on zlib's
-   * threads; the main thread keeps the last 8 bytes back (the trailer is only known at the end),
-   * runs the CRC and, when asked, the record count.
+   * the prefix as a stored block in front. The inflate pass (size, CRC and, when asked, the
+   * record count) runs alongside the copy on an inflate thread (see inflate-thread.ts); the main
+   * thread keeps the last 8 bytes back (the trailer is only known at the end).
    */
   private async reframe(prepared: PreparedEntry, write: ChunkWriter): Promise<MeasuredEntry> {
     const input = await this.openInput(prepared);
     const onInput = this.opts.onInput;
     const prefix = prepared.input.prefix ?? Buffer.alloc(0);
-    const counter = prepared.input.countCsvRecords ? new CsvRecordCounter() : null;
-    const inflater = this.adopt(zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }));
-    let streamCrc = 0;
-    let inflated = 0;
-    inflater.on("data", (out: Buffer) => {
-      streamCrc = zlib.crc32(out, streamCrc);
-      inflated += out.length;
-      counter?.add(countCsvBlock(out), out);
-    });
-    const inflateEnded = new Promise<void>((resolve, reject) => {
-      inflater.once("end", resolve);
-      inflater.once("error", reject);
-      inflater.once("close", () => reject(new Error("inflate closed before the end of the gzip data")));
-    });
-    inflateEnded.catch(ignore);
+    const counting = prepared.input.countCsvRecords === true;
+    const inflater = new OffThreadInflate(prepared.input.name, counting);
+    const stopInflate = () => inflater.destroy();
+    this.abort.signal.addEventListener("abort", stopInflate, { once: true });
     let inputBytes = 0;
     let compressedSize = 0;
     let head: Buffer | null = Buffer.alloc(0); // bytes until the gzip header has been read, then null
@@ -350,11 +340,7 @@ class ZipArchiveRun {
       if (data.length === 0) return;
       compressedSize += data.length;
       await write(data);
-      if (!inflater.write(data)) await new Promise<void>((resolve, reject) => {
-        const onDrain = () => (inflater.off("error", onError), resolve());
-        const onError = (error: Error) => (inflater.off("drain", onDrain), reject(error));
-        inflater.once("drain", onDrain).once("error", onError);
-      });
+      await inflater.write(data);
     };
     try {
       if (prefix.length > 0) {
@@ -380,10 +366,9 @@ class ZipArchiveRun {
         this.abort.signal.throwIfAborted();
       }
       if (head || held.length < GZIP_TRAILER) throw new Error(`${prepared.input.name}: the gzip data ends before its trailer`);
-      inflater.end();
-      await inflateEnded;
+      const { crc32: streamCrc, size: inflated, count, lastByte, trailing } = await inflater.end();
       const trailer = readGzipTrailer(held);
-      if (trailer.crc32 !== streamCrc || trailer.isize !== inflated % 0x1_0000_0000) {
+      if (trailing || trailer.crc32 !== streamCrc || trailer.isize !== inflated % 0x1_0000_0000) {
         // Also what a second gzip member looks like: the first one's deflate data ends early.
         throw new Error(`${prepared.input.name}: the gzip trailer does not match its data (not one intact gzip member)`);
       }
@@ -394,12 +379,13 @@ class ZipArchiveRun {
         compressedSize,
         inputBytes,
         method: METHOD_DEFLATE,
-        ...(counter ? { csvRecords: inflated === 0 ? 0 : counter.records } : {}),
+        ...(counting ? { csvRecords: inflated === 0 ? 0 : csvRecordsOf(count!, lastByte) } : {}),
       };
     } catch (error) {
       this.abort.signal.throwIfAborted();
       throw error;
     } finally {
+      this.abort.signal.removeEventListener("abort", stopInflate);
       input.destroy();
       inflater.destroy();
       this.live.delete(input);

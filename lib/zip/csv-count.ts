@@ -66,3 +66,8 @@ export class CsvRecordCounter {
     return this.boundaries + (this.lastByte !== -1 && this.lastByte !== 0x0a ? 1 : 0);
   }
 }
+
+/** Records of a whole stream counted as one block (`count`, starting outside quotes) whose last byte is `lastByte` (-1: no bytes). */
+export function csvRecordsOf(count: CsvBlockCount, lastByte: number): number {
+  return count.newlinesOutside + (lastByte !== -1 && lastByte !== 0x0a ? 1 : 0);
+}

@@ -3,7 +3,8 @@ import zlib from "node:zlib";
 import { countCsvBlock } from "./csv-count";
 import { crc32Combine } from "./crc32-combine";
 import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
-import { GZIP_TRAILER, gzipHeaderLength, INFLATE_CHUNK, readGzipTrailer, storedDeflateBlock } from "./gzip";
+import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
+import { OffThreadInflate } from "./inflate-thread";
 import { METHOD_DEFLATE, METHOD_STORED } from "./records";
 import { copyChunks, copyStart, SAFE_STEP } from "./resumable-plan";
 import { SourceReader } from "./resumable-source";
@@ -256,48 +257,38 @@ async function readHeader(reader: SourceReader, entry: ResumableZipEntry, size: 
   }
 }
 
-/** zlib's raw inflate off the main thread, counting size, CRC and CSV records of what it inflates. */
+/**
+ * The inflate pass (size, CRC, CSV records) on an inflate thread (inflate-thread.ts: the output
+ * never becomes main-thread Buffers); `end` fills in the totals and feeds the record count in.
+ */
 class InflatePass {
   crc = 0;
   size = 0;
   /** Data arrived after the deflate stream had ended (a second member, or junk). */
   trailing = false;
-  private ended = false;
-  private readonly inflater = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK });
-  private readonly done: Promise<void>;
+  private readonly pass: OffThreadInflate;
 
-  constructor(name: string, counter: SavableCsvCounter | null) {
-    this.inflater.on("data", (out: Buffer) => {
-      this.crc = zlib.crc32(out, this.crc);
-      this.size += out.length;
-      counter?.add(countCsvBlock(out), out);
-    });
-    this.done = new Promise<void>((resolve, reject) => {
-      this.inflater.once("end", () => {
-        this.ended = true;
-        resolve();
-      });
-      this.inflater.once("error", (error: Error) => reject(new Error(`${name}: the gzip data does not inflate (${error.message})`)));
-      this.inflater.once("close", () => reject(new Error(`${name}: inflate closed before the end of the gzip data`)));
-    });
-    this.done.catch(ignore);
+  constructor(
+    name: string,
+    private readonly counter: SavableCsvCounter | null,
+  ) {
+    this.pass = new OffThreadInflate(name, counter !== null);
   }
 
-  async write(piece: Buffer): Promise<void> {
-    if (this.ended || this.inflater.writableEnded) {
-      this.trailing = true;
-      return;
-    }
-    if (this.inflater.write(piece)) return;
-    await Promise.race([new Promise<void>((resolve) => this.inflater.once("drain", resolve)), this.done]);
+  write(piece: Buffer): Promise<void> {
+    return this.pass.write(piece);
   }
 
   async end(): Promise<void> {
-    if (!this.inflater.writableEnded) this.inflater.end();
-    await this.done;
+    const totals = await this.pass.end();
+    this.crc = totals.crc32;
+    this.size = totals.size;
+    this.trailing = totals.trailing;
+    // The whole stream as one block: its count, and its last byte for a last line without a newline.
+    if (this.counter && totals.count) this.counter.add(totals.count, totals.lastByte === -1 ? Buffer.alloc(0) : Buffer.from([totals.lastByte]));
   }
 
   destroy(): void {
-    this.inflater.destroy();
+    this.pass.destroy();
   }
 }
