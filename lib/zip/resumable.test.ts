@@ -415,8 +415,11 @@ describe("runResumableZip, refusals and failures", () => {
     await expect(go(options({ partBytes: 1000, minPartBytes: 2000 }))).rejects.toThrow(/partBytes .* >= minPartBytes/);
     await expect(go(options({ maxCopyBytes: 100 * KiB }))).rejects.toThrow(/maxCopyBytes .* >= 2 \* minPartBytes/);
     await expect(go(options({ copy: true }), { uploadPart: async () => undefined })).rejects.toThrow(/no copyPart/);
-    const huge = { ...f.entry, name: "huge.csv", sourceBytes: 700 * MiB };
-    await expect(go(options(), sinkFor([f]), [huge])).rejects.toThrow(/could need up to \d+ parts and S3 allows 10000: raise partBytes/);
+    // Too many copy parts for S3: refused before anything is read or written.
+    const huge = { ...f.entry, name: "huge.csv.gz", gzip: true, sourceBytes: 10_000 * 256 * KiB };
+    const sink = sinkFor([f]);
+    await expect(go(options({ copy: true }), sink, [huge])).rejects.toThrow(/could need 10002 copy parts and S3 allows 10000 parts: raise maxCopyBytes/);
+    expect(sink.calls).toEqual([]);
   });
 });
 
