@@ -232,6 +232,21 @@ describe("runResumableZip, uninterrupted", () => {
     await expectReadable(zip, fixtures);
   });
 
+  it("an archive of no entries is one part, the bare end record, as createZipArchive writes it", async () => {
+    const { result, zip } = await runAll([], options());
+    expect(result.parts).toBe(1);
+    expect(zip.equals(await referenceZip([], 1))).toBe(true);
+    expect(zip.length).toBe(22);
+  });
+
+  it("tells onInput every source byte it reads, re-reads included", async () => {
+    const fixtures = mix().slice(0, 4);
+    let told = 0;
+    const { result } = await runAll(fixtures, options({ copy: true, onInput: (n) => (told += n) }), true);
+    expect(told).toBe(result.bytesRead);
+    expect(told).toBeGreaterThan(fixtures.reduce((n, f) => n + f.source.length, 0));
+  });
+
   it("level 0 writes createZipArchive's stored archive; `store` stores one entry in a deflated archive", async () => {
     const fixtures = withoutStore(mix()).slice(0, 8);
     const stored = await runAll(fixtures, options({ level: 0 }));
