@@ -442,12 +442,15 @@ describe("runResumableZip checkpoints", () => {
   it("stay small: one entry, and 2,000 entries", async () => {
     const one = await runAll([plain("one.csv", csv(40_000), { countCsvRecords: true })], options());
     const many = Array.from({ length: 2000 }, (_, i) => plain(`supplier-0042/orders/part-${String(i).padStart(5, "0")}.csv`, csv(2, i), { countCsvRecords: true }));
-    const big = await runAll(many, options({ partBytes: 64 * KiB }));
+    const big = await runAll(many, options({ partBytes: 64 * KiB }), true);
+    // Some runs resumed inside the central directory, and the bytes are still createZipArchive's.
+    expect(big.saved.some((cp) => cp.centralWritten > 0 && cp.centralWritten < 2000)).toBe(true);
+    expect(big.zip.equals(await referenceZip(many, 1))).toBe(true);
     const size = (cp: ResumableZipCheckpoint) => Buffer.byteLength(JSON.stringify(cp));
     const oneMax = Math.max(...one.saved.map(size));
     const manyMax = Math.max(...big.saved.map(size));
     console.log(`checkpoint JSON: ${oneMax} bytes (1 entry), ${manyMax} bytes (2,000 entries)`);
     expect(manyMax).toBeLessThan(200 * KiB);
-    await expectReadable(big.zip, many.slice(0, 0).concat(many));
+    await expectReadable(big.zip, many);
   });
 });
