@@ -310,7 +310,7 @@ describe("runResumableZip, resumed", () => {
       const whole = await runAll(fixtures, opts);
       const calls = whole.sink.calls.length + whole.saved.length;
       expect(calls).toBeGreaterThan(12);
-      console.log(`crash test, copy ${copy}: ${calls} calls, each crashed before and after`);
+      console.log(`crash test, copy ${copy}: ${calls} calls, a crash before each and after the last`);
       // A crash after call k leaves the sink and the saved checkpoint as a crash before call k + 1
       // does, so "before" every call plus "after" the last one covers every state a crash can leave.
       for (const after of [false, true]) {
