@@ -258,6 +258,14 @@ export interface ArchiveLease {
   bytesDone: number;
   bytesTotal: number;
   updatedAt: string;
+  /**
+   * The resumable archive's multipart upload (`ObjectStore.startMultipart`) and the zip
+   * writer's last checkpoint (JSON text, a few KB: one small record per entry written). Written
+   * with the lease, so only its owner writes them; the next delivery that takes the lease reads
+   * them and carries on. Null (or absent) before the first part.
+   */
+  uploadId?: string | null;
+  checkpoint?: string | null;
 }
 
 export interface JobStore {
