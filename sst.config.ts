@@ -16,7 +16,10 @@
  *   REDSHIFT_SECRET_KMS_KEY_ARN   the customer managed KMS key the Redshift secret is encrypted with, if any
  *   RETENTION_DAYS                days archives are kept (default 7)
  *   ALARM_EMAIL                   address subscribed to the alarm topic (optional; confirm the mail SNS sends)
- * Secrets (`npx sst secret set <Name> <value> --stage <stage>`): AuthSecret, RedshiftSecretArn.
+ *   OIDC_ISSUER, OIDC_CLIENT_ID   SSO through OpenID Connect (both, or neither: SSO off), and its mapping:
+ *   OIDC_SUPPLIER_DOMAINS, OIDC_SUPPLIER_CLAIM, OIDC_NAME, OIDC_DEFAULT_MEMBERSHIP (see lib/env.ts)
+ * Secrets (`npx sst secret set <Name> <value> --stage <stage>`): AuthSecret, RedshiftSecretArn,
+ * OidcClientSecret (needed only with OIDC_ISSUER).
  */
 export default $config({
   app(input) {
@@ -53,6 +56,14 @@ export default $config({
     if (!database || !iamRoleArn) throw new Error("Set REDSHIFT_DATABASE and REDSHIFT_IAM_ROLE_ARN (the role UNLOAD assumes to write to the unload bucket).");
     if (workgroup && dbUser) throw new Error("REDSHIFT_DB_USER does not apply to Redshift Serverless: set the RedshiftSecretArn secret.");
     if (secretKmsKeyArn && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/.test(secretKmsKeyArn)) throw new Error("REDSHIFT_SECRET_KMS_KEY_ARN must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).");
+
+    // SSO (issue 15): plain settings for the portal only; the client secret is the OidcClientSecret secret.
+    const sso = Object.fromEntries(
+      ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_SUPPLIER_DOMAINS", "OIDC_SUPPLIER_CLAIM", "OIDC_NAME", "OIDC_DEFAULT_MEMBERSHIP"].flatMap((name) => (env(name) ? [[name, env(name)]] : [])),
+    );
+    if (!sso.OIDC_ISSUER !== !sso.OIDC_CLIENT_ID) throw new Error("Set OIDC_ISSUER and OIDC_CLIENT_ID together for SSO, or neither (SSO off); the client secret is the OidcClientSecret secret.");
+    if (sso.OIDC_ISSUER && !/^https:\/\/[^\s/]+/.test(sso.OIDC_ISSUER)) throw new Error("OIDC_ISSUER must be the identity provider's https:// issuer URL.");
+    if (!sso.OIDC_ISSUER && Object.keys(sso).length > 0) throw new Error(`${Object.keys(sso).join(", ")} apply only with OIDC_ISSUER and OIDC_CLIENT_ID (SSO).`);
 
     /** Function settings every function of the portal's code shares. */
     const LOG_RETENTION = "1 month" as const;
@@ -98,6 +109,13 @@ export default $config({
     const authSecret = new sst.Secret("AuthSecret");
     // Empty when a provisioned cluster is reached as REDSHIFT_DB_USER; required for Serverless.
     const redshiftSecretArn = new sst.Secret("RedshiftSecretArn", "");
+    // Empty (the placeholder) while SSO is off; linked to the portal only, the one place that signs people in.
+    const oidcClientSecret = new sst.Secret("OidcClientSecret", "");
+    if (sso.OIDC_ISSUER) {
+      $resolve([oidcClientSecret.value]).apply(([value]) => {
+        if (!value) throw new Error("SSO (OIDC_ISSUER) needs the OidcClientSecret secret (npx sst secret set OidcClientSecret <client secret>): see docs/DEPLOY.md.");
+      });
+    }
 
     /* ------------------------------------------------------------ storage */
 
@@ -336,8 +354,8 @@ export default $config({
       if (name === "PortalRevalidationEvents" && args) args.visibilityTimeout = visibilityFor(0.5);
     });
     const site = new sst.aws.Nextjs("Portal", {
-      link,
-      environment,
+      link: [...link, oidcClientSecret],
+      environment: { ...environment, ...sso },
       ...(domain ? { domain: { name: domain } } : {}),
       server: { timeout: `${PORTAL_TIMEOUT_SECONDS} seconds`, memory: "1024 MB" },
       transform: {

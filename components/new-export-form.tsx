@@ -418,7 +418,7 @@ export function NewExportForm({
                     ))}
                   </select>
                   <p id="delimiter-help" className={helpClass}>
-                    Excel splits a CSV by your computer&apos;s list separator: a comma in English settings, a semicolon where the comma is the decimal mark (Dutch, German…). Numbers keep a dot as decimal mark.
+                    Excel splits a CSV by your computer&apos;s list separator: a comma in English settings, a semicolon where the comma is the decimal mark (Dutch, German…). With semicolons, decimal numbers are written with a decimal comma (12,50), here in the preview too; with a comma or a tab, with a dot (12.50).
                   </p>
                   {issues?.top.delimiter?.length ? <p className="mt-1 text-xs font-medium text-red-700">{issues.top.delimiter.join(" ")}</p> : null}
                 </div>

@@ -33,8 +33,12 @@ export function Card({ children, className = "", scrollLabel }: { children: Reac
   return <section className={`rounded-lg border border-gray-200 bg-white shadow-sm ${className}`}>{children}</section>;
 }
 
-/** Sideways scrolling for a wide table, with a focus ring: give the element tabIndex={0} and a label so keyboards reach it. */
-export const scrollRegionClass = "overflow-x-auto focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600";
+/**
+ * Sideways scrolling for a wide table, with a focus ring: give the element tabIndex={0} and a label so keyboards reach it.
+ * `relative` makes the region the containing block of absolutely placed children (the `sr-only` "Actions" header): without
+ * it they are placed against the page, escape the region's clipping and widen the page (Settings was 622 px at 375 px).
+ */
+export const scrollRegionClass = "relative overflow-x-auto focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600";
 
 export function PageHeader({ title, description, actions }: { title: string; description?: React.ReactNode; actions?: React.ReactNode }) {
   return (

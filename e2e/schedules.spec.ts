@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { E2E_DATA_DIR } from "./stack-env";
-import { hydrated, ROSE, shot, signIn } from "./helpers/portal";
+import { ADMIN, hydrated, ROSE, shot, signIn } from "./helpers/portal";
 import { parseCsv } from "./helpers/zip";
 import { startSftpServer, type TestSftpServer } from "@/test/support/sftp-server";
 import { countInventoryBefore, insertInventoryRows } from "@/test/support/warehouse-rows";
@@ -101,4 +101,20 @@ test("daily incremental schedule to SFTP: Run now delivers everything, the secon
   await card.getByTestId("last-run").getByRole("link").click();
   await expect(page).toHaveURL(/\/exports\/exp_[0-9a-z]{22}$/);
   await expect(page.getByRole("link", { name: /Download/ }).first()).toBeVisible();
+});
+
+test("admins see every supplier's schedules, with the last run and a link to it", async ({ browser }) => {
+  // The first test left rose's schedule with two delivered runs.
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, ADMIN);
+  await page.goto("/admin/exports");
+  await page.getByRole("link", { name: "Schedules", exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/schedules$/);
+  const row = page.getByTestId("admin-schedule-row").filter({ hasText: "Morning stock to ERP" });
+  await expect(row).toContainText("sup_rose");
+  await expect(row).toContainText("Daily at 06:00 (Europe/Amsterdam)");
+  await expect(row).toContainText("delivered");
+  await shot(page, "admin-schedules");
+  await row.getByRole("link").click();
+  await expect(page).toHaveURL(/\/exports\/exp_[0-9a-z]{22}$/);
 });

@@ -204,9 +204,11 @@ export async function refreshToken(
 /**
  * The next-auth options, built on first use rather than at import: `next
  * build` imports route modules, and reading the config there would open the
- * database at build time.
+ * database at build time. `request` is the request next-auth is handling
+ * (the /api/auth route passes it): its events get no request of their own, so
+ * the sign-out audit entry takes its IP and user agent from here.
  */
-export async function getAuthOptions(): Promise<NextAuthOptions> {
+export async function getAuthOptions(request?: { headers: Headers }): Promise<NextAuthOptions> {
   const deps = await getDeps();
   // next-auth v4 reads these two from the environment in places that take no
   // options (URL detection, middleware); a fresh clone has neither, so derive them from the config.
@@ -257,7 +259,7 @@ export async function getAuthOptions(): Promise<NextAuthOptions> {
         const user = await deps.users.getUser(token.id);
         if (!user || (token.sv ?? 1) !== user.sessionVersion) return; // already ended: nothing to revoke
         await deps.users.bumpSessionVersion(user.id);
-        await recordAudit(deps, { action: "signout", actor: { userId: user.id, email: user.email, supplierId: user.supplierId } });
+        await recordAudit(deps, { action: "signout", actor: { userId: user.id, email: user.email, supplierId: user.supplierId }, origin: request && originOf(request.headers) });
       },
     },
     logger: {

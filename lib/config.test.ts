@@ -66,4 +66,38 @@ describe("loadConfig", () => {
   it("refuses a short AUTH_SECRET", () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), AUTH_SECRET: "short" })).toThrowError(/AUTH_SECRET/);
   });
+  describe("SSO", () => {
+    const SSO = { OIDC_ISSUER: "https://login.example.test/", OIDC_CLIENT_ID: "portal", OIDC_SUPPLIER_DOMAINS: "rose.example=sup_rose" };
+    /** A deployed portal's links: AuthSecret, and OidcClientSecret when `oidc` is given. */
+    const links = (oidc?: string) => (resource: string, property: string) =>
+      property !== "value" ? undefined : resource === "AuthSecret" ? "linked-secret-linked-secret-linked-secret" : resource === "OidcClientSecret" ? oidc : undefined;
+
+    it("reads the client secret from the linked sst.Secret in aws mode", () => {
+      const config = loadConfig({ EXPORT_BACKEND: "aws", DATA_DIR: tempDir(), ...SSO }, links("short-idp-secret"));
+      expect(config.sso).toMatchObject({ issuer: "https://login.example.test", clientId: "portal", clientSecret: "short-idp-secret", domains: { "rose.example": "sup_rose" } });
+    });
+
+    it("refuses an aws-mode issuer whose secret is not linked or is still the empty placeholder", () => {
+      expect(() => loadConfig({ EXPORT_BACKEND: "aws", ...SSO }, links(undefined))).toThrowError(/OidcClientSecret: sst.Secret\("OidcClientSecret"\) is not linked/);
+      expect(() => loadConfig({ EXPORT_BACKEND: "aws", ...SSO }, links(""))).toThrowError(/OidcClientSecret/);
+    });
+
+    it("refuses OIDC_CLIENT_SECRET in aws mode, and an issuer without a client id", () => {
+      expect(() => loadConfig({ EXPORT_BACKEND: "aws", ...SSO, OIDC_CLIENT_SECRET: "env-secret" }, links("linked"))).toThrowError(
+        /OIDC_CLIENT_SECRET: is not read with EXPORT_BACKEND=aws/,
+      );
+      expect(() => loadConfig({ EXPORT_BACKEND: "aws", OIDC_ISSUER: SSO.OIDC_ISSUER }, links("linked"))).toThrowError(/SSO needs OIDC_ISSUER and OIDC_CLIENT_ID together/);
+    });
+
+    it("is off in aws mode without an issuer, whatever the secret holds", () => {
+      expect(loadConfig({ EXPORT_BACKEND: "aws", DATA_DIR: tempDir() }, links("")).sso).toBeNull();
+      expect(loadConfig({ EXPORT_BACKEND: "aws", DATA_DIR: tempDir() }, links("left-over")).sso).toBeNull();
+    });
+
+    it("reads the client secret from the environment in local mode, never from a link", () => {
+      const config = loadConfig({ DATA_DIR: tempDir(), ...SSO, OIDC_CLIENT_SECRET: "env-secret" }, links("linked-secret"));
+      expect(config.sso?.clientSecret).toBe("env-secret");
+      expect(() => loadConfig({ DATA_DIR: tempDir(), ...SSO }, links("linked-secret"))).toThrowError(/SSO needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together/);
+    });
+  });
 });

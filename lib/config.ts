@@ -27,7 +27,7 @@ import { RedshiftWarehouse } from "./adapters/aws/redshift-warehouse";
 import { S3ObjectStore } from "./adapters/aws/s3-object-store";
 import { SesMailer } from "./adapters/aws/ses-mailer";
 import { DynamoMailSuppressions, type MailSuppression } from "./adapters/aws/dynamo-mail-suppressions";
-import { linkedSecret, resolveAwsSettings, sstLinks, type LinkedLookup } from "./adapters/aws/settings";
+import { linkedSecret, resolveAwsSettings, SST_LINKS, sstLinks, type LinkedLookup } from "./adapters/aws/settings";
 import { SqsQueue } from "./adapters/aws/sqs-queue";
 import type { ExportDeps, ExportSettings } from "./exports/deps";
 import { createLogger } from "./log";
@@ -106,6 +106,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);
   const authSecret = env.EXPORT_BACKEND === "aws" ? linkedSecret(linked, "AuthSecret") : (env.AUTH_SECRET ?? localSecret(dataDir));
+  // SSO is on when the issuer is set; in aws mode its secret is linked like AuthSecret (any length: the provider chose it).
+  const oidcClientSecret = !env.OIDC_ISSUER ? undefined : env.EXPORT_BACKEND === "aws" ? linkedSecret(linked, SST_LINKS.oidcClientSecret, { minLength: 1 }) : env.OIDC_CLIENT_SECRET;
   return {
     env,
     dataDir,
@@ -166,11 +168,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       linkKey: deriveKey(authSecret, "invitation-and-reset-links"),
     },
     sso:
-      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && oidcClientSecret
         ? {
             issuer: env.OIDC_ISSUER.replace(/\/$/, ""),
             clientId: env.OIDC_CLIENT_ID,
-            clientSecret: env.OIDC_CLIENT_SECRET,
+            clientSecret: oidcClientSecret,
             name: env.OIDC_NAME,
             domains: Object.fromEntries(
               env.OIDC_SUPPLIER_DOMAINS.split(",")

@@ -101,7 +101,11 @@ export const ZEnv = z
     /** Lifetime of an invitation link and of a password-reset link. */
     INVITATION_TTL_HOURS: int(72, 1, 24 * 30),
     PASSWORD_RESET_TTL_MINUTES: int(30, 5, 24 * 60),
-    /** SSO through OpenID Connect (issue 15): all of issuer, client id and secret, or none. */
+    /**
+     * SSO through OpenID Connect (issue 15): issuer, client id and secret together, or none (SSO off).
+     * In aws mode the secret is `sst.Secret("OidcClientSecret")`, read through `Resource`, and
+     * OIDC_CLIENT_SECRET is refused, as AUTH_SECRET is.
+     */
     OIDC_ISSUER: opt(z.url().optional()),
     OIDC_CLIENT_ID: opt(z.string().optional()),
     OIDC_CLIENT_SECRET: opt(z.string().optional()),
@@ -153,9 +157,22 @@ export const ZEnv = z
     AWS_S3_FORCE_PATH_STYLE: opt(z.enum(["true", "false"]).transform((v) => v === "true").optional()),
   })
   .superRefine((env, ctx) => {
-    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
-    if (oidc !== 0 && oidc !== 3) {
-      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "SSO needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
+    if (env.EXPORT_BACKEND === "aws") {
+      if (!env.OIDC_ISSUER !== !env.OIDC_CLIENT_ID) {
+        ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: 'SSO needs OIDC_ISSUER and OIDC_CLIENT_ID together (and the sst.Secret("OidcClientSecret"))' });
+      }
+      if (env.OIDC_CLIENT_SECRET) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["OIDC_CLIENT_SECRET"],
+          message: 'is not read with EXPORT_BACKEND=aws: link sst.Secret("OidcClientSecret") instead (npx sst secret set OidcClientSecret <value>)',
+        });
+      }
+    } else {
+      const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+      if (oidc !== 0 && oidc !== 3) {
+        ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "SSO needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
+      }
     }
     for (const pair of (env.OIDC_SUPPLIER_DOMAINS ?? "").split(",").filter((p) => p.trim())) {
       if (!/^\s*[a-z0-9.-]+\.[a-z]{2,}\s*=\s*[a-z0-9_]{1,40}\s*$/i.test(pair)) {

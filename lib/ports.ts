@@ -385,6 +385,9 @@ export interface UserRecord {
   disabledAt: string | null;
 }
 
+/** What `UserStore.changeMembership` did. */
+export type MembershipChange = "changed" | "last_owner" | "not_found";
+
 /** Portal users. Lives next to the export records (same SQLite file / DynamoDB table). */
 export interface UserStore {
   /** Creates a user; throws `ApiError("conflict")` when the email is taken. */
@@ -403,6 +406,15 @@ export interface UserStore {
   bumpSessionVersion(id: string): Promise<number | null>;
   /** Deletes the user (and frees the email). False when there was none. */
   deleteUser(id: string): Promise<boolean>;
+  /**
+   * Sets a supplier member's membership, or removes the member (`null`: as
+   * `deleteUser`), unless that leaves their supplier without an active owner
+   * (membership owner, not disabled): then "last_owner" and nothing changes.
+   * The check and the write are one atomic step, so of two owners demoting
+   * or removing each other at the same instant at most one succeeds.
+   * "not_found" when there is no such supplier user.
+   */
+  changeMembership(id: string, membership: Membership | null): Promise<MembershipChange>;
   /** The user with this (case-insensitive) email, or null. */
   getUserByEmail(email: string): Promise<UserRecord | null>;
   getUser(id: string): Promise<UserRecord | null>;

@@ -31,14 +31,15 @@ interface DestinationOption {
 
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
-/** Datasets whose rows carry a change cursor (see lib/datasets): only these can run incrementally. */
-const INCREMENTAL_DATASETS = new Set(["product_inventory", "customer_reviews"]);
 
 /**
  * Create and edit a schedule: the export form itself (through its seam), plus
  * a section for timing, incremental mode and destinations.
  */
-export function ScheduleForm({ datasets, initial }: { datasets: DatasetOption[]; initial?: ScheduleFormValues }) {
+/** A dataset as the catalog describes it (`GET /api/v1/datasets`), with its change column: null means no incremental runs. */
+type ScheduleDataset = DatasetOption & { changeColumn?: string | null };
+
+export function ScheduleForm({ datasets, initial }: { datasets: ScheduleDataset[]; initial?: ScheduleFormValues }) {
   const router = useRouter();
   const browserZone = typeof Intl !== "undefined" ? Intl.DateTimeFormat().resolvedOptions().timeZone : "UTC";
   const [name, setName] = useState(initial?.name ?? "");
@@ -56,7 +57,7 @@ export function ScheduleForm({ datasets, initial }: { datasets: DatasetOption[];
     kind === "daily" ? { kind, time } : kind === "weekly" ? { kind, time, weekday } : kind === "monthly" ? { kind, time, dayOfMonth } : { kind, expression };
 
   async function save(request: CreateExportInput) {
-    const body = { name, request, cadence: cadence(), timezone, incremental: incremental && INCREMENTAL_DATASETS.has(request.dataset), destinationIds };
+    const body = { name, request, cadence: cadence(), timezone, incremental: incremental && Boolean(datasets.find((d) => d.id === request.dataset)?.changeColumn), destinationIds };
     try {
       if (initial?.id) await apiFetch(`/api/v1/schedules/${initial.id}`, { method: "PATCH", body });
       else await apiFetch("/api/v1/schedules", { method: "POST", body });

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { apiFetch, ApiClientError } from "../api-client";
 import { StatusBadge } from "../status-badge";
 import { buttonClass, Card, EmptyState, Notice } from "../ui";
+import { describeCadence, inZone } from "./describe";
 import type { Cadence } from "./schedule-form";
 
 interface ScheduleView {
@@ -26,20 +27,6 @@ interface ScheduleView {
     lastRunError: string | null;
   };
   lastRun: { exportId: string; status: string; rowCount: number | null } | null;
-}
-
-const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-
-function describeCadence(c: Cadence, tz: string): string {
-  if (c.kind === "cron") return `cron ${c.expression} (${tz})`;
-  if (c.kind === "daily") return `Daily at ${c.time} (${tz})`;
-  if (c.kind === "weekly") return `${WEEKDAYS[c.weekday]} at ${c.time} (${tz})`;
-  return `Day ${c.dayOfMonth} at ${c.time} (${tz})`;
-}
-
-/** A time in the schedule's own zone, with the zone named: what "06:00 daily" means to the supplier. */
-function inZone(iso: string, tz: string): string {
-  return `${new Date(iso).toLocaleString("en-GB", { timeZone: tz, dateStyle: "medium", timeStyle: "short" })} ${tz}`;
 }
 
 /** The Schedules page: next run, last run and its status, the cursor; Run now, pause/resume, edit, delete. */

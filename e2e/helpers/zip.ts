@@ -18,7 +18,7 @@ export function unzipTo(zipPath: string, dir: string): string[] {
 }
 
 /** RFC 4180 CSV (quoted fields with "" escapes and newlines inside quotes); a leading BOM is dropped. */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(text: string, delimiter = ","): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
@@ -34,7 +34,7 @@ export function parseCsv(text: string): string[][] {
         } else quoted = false;
       } else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") {
+    else if (c === delimiter) {
       row.push(field);
       field = "";
     } else if (c === "\n" || c === "\r") {

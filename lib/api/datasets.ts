@@ -14,6 +14,8 @@ export interface DatasetDescription {
   params: Record<string, unknown>;
   /** Filters whose values can be listed with GET /api/v1/datasets/{id}/options/{param} (e.g. `warehouse`). */
   paramOptions: string[];
+  /** The column an incremental schedule windows on (rows changed since the last run), or null: always exported whole. */
+  changeColumn: string | null;
 }
 
 let cached: DatasetDescription[] | undefined;
@@ -29,5 +31,6 @@ export function describeDatasets(): DatasetDescription[] {
     // "either skus or skuPrefix" cannot be expressed and are checked on submit.
     params: z.toJSONSchema(d.paramsSchema as z.ZodType, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
     paramOptions: Object.keys(d.paramOptions ?? {}),
+    changeColumn: d.changeCursor?.column ?? null,
   })));
 }

@@ -61,7 +61,7 @@ export function route<P = NoParams>(key: ProtectedRouteKey, handler: Handler<P>)
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, actor, deps, params: await ctx.params });
     } catch (err) {
-      return toErrorResponse(err, deps?.log);
+      return failed(req, err, deps);
     }
   };
   return Object.assign(wrapped, { routeKey: key as RouteKey });
@@ -100,9 +100,30 @@ export function withPublic(handler: (ctx: PublicContext) => Promise<Response>): 
       refuseCrossSite(req, deps.config.settings.publicUrl);
       return await handler({ req, deps });
     } catch (err) {
-      return toErrorResponse(err, deps?.log);
+      return failed(req, err, deps);
     }
   };
+}
+
+/**
+ * The response for what a handler threw. A request its client gave up on (the
+ * form's preview aborts the stale one on every keystroke) fails while its body
+ * is read, with Node's "aborted"; nobody is left to answer and nothing went
+ * wrong on our side, so it is logged at debug, not as an unhandled 500.
+ */
+function failed(req: Request, err: unknown, deps: AppDeps | undefined): Response {
+  if (clientGone(req, err)) {
+    deps?.log.debug({ method: req.method, path: new URL(req.url).pathname }, "request aborted by the client");
+    // 499 (nginx's "client closed request"): no one reads it, but access logs show what happened.
+    return new Response(null, { status: 499, headers: { "Cache-Control": "no-store" } });
+  }
+  return toErrorResponse(err, deps?.log);
+}
+
+/** The client closed the connection: the request's signal says so, or reading its body failed the way Node's http server fails it. */
+function clientGone(req: Request, err: unknown): boolean {
+  if (req.signal?.aborted) return true;
+  return err instanceof Error && (err as Error & { code?: unknown }).code === "ECONNRESET" && err.message === "aborted";
 }
 
 /** Appends to the audit log for a wrapped handler's caller, with the request's address and user agent. */

@@ -79,7 +79,19 @@ const id = { id: "The resource's id." };
 const notFound = { description: "No such schedule or destination of yours.", schema: ZErrorBody };
 const conflict = (description: string) => ({ description, schema: ZErrorBody });
 
+/** The admin list's filter (validated by the route with this same schema). */
+export const ZAdminSchedulesQuery = z
+  .object({ supplierId: z.string().regex(/^[a-z0-9_]{1,40}$/, "Supplier ids are lower-case letters, digits and _.").optional().describe("Only this supplier's schedules.") })
+  .strict();
+
 export const SCHEDULE_ROUTES = {
+  "GET /api/v1/admin/schedules": {
+    tag: "Admin",
+    access: { roles: ["admin"], tokens: false },
+    summary: "Admins: every supplier's schedules, with next and last run",
+    query: ZAdminSchedulesQuery,
+    responses: { 200: { description: "Most recently run first.", schema: z.object({ schedules: z.array(ZScheduleView) }) } },
+  },
   "GET /api/v1/schedules": {
     tag: "Schedules",
     access: readSchedules,

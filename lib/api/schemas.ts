@@ -46,6 +46,10 @@ export const ZDatasetDescription = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string(), description: z.string() })),
   params: z.record(z.string(), z.unknown()).describe("JSON Schema (draft 2020-12) of this dataset's `params`."),
   paramOptions: z.array(z.string()).describe("Filters whose values GET /api/v1/datasets/{id}/options/{param} lists."),
+  changeColumn: z
+    .string()
+    .nullable()
+    .describe("The column incremental schedules window on (rows changed since the last delivered run); null: the dataset is always exported whole."),
 }) satisfies z.ZodType<DatasetDescription>;
 
 export const ZExportStats = z.object({

@@ -309,6 +309,22 @@ describe("generated SQL on a seeded warehouse", () => {
     ]);
     expect(await rows(dataset("product_detail").buildQuery({ skus: ["FLOWER12"] }, { kind: "supplier", supplierId: "sup_tulip" }))).toEqual([]);
   });
+
+  it("with a comma decimal mark, writes numeric columns only as text with a comma, same rows, same order", async () => {
+    const inv = dataset("product_inventory");
+    const cols = ["unit_cost", "sku", "qty_on_hand", "warehouse"];
+    const dot = await rows(`SELECT CAST(unit_cost AS VARCHAR) AS unit_cost, sku, qty_on_hand, warehouse FROM (${inv.buildQuery({ lowStockOnly: true }, rose, cols)})`);
+    const sql = inv.buildQuery({ lowStockOnly: true }, rose, cols, { decimalMark: "," });
+    expect(sql.split("\n")[0]).toBe("SELECT REPLACE(CAST(unit_cost AS VARCHAR), '.', ',') AS unit_cost, sku, qty_on_hand, warehouse");
+    const comma = await rows(sql);
+    expect(comma.length).toBeGreaterThan(0);
+    expect(comma).toEqual(dot.map((r) => ({ ...r, unit_cost: String(r.unit_cost).replace(".", ",") })));
+    for (const r of comma) expect(r.unit_cost).toMatch(/^\d+,\d{2}$/);
+    // No numeric column chosen, or the default mark: the query is the plain one.
+    expect(inv.buildQuery({}, rose, ["sku", "qty_on_hand"], { decimalMark: "," })).toBe(inv.buildQuery({}, rose, ["sku", "qty_on_hand"]));
+    expect(inv.buildQuery({}, rose, null, { decimalMark: "." })).toBe(inv.buildQuery({}, rose));
+    for (const d of ["customer_reviews", "product_detail"]) expect(dataset(d).buildQuery({}, rose, null, { decimalMark: "," })).toBe(dataset(d).buildQuery({}, rose));
+  });
 });
 
 describe("chosen columns", () => {

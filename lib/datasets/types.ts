@@ -45,13 +45,23 @@ export interface DatasetDefinition<P = Record<string, unknown>> {
    * the output columns in this order (names from `columns`; null or omitted:
    * all); an unknown or repeated name throws `UnknownColumnsError`.
    */
-  buildQuery(params: P, scope: SupplierScope, columns?: readonly string[] | null): string;
+  buildQuery(params: P, scope: SupplierScope, columns?: readonly string[] | null, options?: QueryOptions): string;
   /**
    * Filters whose values come from the supplier's own data (e.g. its
    * warehouses): for each, a SELECT of one column `value`, scoped to `scope`.
    * The form offers them as a select; the schema still validates the value.
    */
   paramOptions?: Readonly<Record<string, (scope: SupplierScope) => string>>;
+}
+
+/** How the query renders values, beyond which rows and columns. */
+export interface QueryOptions {
+  /**
+   * The decimal mark of numeric columns (decimal, numeric, real, float,
+   * double): "," for the semicolon CSV a Dutch or German Excel opens, where
+   * "12.50" would be read as text or a date. Default ".", the warehouse's own.
+   */
+  decimalMark?: "." | ",";
 }
 
 /** What a dataset module declares: its `buildQuery` gets the chosen columns already checked against the catalog. */
@@ -172,10 +182,29 @@ export function renderSelect(q: {
 export function defineDataset<P>(def: DatasetSpec<P>): DatasetDefinition<P> {
   return {
     ...def,
-    buildQuery(params: P, scope: SupplierScope, columns?: readonly string[] | null): string {
-      return def.buildQuery(def.paramsSchema.parse(params), scope, selectColumns(def.columns, columns));
+    buildQuery(params: P, scope: SupplierScope, columns?: readonly string[] | null, options: QueryOptions = {}): string {
+      const selected = selectColumns(def.columns, columns);
+      const sql = def.buildQuery(def.paramsSchema.parse(params), scope, selected);
+      return options.decimalMark === "," ? withDecimalComma(sql, selected) : sql;
     },
   };
+}
+
+const NUMERIC_TYPE = /^(?:decimal|numeric|real|float|double)\b/i;
+
+/**
+ * The query with its numeric columns as text with a comma decimal mark, the
+ * other columns as they are, in the same order. Done in the SQL rather than
+ * by the warehouse's writer: Redshift's UNLOAD has no decimal-separator option
+ * (DuckDB's COPY has), and the same SQL on both warehouses (and in the
+ * preview) writes the same "12,50". A projection over the query keeps its row
+ * order and leaves its WHERE clause reading the columns, not the text.
+ */
+function withDecimalComma(sql: string, columns: readonly DatasetColumn[]): string {
+  if (!columns.some((c) => NUMERIC_TYPE.test(c.type))) return sql;
+  for (const c of columns) if (!IDENTIFIER.test(c.name)) throw new Error(`not a plain identifier: ${JSON.stringify(c.name)}`);
+  const list = columns.map((c) => (NUMERIC_TYPE.test(c.type) ? `REPLACE(CAST(${c.name} AS VARCHAR), '.', ',') AS ${c.name}` : c.name));
+  return `SELECT ${list.join(", ")}\nFROM (\n${sql}\n) AS q`;
 }
 
 /* ------------------------------------------------------------ shared fields */

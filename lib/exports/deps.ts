@@ -82,6 +82,12 @@ export interface ExportOutcomeHook {
   name: string;
   /** `rec` is ready or failed, as it stands after its last transition. */
   exportFinished(rec: ExportRecord): Promise<void>;
+  /**
+   * `rec` was just cancelled (called once by the request that cancelled it; a
+   * hook that throws is logged, not retried, so a hook must also notice a
+   * cancelled export on its own later, as the scheduler's tick does).
+   */
+  exportCancelled?(rec: ExportRecord): Promise<void>;
 }
 
 export type WorkerCheckpoint =

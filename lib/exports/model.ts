@@ -26,6 +26,15 @@ export const ZCsvDelimiter = z.enum(CSV_DELIMITERS);
 export type CsvDelimiter = z.infer<typeof ZCsvDelimiter>;
 
 /**
+ * The decimal mark an export's numbers are written with: a comma in a
+ * semicolon CSV (a Dutch or German Excel expects both together, and reads
+ * "12.50" there as text or a date), a dot everywhere else.
+ */
+export function decimalMarkOf(rec: { format: string; delimiter?: CsvDelimiter | null }): "." | "," {
+  return rec.format === "csv" && rec.delimiter === ";" ? "," : ".";
+}
+
+/**
  * The export record, defined once: the type is inferred from this schema, the
  * API's response schema is this schema, and the SQLite column map and the
  * DynamoDB attribute list are checked against its keys

@@ -11,7 +11,7 @@ import type { Actor } from "../core/actor";
 import { ApiError, BackendError } from "../core/errors";
 import type { QueryPreview } from "../ports";
 import type { ExportDeps } from "./deps";
-import type { ExportFormat } from "./model";
+import { decimalMarkOf, type ExportFormat } from "./model";
 import { prepareRequest } from "./service";
 import { EXCEL_MAX_ROWS, sheetCount } from "../formats/xlsx";
 
@@ -40,7 +40,9 @@ export interface ExportPreview {
 export async function previewExport(deps: ExportDeps, actor: Actor, input: unknown): Promise<ExportPreview> {
   const { record } = prepareRequest(deps, actor, input);
   const dataset = getDataset(record.dataset)!;
-  const sql = dataset.buildQuery(record.params, record.supplierId === null ? { kind: "all" } : { kind: "supplier", supplierId: record.supplierId }, record.columns);
+  // With the export's decimal mark: the rows shown are the file's, "12,50" in a semicolon CSV.
+  const scope = record.supplierId === null ? ({ kind: "all" } as const) : ({ kind: "supplier", supplierId: record.supplierId } as const);
+  const sql = dataset.buildQuery(record.params, scope, record.columns, { decimalMark: decimalMarkOf(record) });
   let preview: QueryPreview;
   try {
     preview = await deps.warehouse.preview({ sql, limit: PREVIEW_ROWS, budgetMs: PREVIEW_BUDGET_MS });

@@ -22,7 +22,7 @@ export const ZCreateExportRequest = z
       .optional()
       .describe("Output columns in the order wanted, by name (see GET /api/v1/datasets). Omitted: every column."),
     /** CSV only: the field separator. Semicolon or tab for spreadsheets whose decimal mark is the comma. */
-    delimiter: ZCsvDelimiter.optional().describe('CSV only: "," (default), ";" or "\\t" (tab; the files are then named .tsv).'),
+    delimiter: ZCsvDelimiter.optional().describe('CSV only: "," (default), ";" or "\\t" (tab; the files are then named .tsv). With ";", decimal numbers are written with a decimal comma (12,50), in the preview too.'),
     /** CSV only: add a UTF-8 byte-order mark so Excel shows accents right. Default on for CSV; other formats refuse it. */
     bom: z.boolean().optional().describe("CSV only: start each file with a UTF-8 byte-order mark (Excel needs it for accents). Default true for CSV."),
     /** Email the requester when the export is ready or has failed. */

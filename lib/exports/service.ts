@@ -396,6 +396,10 @@ export async function cancelExport(deps: ExportDeps, actor: Actor, id: string): 
   }
   // Wake the worker so it cleans up now rather than at the next poll.
   await deps.queue.send(exportMessage(id, "retry"), exportSendOptions(moved)).catch(() => undefined);
+  for (const hook of deps.outcomeHooks) {
+    // A scheduled run settles now rather than at the next tick (which still settles it if this fails).
+    await hook.exportCancelled?.(moved)?.catch((err: unknown) => deps.log.warn({ exportId: id, hook: hook.name, err }, "outcome hook failed on cancel"));
+  }
   return moved;
 }
 

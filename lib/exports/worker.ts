@@ -15,7 +15,7 @@ import { renderFailedEmail, renderReadyEmail } from "./emails";
 import { BackendError } from "../core/errors";
 import { classifyFault } from "./faults";
 import { exportMessage, exportSendOptions, ZExportMessage } from "./messages";
-import { ACTIVE_STATUSES, type ExportRecord, type ExportStep } from "./model";
+import { ACTIVE_STATUSES, decimalMarkOf, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { archiveExport, archiveKeyOf, unloadPrefix } from "./archive-step";
 import { discardArchiveUpload } from "./resumable-archive";
@@ -148,7 +148,7 @@ async function runQuery(deps: ExportDeps, rec: ExportRecord): Promise<ExportReco
     if (!params.success) throw new BackendError("invalid_params", "The export's filters are no longer valid for this dataset.", false);
     let sql: string;
     try {
-      sql = dataset.buildQuery(params.data, scopeOf(rec), rec.columns);
+      sql = dataset.buildQuery(params.data, scopeOf(rec), rec.columns, { decimalMark: decimalMarkOf(rec) });
     } catch (err) {
       if (err instanceof Error && err.name === "UnknownColumnsError") {
         throw new BackendError("invalid_params", `The export's columns are no longer in the dataset (${err.message}).`, false);

@@ -35,7 +35,13 @@ export function deliveryIdOf(exportId: string, destinationId: string): string {
 
 /** Subscribes scheduled runs to export outcomes (composed in lib/config.ts). */
 export function scheduleOutcomeHook(deps: SchedulingDeps): ExportOutcomeHook {
-  return { name: "schedules", exportFinished: (rec) => onScheduledExportFinished(deps, rec) };
+  return {
+    name: "schedules",
+    exportFinished: (rec) => onScheduledExportFinished(deps, rec),
+    exportCancelled: async (rec) => {
+      if (rec.scheduleId) await settleRun(deps, rec.scheduleId);
+    },
+  };
 }
 
 /**

@@ -128,6 +128,17 @@ export async function listSchedules(deps: Deps, actor: Actor): Promise<ScheduleV
 }
 
 /**
+ * Admins: the schedules of these suppliers (every supplier the admin pages
+ * know), each with its last run, most recently run first, never run last.
+ */
+export async function listSchedulesOfSuppliers(deps: Deps, actor: Actor, supplierIds: readonly string[]): Promise<ScheduleView[]> {
+  if (actor.role !== "admin") throw new ApiError("forbidden", "Only admins can see every supplier's schedules.");
+  const lists = await Promise.all(supplierIds.map((id) => deps.schedules.store.listSchedules(id)));
+  const views = await Promise.all(lists.flat().map((s) => view(deps, s)));
+  return views.sort((a, b) => (b.schedule.lastRunAt ?? "").localeCompare(a.schedule.lastRunAt ?? "") || a.schedule.id.localeCompare(b.schedule.id));
+}
+
+/**
  * Edits a schedule. A new time or zone recomputes the next run; a new
  * dataset starts the cursor over (the old watermark meant other rows).
  */

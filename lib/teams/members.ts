@@ -4,9 +4,9 @@
  * lib/api/access.ts, lets only them in); admins may act on any supplier.
  *
  * The last owner of a supplier can be neither removed nor demoted, so every
- * supplier keeps someone who can manage it. (Two owners demoting each other at
- * the same instant could both pass the check: the stores have no
- * transactions across items; an admin can restore an owner.)
+ * supplier keeps someone who can manage it. The store checks and writes in
+ * one step (`UserStore.changeMembership`): two owners demoting or removing
+ * each other at the same instant cannot both succeed.
  */
 import { z } from "zod";
 import { recordAudit, type RequestOrigin } from "../audit/audit";
@@ -14,7 +14,7 @@ import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
 import { zodDetails } from "../core/validation";
-import { MEMBERSHIPS, type ApiTokenStore, type AuditStore, type Mailer, type Membership, type SupplierStore, type UserRecord, type UserStore } from "../ports";
+import { MEMBERSHIPS, type ApiTokenStore, type AuditStore, type Mailer, type Membership, type MembershipChange, type SupplierStore, type UserRecord, type UserStore } from "../ports";
 import { MAX_PASSWORD_LENGTH, hashPassword } from "../users/passwords";
 import { MIN_PASSWORD_LENGTH } from "../users/users";
 import { renderInvitationEmail } from "./emails";
@@ -109,8 +109,9 @@ async function memberOrThrow(deps: TeamDeps, supplierId: string, userId: string)
   return user;
 }
 
-function activeOwners(members: UserRecord[]): UserRecord[] {
-  return members.filter((m) => m.membership === "owner" && !m.disabledAt);
+function changedOrThrow(change: MembershipChange): void {
+  if (change === "last_owner") throw new ApiError("conflict", "This is the supplier's last owner: make someone else an owner first.");
+  if (change === "not_found") throw new ApiError("not_found", "Member not found.");
 }
 
 /**
@@ -167,11 +168,8 @@ export async function changeMemberRole(deps: TeamDeps, actor: Actor, userId: str
   const sid = supplierFor(actor, supplierId);
   const user = await memberOrThrow(deps, sid, userId);
   if (user.membership === membership) return toMember(user);
-  if (user.membership === "owner" && activeOwners(await membersOf(deps, sid)).length <= 1 && !user.disabledAt) {
-    throw new ApiError("conflict", "This is the supplier's last owner: make someone else an owner first.");
-  }
+  changedOrThrow(await deps.users.changeMembership(user.id, membership));
   const updated = { ...user, membership };
-  await deps.users.updateUser(updated);
   await recordAudit(deps, { action: "member.role_changed", actor, supplierId: sid, target: `user:${user.id}`, detail: `${user.email}: ${user.membership} -> ${membership}`, origin });
   return toMember(updated);
 }
@@ -180,13 +178,10 @@ export async function changeMemberRole(deps: TeamDeps, actor: Actor, userId: str
 export async function removeMember(deps: TeamDeps, actor: Actor, userId: string, origin?: RequestOrigin, supplierId?: string): Promise<void> {
   const sid = supplierFor(actor, supplierId);
   const user = await memberOrThrow(deps, sid, userId);
-  if (user.membership === "owner" && !user.disabledAt && activeOwners(await membersOf(deps, sid)).length <= 1) {
-    throw new ApiError("conflict", "This is the supplier's last owner: make someone else an owner first.");
-  }
+  changedOrThrow(await deps.users.changeMembership(user.id, null));
   // Revoke the tokens as well as deleting the user: a token already refuses a missing user, but a
   // later account with the same email must not inherit them.
   await deps.tokens.revokeUserTokens(sid, user.id, deps.now().toISOString());
-  await deps.users.deleteUser(user.id);
   await recordAudit(deps, { action: "member.removed", actor, supplierId: sid, target: `user:${user.id}`, detail: user.email, origin });
 }
 

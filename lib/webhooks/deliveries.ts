@@ -21,7 +21,8 @@
  *   `maxPerEndpoint` attempts run at once per endpoint and `maxPerSupplier`
  *   per supplier (slots in the claim store, shared by every worker), and an
  *   endpoint whose last `breakerFailures` deliveries all failed gets no
- *   attempt for `breakerCooldownSeconds` (circuit open). A message that
+ *   attempt for `breakerCooldownSeconds` (circuit open), then one probe at
+ *   a time until an attempt succeeds (half-open). A message that
  *   finds its cap full or the circuit open is put back with a delay; that
  *   is not an attempt and does not count toward the delivery's attempts.
  */
@@ -200,8 +201,9 @@ export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeli
   if (!endpoint) {
     result = { ok: false, statusCode: null, error: "The endpoint was removed." };
   } else {
-    const openUntil = await circuitOpenUntil(store, endpoint.id, settings, now);
-    if (openUntil !== null) {
+    const circuit = await circuitState(store, endpoint.id, settings, now);
+    if (circuit.state === "open") {
+      const openUntil = circuit.until;
       if (now.getTime() - Date.parse(delivery.createdAt) > settings.maxAgeSeconds * 1000) {
         result = { ok: false, statusCode: null, error: "Not sent: the endpoint kept failing (circuit open) until the delivery was too old." };
       } else {
@@ -217,6 +219,8 @@ export async function handleWebhookMessage(deps: DeliveryDeps, msg: TWebhookDeli
         [
           { name: `webhook-endpoint:${endpoint.id}`, limit: settings.maxPerEndpoint },
           { name: `webhook-supplier:${delivery.supplierId}`, limit: settings.maxPerSupplier },
+          // Half-open: a single probe, whatever the endpoint's cap; the others wait for its verdict.
+          ...(circuit.state === "half-open" ? [{ name: `webhook-probe:${endpoint.id}`, limit: 1 }] : []),
         ],
         `${delivery.id}:${msg.attempt}`,
         Math.ceil(settings.timeoutMs / 1000) + 60,
@@ -269,20 +273,30 @@ function lastAttemptFailed(d: WebhookDeliveryRecord): boolean {
   return d.attempts > 0 && d.status !== "delivered" && d.lastAttemptAt !== null;
 }
 
+/** Where an endpoint's circuit stands: closed, open until an instant (epoch ms), or half-open (one probe may go). */
+export type CircuitState = { state: "closed" } | { state: "open"; until: number } | { state: "half-open" };
+
 /**
  * The circuit breaker, read from the endpoint's own delivery log rather than
- * kept as separate state: open (returns when it closes, epoch ms) when the
- * endpoint's last `breakerFailures` deliveries all failed their latest
- * attempt and the newest of those failures is younger than the cooldown.
- * After the cooldown, attempts go through again (at most `maxPerEndpoint` at
- * once); one success closes it, one more failure opens it for another cooldown.
+ * kept as separate state: open when the endpoint's last `breakerFailures`
+ * deliveries all failed their latest attempt and the newest of those failures
+ * is younger than the cooldown. Once the cooldown has passed it is half-open:
+ * one probe attempt at a time goes through (the caller holds the endpoint's
+ * single probe slot for it); its success closes the circuit, its failure opens
+ * it for another cooldown.
  */
-export async function circuitOpenUntil(store: WebhookStore, endpointId: string, settings: WebhookSettings, now: Date): Promise<number | null> {
+export async function circuitState(store: WebhookStore, endpointId: string, settings: WebhookSettings, now: Date): Promise<CircuitState> {
   const recent = (await store.listDeliveries(endpointId, settings.breakerFailures + 5)).filter((d) => d.attempts > 0);
-  if (recent.length < settings.breakerFailures) return null;
+  if (recent.length < settings.breakerFailures) return { state: "closed" };
   const window = recent.slice(0, settings.breakerFailures);
-  if (!window.every(lastAttemptFailed)) return null;
+  if (!window.every(lastAttemptFailed)) return { state: "closed" };
   const newest = Math.max(...window.map((d) => Date.parse(d.lastAttemptAt!)));
   const until = newest + settings.breakerCooldownSeconds * 1000;
-  return until > now.getTime() ? until : null;
+  return until > now.getTime() ? { state: "open", until } : { state: "half-open" };
+}
+
+/** When the endpoint's open circuit closes (epoch ms), or null when it is not open. */
+export async function circuitOpenUntil(store: WebhookStore, endpointId: string, settings: WebhookSettings, now: Date): Promise<number | null> {
+  const circuit = await circuitState(store, endpointId, settings, now);
+  return circuit.state === "open" ? circuit.until : null;
 }

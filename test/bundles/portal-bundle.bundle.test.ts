@@ -27,6 +27,8 @@ const OPEN_NEXT_VERSION = /const DEFAULT_OPEN_NEXT_VERSION = "([^"]+)"/.exec(NEX
 const SERVER_RUNTIME = /server: \{[\s\S]*?runtime: "(nodejs\d+\.x)"/.exec(NEXTJS_COMPONENT)![1]!;
 const NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(SERVER_RUNTIME)![1]);
 const AUTH_SECRET = "portal-bundle-secret-portal-bundle-secret";
+/** SSO as sst.config.ts sets it up: settings in the environment, the client secret through the link. */
+const OIDC_CLIENT_SECRET = "portal-bundle-oidc-secret";
 
 let root: string;
 let server: LambdaContainer;
@@ -63,6 +65,7 @@ beforeAll(async () => {
     Redshift: { type: "sst.sst.Linkable", clusterIdentifier: "acme-dw", workgroupName: "", database: "dev", iamRoleArn: "arn:aws:iam::123456789012:role/RedshiftUnload", dbUser: "exporter" },
     RedshiftSecretArn: { type: "sst.sst.Secret", value: "" },
     AuthSecret: { type: "sst.sst.Secret", value: AUTH_SECRET },
+    OidcClientSecret: { type: "sst.sst.Secret", value: OIDC_CLIENT_SECRET },
   });
   server = await startLambdaContainer({
     node: node.bin,
@@ -82,6 +85,10 @@ beforeAll(async () => {
       RETENTION_DAYS: "7",
       DATA_DIR: path.join(root, "tmp"),
       LOG_LEVEL: "warn",
+      OIDC_ISSUER: "https://login.example.com/realms/partners",
+      OIDC_CLIENT_ID: "export-portal",
+      OIDC_NAME: "Acme SSO",
+      OIDC_SUPPLIER_DOMAINS: "rose.example=sup_rose",
       CACHE_BUCKET_NAME: "pep-portal-cache",
       CACHE_BUCKET_KEY_PREFIX: "_cache",
       CACHE_BUCKET_REGION: "eu-west-1",
@@ -149,6 +156,8 @@ describe(`the portal's server function on Node ${NODE_MAJOR} (${SERVER_RUNTIME})
     expect(html).toMatch(/type="password"/);
     // The demo accounts are shown in local mode only.
     expect(html).not.toContain("demo-password");
+    // SSO is on: OIDC_ISSUER is set and the client secret came from Resource.OidcClientSecret (nothing else holds it).
+    expect(html).toMatch(/Sign in with (<!-- -->)?Acme SSO/);
   });
 
   it("serves a route handler: GET /api/v1/openapi.json with the deployment's public URL", async () => {

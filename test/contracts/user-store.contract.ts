@@ -163,6 +163,74 @@ export function testUserStore(make: MakeUserStore): void {
       expect((await store.getUserByEmail(u.email))?.id).toBe(again.id);
     });
 
+    describe("changeMembership: the last owner", () => {
+      const activeOwners = async (supplierId: string) =>
+        (await store.listUsers()).filter((u) => u.supplierId === supplierId && u.membership === "owner" && !u.disabledAt).map((u) => u.id);
+
+      it("changes a membership and removes a member, but never the supplier's last active owner", async () => {
+        const owner = user({ supplierId: "sup_lone" });
+        const viewer = user({ supplierId: "sup_lone", membership: "viewer" });
+        const disabledOwner = user({ supplierId: "sup_lone", disabledAt: "2025-03-02T10:00:00.000Z" });
+        for (const u of [owner, viewer, disabledOwner]) await store.createUser(u);
+        // A disabled owner manages nothing, so it does not count as another owner.
+        expect(await store.changeMembership(owner.id, "member")).toBe("last_owner");
+        expect(await store.changeMembership(owner.id, null)).toBe("last_owner");
+        expect(await store.getUser(owner.id)).toEqual(owner);
+        // Another owner in another supplier does not count either.
+        await store.createUser(user({ supplierId: "sup_other" }));
+        expect(await store.changeMembership(owner.id, "viewer")).toBe("last_owner");
+
+        expect(await store.changeMembership(viewer.id, "owner")).toBe("changed");
+        expect(await store.changeMembership(owner.id, "viewer")).toBe("changed");
+        expect(await store.getUser(owner.id)).toEqual({ ...owner, membership: "viewer" });
+        expect(await store.changeMembership(owner.id, null)).toBe("changed");
+        expect(await store.getUser(owner.id)).toBeNull();
+        expect(await store.getUserByEmail(owner.email)).toBeNull();
+        expect(await store.changeMembership(disabledOwner.id, null)).toBe("changed");
+        expect(await activeOwners("sup_lone")).toEqual([viewer.id]);
+      });
+
+      it("answers not_found for an unknown id and for an admin", async () => {
+        const admin = user({ role: "admin", supplierId: null, supplierName: null, membership: null });
+        await store.createUser(admin);
+        expect(await store.changeMembership(newId("usr"), "viewer")).toBe("not_found");
+        expect(await store.changeMembership(admin.id, "owner")).toBe("not_found");
+        expect(await store.getUser(admin.id)).toEqual(admin);
+      });
+
+      // The bug this pins (issue 15): check and write were separate steps, so two owners demoting or
+      // removing each other at the same instant both saw two owners and the supplier was left with none.
+      it("keeps an owner when the last two owners are demoted or removed at the same instant (20 rounds)", async () => {
+        const changes: Array<[string, null | "member" | "viewer", null | "member" | "viewer"]> = [
+          ["demote both", "member", "viewer"],
+          ["remove both", null, null],
+          ["demote one, remove the other", "viewer", null],
+        ];
+        let oneKept = 0;
+        for (let round = 0; round < 20; round++) {
+          const [what, first, second] = changes[round % changes.length]!;
+          const supplierId = `sup_race${round}`;
+          const a = user({ supplierId });
+          const b = user({ supplierId });
+          await store.createUser(a);
+          await store.createUser(b);
+          const results = await Promise.all([store.changeMembership(a.id, first), store.changeMembership(b.id, second)]);
+          const owners = await activeOwners(supplierId);
+          expect(owners.length, `round ${round} (${what}): ${JSON.stringify(results)}`).toBeGreaterThanOrEqual(1);
+          expect(results.filter((r) => r === "changed").length, `round ${round} (${what})`).toBeLessThanOrEqual(1);
+          // What each call answered is what was stored.
+          for (const [u, r, to] of [[a, results[0], first], [b, results[1], second]] as const) {
+            const stored = await store.getUser(u.id);
+            if (r === "changed") expect(stored === null ? null : stored.membership).toBe(to);
+            else expect(stored).toEqual(u);
+          }
+          if (results.includes("changed")) oneKept++;
+        }
+        // Refusing both every time would also keep an owner: most rounds let one change through.
+        expect(oneKept).toBeGreaterThanOrEqual(10);
+      });
+    });
+
     it("lists every user, ordered by email", async () => {
       const names = ["carol@x.test", "alice@x.test", "bob@x.test"];
       for (const email of names) await store.createUser(user({ email }));

@@ -1,4 +1,7 @@
-/** The deploy environments the IaC tests evaluate sst.config.ts with: a provisioned cluster, and Serverless with a CMK-encrypted secret. */
+/**
+ * The deploy environments the IaC tests evaluate sst.config.ts with: a provisioned cluster without
+ * SSO, and Serverless with a CMK-encrypted secret and SSO.
+ */
 
 /** A secret value long enough to find anywhere it leaks. */
 const AUTH_SECRET = "auth-secret-canary-6f1d0c2e9b7a4853";
@@ -11,7 +14,18 @@ const BASE = {
   SST_SECRET_AuthSecret: AUTH_SECRET,
 };
 export const CLUSTER_ENV = { ...BASE, REDSHIFT_CLUSTER_ID: "acme-dw", REDSHIFT_DB_USER: "portal" };
+/** The SSO client secret: as findable as AUTH_SECRET. */
+export const OIDC_CLIENT_SECRET = "oidc-client-secret-canary-2a9e71c4";
+export const SSO_ENV = {
+  OIDC_ISSUER: "https://login.acmeflowers.example/realms/partners",
+  OIDC_CLIENT_ID: "export-portal",
+  OIDC_SUPPLIER_DOMAINS: "rose.example=sup_rose,tulip.example=sup_tulip",
+  OIDC_SUPPLIER_CLAIM: "supplier",
+  OIDC_DEFAULT_MEMBERSHIP: "viewer",
+  SST_SECRET_OidcClientSecret: OIDC_CLIENT_SECRET,
+};
 export const SERVERLESS_ENV = {
+  ...SSO_ENV,
   ...BASE,
   REDSHIFT_WORKGROUP: "acme-exports",
   SST_SECRET_RedshiftSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:portal-redshift-AbCdEf",

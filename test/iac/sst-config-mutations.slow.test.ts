@@ -34,6 +34,13 @@ const MUTATIONS: Mutation[] = [
   { what: "logs kept forever", from: 'const LOG_RETENTION = "1 month" as const;', to: 'const LOG_RETENTION = "forever" as const;', rule: "function-settings" },
   { what: "Node 20 runtime", from: "runtime: bundle.LAMBDA_RUNTIME,", to: 'runtime: "nodejs20.x" as const,', rule: "function-settings" },
   { what: "AUTH_SECRET back in the environment", from: '      LOG_LEVEL: "info",\n', to: '      LOG_LEVEL: "info",\n      AUTH_SECRET: authSecret.value,\n', rule: "no-secret-in-env" },
+  {
+    what: "OIDC client secret in the portal's environment",
+    from: "      environment: { ...environment, ...sso },\n",
+    to: "      environment: { ...environment, ...sso, OIDC_CLIENT: oidcClientSecret.value },\n",
+    rule: "no-secret-in-env",
+    env: SERVERLESS_ENV,
+  },
   { what: "table not linked", from: "unloadBucket, archiveBucket, jobs, mail,", to: "unloadBucket, archiveBucket, mail,", rule: "iam-commands" },
   { what: "SST's Email link (ses:Send* on *) instead of Mail", from: "unloadBucket, archiveBucket, jobs, mail,", to: "unloadBucket, archiveBucket, jobs, email,", rule: "iam-no-star" },
   { what: "SST's default sqs:* link grant", from: "sst.Linkable.wrap(sst.aws.Queue, (q) => ({ properties: { url: q.url }, include: grant(adapterActions(\"sqs\", () => true), [q.arn]) }));", to: "", rule: "iam-named-actions" },

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { deployment, RULES, violations, type Deployment } from "./aws-rules";
 import { evaluateSstConfig } from "./sst-eval";
-import { CLUSTER_ENV, SERVERLESS_ENV } from "./scenarios";
+import { CLUSTER_ENV, OIDC_CLIENT_SECRET, SERVERLESS_ENV, SSO_ENV } from "./scenarios";
 
 const scenarios: Record<string, Deployment> = {};
 
@@ -66,5 +66,42 @@ describe("sst.config.ts settings", () => {
 
   it("refuses a KMS key setting that is not a key ARN", async () => {
     await expect(evaluateSstConfig({ env: { ...SERVERLESS_ENV, REDSHIFT_SECRET_KMS_KEY_ARN: "alias/redshift" } })).rejects.toThrow(/must be a KMS key ARN/);
+  }, 120_000);
+});
+
+describe("sst.config.ts SSO (issue 15)", () => {
+  const portal = (d: Deployment) => d.functions.find((f) => /^PortalServer/.test(f.resource.name))!;
+  const portalBuild = (d: Deployment) => d.evaluation.builds.find((b) => /^PortalServer/.test(b.functionID))!;
+  const { SST_SECRET_OidcClientSecret: _secret, ...ssoSettings } = SSO_ENV;
+
+  it("gives the portal the OIDC settings as environment, and its client secret only through the link", () => {
+    const d = scenarios.serverless!;
+    expect(portal(d).inputs.environment.variables).toMatchObject(ssoSettings);
+    expect(Object.keys(portal(d).inputs.environment.variables).filter((k) => k.startsWith("OIDC_")).sort()).toEqual(Object.keys(ssoSettings).sort());
+    expect(portalBuild(d).links.OidcClientSecret).toMatchObject({ value: OIDC_CLIENT_SECRET });
+    // The rule no-secret-in-env (above) finds no resource carrying the secret's value.
+    expect(JSON.stringify(d.all.filter((r) => r.type === "aws:lambda/function:Function").map((r) => r.inputs))).not.toContain(OIDC_CLIENT_SECRET);
+  });
+
+  it("keeps SSO off the workers: no OIDC settings, no link to the client secret", () => {
+    const d = scenarios.serverless!;
+    const workers = d.functions.filter((f) => f.project && !/^PortalServer/.test(f.resource.name));
+    expect(workers.length).toBeGreaterThanOrEqual(8);
+    for (const w of workers) expect(Object.keys(w.inputs.environment.variables).filter((k) => k.startsWith("OIDC_")), w.resource.name).toEqual([]);
+    const linked = d.evaluation.builds.filter((b) => b.links?.OidcClientSecret).map((b) => b.functionID);
+    expect(linked).toEqual([expect.stringMatching(/^PortalServer/)]);
+  });
+
+  it("deploys with SSO off when OIDC_ISSUER is unset: the secret keeps its empty placeholder", () => {
+    const d = scenarios.cluster!;
+    expect(Object.keys(portal(d).inputs.environment.variables).filter((k) => k.startsWith("OIDC_"))).toEqual([]);
+    expect(portalBuild(d).links.OidcClientSecret).toMatchObject({ value: "" });
+  });
+
+  it("refuses SSO without the OidcClientSecret secret, and an issuer without a client id", async () => {
+    const { SST_SECRET_OidcClientSecret: _omitted, ...env } = SERVERLESS_ENV;
+    await expect(evaluateSstConfig({ env })).rejects.toThrow(/SSO \(OIDC_ISSUER\) needs the OidcClientSecret secret/);
+    const { OIDC_CLIENT_ID: _id, ...noClient } = SERVERLESS_ENV;
+    await expect(evaluateSstConfig({ env: noClient })).rejects.toThrow(/Set OIDC_ISSUER and OIDC_CLIENT_ID together/);
   }, 120_000);
 });

@@ -16,6 +16,7 @@
  * | webhook       | `WEBHOOK#<id>`   | `WEBHOOK`| entityPk=`WEBHOOKS#<supplierId>`, entitySk=`<createdAt>#<id>`      |
  * | delivery      | `WHDELIVERY#<id>`| `WHDELIVERY` | entityPk=`WHDELIVERIES#<endpointId>`, entitySk=`<createdAt>#<id>`; TTL 30 days |
  * | supplier      | `SUPPLIER#<id>`  | `SUPPLIER` | entityPk=`SUPPLIERS`, entitySk=`<id>`                          |
+ * | owner version | `SUPPLIER#<id>`  | `OWNERS` | none: `ownersVersion`, the last-owner rule's serialisation point   |
  * | audit entry   | `AUDIT#<id>`     | `AUDIT`  | entityPk=`AUDIT`, entitySk=`<at>#<id>` (admins); supplierPk=`AUDITS#<supplierId>`, createdKey=`<at>#<id>` (owners); TTL = retention |
  * | rate window   | `RATE#<key>`     | `<window start, epoch s>` | none; a counter (`count`), TTL one window after it ends |
  * | suppressed    | `SUPPRESSED#<email>` | `SUPPRESSED` | none: an address SES reported as a hard bounce or a complaint; the mailer sends nothing to it |
@@ -94,6 +95,8 @@ export const webhooksEntity = (supplierId: string) => `WEBHOOKS#${supplierId}`;
 export const deliveryKey = (id: string) => ({ pk: `WHDELIVERY#${id}`, sk: "WHDELIVERY" });
 export const deliveriesEntity = (endpointId: string) => `WHDELIVERIES#${endpointId}`;
 export const supplierKey = (id: string) => ({ pk: `SUPPLIER#${id}`, sk: "SUPPLIER" });
+/** The supplier's owner version (`ownersVersion`): bumped by every change that demotes or removes an owner (DynamoUserStore.changeMembership). */
+export const ownersVersionKey = (supplierId: string) => ({ pk: `SUPPLIER#${supplierId}`, sk: "OWNERS" });
 export const SUPPLIERS_ENTITY = "SUPPLIERS";
 export const auditKey = (id: string) => ({ pk: `AUDIT#${id}`, sk: "AUDIT" });
 export const AUDIT_ENTITY = "AUDIT";

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "@/lib/core/errors";
-import type { UserRecord, UserStore } from "@/lib/ports";
+import type { Membership, MembershipChange, UserRecord, UserStore } from "@/lib/ports";
 import { awsErrorName } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
-import { BY_ENTITY, USER_ITEM_ATTRIBUTES } from "./dynamo-schema";
+import { BY_ENTITY, ownersVersionKey, USER_ITEM_ATTRIBUTES } from "./dynamo-schema";
 
 export interface DynamoUserStoreOptions {
   client: ClientSource<DynamoDBDocumentClient>;
@@ -145,6 +145,97 @@ export class DynamoUserStore implements UserStore {
       if (awsErrorName(err) !== "ConditionalCheckFailedException") throw err;
     }
     return true;
+  }
+
+  /**
+   * DynamoDB could check and write in one TransactWriteItems, but dynalite
+   * (the tests' emulator) has no transactions. So a change that demotes or
+   * removes an active owner is serialised on the supplier's owner version
+   * (`SUPPLIER#<id>` / `OWNERS`): read the version, count the active owners
+   * (strongly consistent reads), write the membership conditionally on the one
+   * just read, then bump the version conditionally on the one read first. Of
+   * two changes checked against the same owners only one bump succeeds; the
+   * other puts its owner back and looks again, now counting the first change.
+   * Each kept change therefore counted every earlier kept change's write, so
+   * the last one always saw another owner that stays. (A per-supplier owner
+   * counter would have to follow every other write that makes or unmakes an
+   * owner: invitations, SSO, disabling, items from before memberships.)
+   * Changes that take no owner away need no check and skip the version.
+   */
+  async changeMembership(id: string, membership: Membership | null): Promise<MembershipChange> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const user = await this.getUser(id);
+      if (!user || user.role !== "supplier" || !user.membership) return "not_found";
+      if (!(user.membership === "owner" && !user.disabledAt && membership !== "owner")) {
+        if (membership === null) return (await this.deleteUser(id)) ? "changed" : "not_found";
+        // Changed since we read it (perhaps made an owner): read again, so the check is made on what is stored.
+        if (await this.setMembershipIf(id, user.membership, membership)) return "changed";
+        continue;
+      }
+      const version = await this.readOwnersVersion(user.supplierId!);
+      if ((await this.countActiveOwners(user.supplierId)) <= 1) return "last_owner";
+      // An owner is removed by demoting them this way first, then deleting.
+      const next = membership ?? "member";
+      if (!(await this.setMembershipIf(id, "owner", next))) continue;
+      if (!(await this.bumpOwnersVersion(user.supplierId!, version))) {
+        // Another change was checked against the same owners and got in first: undo ours and look again.
+        await this.setMembershipIf(id, next, "owner");
+        continue;
+      }
+      if (membership === null) await this.deleteUser(id);
+      return "changed";
+    }
+    throw new ApiError("conflict", "The member was changed by someone else at the same time; try again.");
+  }
+
+  private async readOwnersVersion(supplierId: string): Promise<number> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: ownersVersionKey(supplierId), ConsistentRead: true }));
+    return Number(out.Item?.ownersVersion ?? 0);
+  }
+
+  /** Moves the owner version from `version` to the next; false when another change moved it first. */
+  private async bumpOwnersVersion(supplierId: string, version: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: ownersVersionKey(supplierId),
+          UpdateExpression: "SET #v = :next",
+          ConditionExpression: version === 0 ? "attribute_not_exists(#v)" : "#v = :version",
+          ExpressionAttributeNames: { "#v": "ownersVersion" },
+          ExpressionAttributeValues: version === 0 ? { ":next": 1 } : { ":next": version + 1, ":version": version },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (awsErrorName(err) === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  /** Sets the membership if it still is `expected` (items from before memberships have none: owners). */
+  private async setMembershipIf(id: string, expected: Membership, membership: Membership): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKey(id),
+          UpdateExpression: "SET #m = :m",
+          ConditionExpression: expected === "owner" ? "attribute_exists(pk) AND (#m = :old OR attribute_not_exists(#m))" : "#m = :old",
+          ExpressionAttributeNames: { "#m": "membership" },
+          ExpressionAttributeValues: { ":m": membership, ":old": expected },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (awsErrorName(err) === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  /** The supplier's active owners, each read strongly consistently (listUsers reads every item). */
+  private async countActiveOwners(supplierId: string | null): Promise<number> {
+    return (await this.listUsers()).filter((u) => u.role === "supplier" && u.supplierId === supplierId && u.membership === "owner" && !u.disabledAt).length;
   }
 
   async getUserByEmail(email: string): Promise<UserRecord | null> {

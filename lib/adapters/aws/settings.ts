@@ -61,6 +61,8 @@ export const SST_LINKS = {
   redshift: "Redshift",
   redshiftSecretArn: "RedshiftSecretArn",
   email: "Mail",
+  /** The SSO client secret, linked to the portal only (empty while SSO is off). */
+  oidcClientSecret: "OidcClientSecret",
 } as const;
 
 /** Reads a property of a linked resource; undefined outside SST or when not linked. */
@@ -89,7 +91,7 @@ export function sstLinks(): LinkedLookup {
  * file (SST_KEY_FILE), not in the function's environment. Throws when the
  * secret is not linked or empty, naming what to do.
  */
-export function linkedSecret(linked: LinkedLookup, name: string): string {
+export function linkedSecret(linked: LinkedLookup, name: string, { minLength = 32 }: { minLength?: number } = {}): string {
   const value = linked(name, "value");
   if (!value) {
     throw new Error(
@@ -97,7 +99,7 @@ export function linkedSecret(linked: LinkedLookup, name: string): string {
         `(npx sst secret set ${name} <value> --stage <stage>; under tests, SST_RESOURCE_${name}='{"value":"..."}')`,
     );
   }
-  if (value.length < 32) throw new Error(`Invalid environment for EXPORT_BACKEND=aws:\n  ${name}: must be at least 32 characters`);
+  if (value.length < minLength) throw new Error(`Invalid environment for EXPORT_BACKEND=aws:\n  ${name}: must be at least ${minLength} characters`);
   return value;
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { ApiError } from "@/lib/core/errors";
-import type { Membership, UserRecord, UserRole, UserStore } from "@/lib/ports";
+import type { Membership, MembershipChange, UserRecord, UserRole, UserStore } from "@/lib/ports";
 
 const USERS = "users";
 
@@ -87,6 +87,25 @@ export class SqliteUserStore implements UserStore {
 
   async deleteUser(id: string): Promise<boolean> {
     return this.db.prepare(`DELETE FROM ${USERS} WHERE id = ?`).run(id).changes > 0;
+  }
+
+  async changeMembership(id: string, membership: Membership | null): Promise<MembershipChange> {
+    // BEGIN IMMEDIATE takes the write lock before the count, so a second process (portal and
+    // worker share the file) cannot count the same owners between our check and our write.
+    const change = this.db.transaction((): MembershipChange => {
+      const user = this.db.prepare(`SELECT * FROM ${USERS} WHERE id = ? AND role = 'supplier'`).get(id) as Row | undefined;
+      if (!user) return "not_found";
+      if (user.membership === "owner" && user.disabled_at === null && membership !== "owner") {
+        const { owners } = this.db
+          .prepare(`SELECT COUNT(*) AS owners FROM ${USERS} WHERE role = 'supplier' AND supplier_id = ? AND membership = 'owner' AND disabled_at IS NULL`)
+          .get(user.supplier_id) as { owners: number };
+        if (owners <= 1) return "last_owner";
+      }
+      if (membership === null) this.db.prepare(`DELETE FROM ${USERS} WHERE id = ?`).run(id);
+      else this.db.prepare(`UPDATE ${USERS} SET membership = ? WHERE id = ?`).run(membership, id);
+      return "changed";
+    });
+    return change.immediate();
   }
 
   async getUserByEmail(email: string): Promise<UserRecord | null> {

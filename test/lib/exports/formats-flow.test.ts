@@ -14,6 +14,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
 import { getDownloadUrl } from "@/lib/exports/service";
+import { previewExport } from "@/lib/exports/preview";
 import { requestExportAs as requestExport } from "@/test/support/request-export";
 import type { AppDeps } from "@/lib/config";
 import { drain, makeLocalDeps, rose, seededWarehouse } from "@/test/support/local-env";
@@ -76,6 +77,29 @@ describe("export formats, read back with real readers", () => {
     expect(read).toEqual(await directRows("product_inventory", { lowStockOnly: true }, columns));
     expect(read.length).toBe(done.rowCount);
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("a semicolon CSV writes decimals with a comma (12,50), a comma CSV with a dot; the preview shows the file's values", async () => {
+    const columns = ["sku", "unit_cost", "qty_on_hand"];
+    const read = async (delimiter: "," | ";") => {
+      const rec = await requestExport(d, rose, { dataset: "product_inventory", params: { lowStockOnly: true }, columns, delimiter });
+      const done = await drain(d, rec.id);
+      expect(done.status).toBe("ready");
+      const { dir, files } = await extract(done.archiveKey!);
+      const text = (await fs.readFile(files[0], "utf8")).replace(/^\uFEFF/, "");
+      await fs.rm(dir, { recursive: true, force: true });
+      return text.trimEnd().split("\n").map((line) => line.split(delimiter));
+    };
+    const semi = await read(";");
+    const comma = await read(",");
+    expect(semi[0]).toEqual(columns);
+    expect(semi.length).toBeGreaterThan(1);
+    for (const [, cost] of semi.slice(1)) expect(cost).toMatch(/^\d+,\d{2}$/);
+    for (const [, cost] of comma.slice(1)) expect(cost).toMatch(/^\d+\.\d{2}$/);
+    // The same rows, only the mark differs; integers and text are untouched.
+    expect(semi).toEqual(comma.map((r, i) => (i === 0 ? r : [r[0], r[1].replace(".", ","), r[2]])));
+    const preview = await previewExport(d, rose, { dataset: "product_inventory", params: { lowStockOnly: true }, columns, delimiter: ";" });
+    expect(preview.rows).toEqual(semi.slice(1, 1 + preview.rows.length));
   });
 
   it("tab-separated CSV is named .tsv", async () => {

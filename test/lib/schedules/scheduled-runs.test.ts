@@ -15,6 +15,7 @@ import { buildDeps, type AppDeps } from "@/lib/config";
 import { createLogger } from "@/lib/log";
 import { parseCsv } from "@/e2e/helpers/zip";
 import { tickSchedules, type SchedulingDeps } from "@/lib/schedules/runs";
+import { cancelExport } from "@/lib/exports/service";
 import { createDestination, createSchedule, getSchedule, runScheduleNow, testDestination } from "@/lib/schedules/service";
 import type { ScheduleStore } from "@/lib/ports";
 import { handleQueueMessage } from "@/workers/dispatch";
@@ -301,6 +302,24 @@ describe("scheduler ticks", () => {
     expect((await tickSchedules(scheduling())).outcomes[s.id]).toBe("started");
     after = (await getSchedule(scheduling(), rose, s.id)).schedule;
     expect(after).toMatchObject({ nextRunAt: "2026-03-02T05:00:00.000Z", lastRunStatus: "queued" });
+  });
+
+  it("settles a cancelled run at once, without waiting for the next tick, and keeps the cursor", async () => {
+    const { schedule } = await createSchedule(scheduling(), rose, {
+      name: "Cancelled",
+      request: { dataset: "product_inventory", params: { skus: ["FLOWER12"] }, notify: false },
+      cadence: { kind: "daily", time: "06:00" },
+      timezone: "Europe/Amsterdam",
+      incremental: true,
+    });
+    clock = new Date("2026-03-01T05:00:10.000Z");
+    expect((await tickSchedules(scheduling())).outcomes[schedule.id]).toBe("started");
+    const running = (await getSchedule(scheduling(), rose, schedule.id)).schedule;
+    expect(running.pendingRun?.exportId).toEqual(expect.any(String));
+    await cancelExport(deps, rose, running.pendingRun!.exportId!);
+    // No tick and no worker in between: the cancel itself settled the run.
+    const after = (await getSchedule(scheduling(), rose, schedule.id)).schedule;
+    expect(after).toMatchObject({ pendingRun: null, lastRunStatus: "cancelled", cursor: running.cursor, lastRunError: "The run was cancelled." });
   });
 
   it("settles a run whose export finished before the scheduler recorded its id (a worker faster than the tick's last write)", async () => {

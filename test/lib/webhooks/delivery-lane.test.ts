@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { requestExportAs as requestExport } from "@/test/support/request-export";
-import { circuitOpenUntil } from "@/lib/webhooks/deliveries";
+import { circuitOpenUntil, circuitState } from "@/lib/webhooks/deliveries";
 import { createWebhookEndpoint, listWebhookDeliveries } from "@/lib/webhooks/endpoints";
 import type { WebhookDeliveryRecord } from "@/lib/ports";
 import type { Actor } from "@/lib/core/actor";
@@ -154,6 +154,55 @@ describe("the circuit breaker", () => {
     const store = storeOf([...failed].reverse());
     expect(await circuitOpenUntil(store, "whe_1", settings, at("2026-12-01T10:03:00Z"))).toBe(Date.parse("2026-12-01T10:07:00Z"));
     expect(await circuitOpenUntil(store, "whe_1", settings, at("2026-12-01T10:07:01Z"))).toBeNull();
+    expect(await circuitState(store, "whe_1", settings, at("2026-12-01T10:07:01Z"))).toEqual({ state: "half-open" });
+    expect(await circuitState(storeOf([base, base]), "whe_1", settings, at("2026-12-01T10:07:01Z"))).toEqual({ state: "closed" });
+  });
+
+  it("lets one probe at a time through a half-open circuit, whatever the endpoint's cap", { timeout: 60_000 }, async () => {
+    const deps = await makeLocalDeps(warehouse.dbPath, {
+      WEBHOOK_TIMEOUT_MS: "5000",
+      WEBHOOK_RETRY_BASE_SECONDS: "600",
+      WEBHOOK_BREAKER_FAILURES: "2",
+      WEBHOOK_BREAKER_COOLDOWN_SECONDS: "1",
+      WEBHOOK_MAX_PER_ENDPOINT: "3",
+    });
+    opened.push(deps);
+    let open = 0;
+    let maxOpen = 0;
+    let hits = 0;
+    // Fails slowly, so attempts that are let through together overlap.
+    const server = http.createServer((req, res) => {
+      hits++;
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      setTimeout(() => {
+        open--;
+        res.writeHead(503).end("down");
+      }, 600);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const probed = supplier("probed");
+    const controller = new AbortController();
+    const running = runWorker(deps, { concurrency: 2, deliveryConcurrency: 4, signal: controller.signal, waitSeconds: 1, sweepIntervalMs: 0, graceMs: 100 });
+    try {
+      await createWebhookEndpoint(deps, probed, { url });
+      for (let i = 0; i < 2; i++) {
+        await requestExport(deps, probed, { dataset: "product_detail", params: {}, notify: false });
+        await until(`failure ${i + 1}`, () => hits === i + 1 && open === 0);
+      }
+      // The circuit is open now; these three deliveries wait for its cooldown and then meet it half-open together.
+      maxOpen = 0;
+      await Promise.all(Array.from({ length: 3 }, () => requestExport(deps, probed, { dataset: "product_detail", params: {}, notify: false })));
+      await until("three probes", () => hits >= 5 && open === 0, 40_000);
+      // Before the probe slot: the cap (3) let all three through at once.
+      expect(maxOpen).toBe(1);
+    } finally {
+      controller.abort();
+      await running;
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it("stays closed with fewer failures, a success among the last N, or deliveries not yet attempted", async () => {

@@ -10,7 +10,7 @@ async function handler(req: NextRequest, ctx: { params: Promise<{ nextauth: stri
   // A successful credentials sign-in also marks this browser as known for that email (issue 12, finding 3).
   const signingIn = req.method === "POST" && req.nextUrl.pathname.endsWith("/callback/credentials");
   const email = signingIn ? await req.clone().formData().then((f) => f.get("email"), () => null) : null;
-  const res = (await NextAuth(req, ctx, await getAuthOptions())) as Response;
+  const res = (await NextAuth(req, ctx, await getAuthOptions(req))) as Response;
   if (!signingIn) return res;
   const { config } = await getDeps();
   return withKnownDeviceCookie(res, knownDeviceKey(config.authSecret), typeof email === "string" ? email : null, config.settings.publicUrl.startsWith("https://"));

@@ -5,6 +5,7 @@
  * next-auth's own `encode`), so the wrapper's session resolution runs as in
  * production; only `getDeps()` is pointed at the test's backend.
  */
+import { listDatasets } from "@/lib/datasets/catalog";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -509,5 +510,13 @@ describe("GET /api/v1/datasets", () => {
     expect(inv.title).toEqual(expect.any(String));
     expect(inv.columns[0]).toEqual({ name: expect.any(String), type: expect.any(String), description: expect.any(String) });
     expect(inv.params).toMatchObject({ type: "object", additionalProperties: false, properties: { skus: { type: "array" } } });
+  });
+
+  it("names the column incremental schedules window on, from the catalog's change cursor (null where there is none)", async () => {
+    const res = await call(datasetsRoute.GET, "/api/v1/datasets", { as: tulip });
+    const change = Object.fromEntries(res.body.datasets.map((d: { id: string; changeColumn: string | null }) => [d.id, d.changeColumn]));
+    for (const d of listDatasets()) expect(change[d.id], d.id).toBe(d.changeCursor?.column ?? null);
+    expect(change.product_inventory).toEqual(expect.any(String));
+    expect(change.product_detail).toBeNull();
   });
 });

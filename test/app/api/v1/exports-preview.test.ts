@@ -30,7 +30,7 @@ let deps: AppDeps & { dataDir: string };
 let rose: UserRecord;
 let tulip: UserRecord;
 let admin: UserRecord;
-const { call } = apiClient(() => deps.config.authSecret);
+const { call, sessionCookie } = apiClient(() => deps.config.authSecret);
 
 beforeAll(async () => {
   warehouse = await seededWarehouse(20_000);
@@ -110,6 +110,58 @@ describe("POST /api/v1/exports/preview", () => {
     expect(bad.body.error.message).toContain('"colour"');
     const badFilter = await call(previewRoute.POST, "/api/v1/exports/preview", { method: "POST", as: rose, body: { dataset: "product_inventory", params: { skuPrefix: "no spaces" } } });
     expect(badFilter.status).toBe(400);
+  });
+
+  /**
+   * A request the way Node's http server hands Next one whose client went away
+   * mid-body (the form aborts a stale preview): the body stream fails with
+   * Node's own `Error: aborted` (code ECONNRESET) and, where Next wires it, the
+   * request's signal is aborted too.
+   */
+  async function abortedRequest(opts: { signal: boolean; error?: Error }): Promise<Request> {
+    const cookie = await sessionCookie(rose);
+    const controller = new AbortController();
+    const error = opts.error ?? Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"dataset":"product_inv'));
+      },
+      pull(c) {
+        if (opts.signal) controller.abort();
+        c.error(error);
+      },
+    });
+    return new Request("http://localhost:3000/api/v1/exports/preview", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body,
+      signal: controller.signal,
+      duplex: "half",
+    } as RequestInit);
+  }
+
+  it("a request its client aborted ends quietly: logged at debug, no 500 and no error in the log", async () => {
+    const error = vi.spyOn(deps.log, "error");
+    const warn = vi.spyOn(deps.log, "warn");
+    const debug = vi.spyOn(deps.log, "debug");
+    try {
+      for (const signal of [true, false]) {
+        const res = await previewRoute.POST(await abortedRequest({ signal }), { params: Promise.resolve({}) });
+        expect(res.status).toBe(499);
+      }
+      expect(error).not.toHaveBeenCalled();
+      expect(warn).not.toHaveBeenCalled();
+      expect(debug).toHaveBeenCalledTimes(2);
+      expect(debug).toHaveBeenCalledWith({ method: "POST", path: "/api/v1/exports/preview" }, "request aborted by the client");
+      // Any other failure reading the body is still ours: a 500, logged as an error.
+      const other = await previewRoute.POST(await abortedRequest({ signal: false, error: new Error("disk on fire") }), { params: Promise.resolve({}) });
+      expect(other.status).toBe(500);
+      expect(error).toHaveBeenCalledTimes(1);
+    } finally {
+      error.mockRestore();
+      warn.mockRestore();
+      debug.mockRestore();
+    }
   });
 });
 

@@ -171,6 +171,7 @@ const FIXTURES: Record<RouteKey, Fixture> = {
   "GET /api/v1/datasets": { ok: 200 },
   "GET /api/v1/admin/exports": { ok: 200 },
   "GET /api/v1/admin/stats": { ok: 200 },
+  "GET /api/v1/admin/schedules": { ok: 200 },
   "GET /api/v1/tokens": { ok: 200 },
   "POST /api/v1/tokens": { ok: 201, prepare: async () => ({ body: { name: "route matrix" } }) },
   "DELETE /api/v1/tokens/{id}": {
@@ -325,6 +326,7 @@ const ISSUE_RULES: Record<string, string> = {
   "POST /api/v1/account/password": "viewer session-only",
   "GET /api/v1/admin/exports": "admin",
   "GET /api/v1/admin/stats": "admin",
+  "GET /api/v1/admin/schedules": "admin",
   "GET /api/v1/admin/suppliers": "admin",
   "POST /api/v1/admin/suppliers": "admin",
   "PATCH /api/v1/admin/suppliers/{id}": "admin",

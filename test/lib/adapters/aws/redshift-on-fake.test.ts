@@ -112,6 +112,19 @@ describe("RedshiftWarehouse on the fake Data API", () => {
     expect(rows).toBe(state.manifest.rows);
   });
 
+  it("unloads a semicolon CSV whose decimals have a comma mark, as the local warehouse writes it", async () => {
+    const w = warehouse();
+    const sql = getDataset("product_inventory")!.buildQuery({ lowStockOnly: true }, { kind: "supplier", supplierId: "sup_rose" }, ["sku", "unit_cost"], { decimalMark: "," });
+    const { statementId } = await w.submitUnload({ exportId: "exp_6", sql, format: "csv", delimiter: ";", keyPrefix: "unload/exp_6/" });
+    const state = await until(w, statementId, "unload/exp_6/");
+    if (state.state !== "finished") throw new Error(`expected finished, got ${JSON.stringify(state)}`);
+    const lines: string[] = [];
+    for (const entry of state.manifest.entries) lines.push(...zlib.gunzipSync(await bytes(await store.openRead(entry.key))).toString("utf8").trimEnd().split("\n").slice(1));
+    expect(lines.length).toBe(state.manifest.rows);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^[A-Z0-9_-]+;\d+,\d{2}$/);
+  });
+
   it("unloads Parquet parts", async () => {
     const w = warehouse();
     const sql = getDataset("product_detail")!.buildQuery({}, { kind: "all" });

@@ -111,6 +111,14 @@ describe("submitUnload", () => {
     expect(() => render({ delimiter: "'" })).toThrow(/not a CSV delimiter/);
   });
 
+  it("carries a decimal-comma query (its quotes doubled) into the UNLOAD literal unchanged", () => {
+    const query = getDataset("product_inventory")!.buildQuery({}, { kind: "supplier", supplierId: "sup_rose" }, ["sku", "unit_cost"], { decimalMark: "," });
+    expect(query).toContain("REPLACE(CAST(unit_cost AS VARCHAR), '.', ',') AS unit_cost");
+    const parsed = parseUnload(renderUnload({ query, format: "csv", delimiter: ";", bucket: BUCKET, keyPrefix: PREFIX, iamRoleArn: ROLE, maxFileSizeMb: 5 }));
+    expect(parsed.query).toBe(query);
+    expect(parsed.delimiter).toBe(";");
+  });
+
   it.each([
     ["provisioned, Secrets Manager secret", cluster, { ClusterIdentifier: "acme-dw", Database: "dev", SecretArn: cluster.secretArn }, ["DbUser", "WorkgroupName"]],
     [

@@ -67,6 +67,9 @@ export default async function AdminExportsPage({ searchParams }: { searchParams:
             <Link href="/admin/users" className="text-sm font-medium text-brand-700 hover:underline">
               Users
             </Link>
+            <Link href="/admin/schedules" className="text-sm font-medium text-brand-700 hover:underline">
+              Schedules
+            </Link>
           </span>
         }
       />
