@@ -7,6 +7,7 @@
  * Where the store can (S3), the bulk of each gzip or stored part reaches the archive by
  * server-side copy (UploadPartCopy) and never passes through the worker.
  */
+import type { Readable } from "node:stream";
 import type { ManifestEntry, UnloadManifest } from "../ports";
 import { BackendError } from "../core/errors";
 import {
@@ -33,12 +34,17 @@ interface SavedProgress {
 export type ResumableDone = { result: ResumableZipResult; key: string; detail: ExportStep["detail"] };
 
 /** The zip entries: one per part, read by range; gzip parts re-framed, Parquet stored, CSV counted. */
-function resumableEntries(deps: ExportDeps, rec: ExportRecord, entries: ManifestEntry[], copy: boolean): ResumableZipEntry[] {
+function resumableEntries(deps: ExportDeps, rec: ExportRecord, entries: ManifestEntry[], copy: boolean, open: Set<Readable>): ResumableZipEntry[] {
   const csv = rec.format === "csv";
   return entries.map((e, i) => ({
     name: entryName(rec, i, entries.length),
     sourceBytes: e.bytes,
-    openRange: (start, endExclusive) => deps.unloadStore.openRead(e.key, { start, end: endExclusive - 1 }),
+    openRange: async (start, endExclusive) => {
+      const stream = await deps.unloadStore.openRead(e.key, { start, end: endExclusive - 1 });
+      open.add(stream);
+      stream.once("close", () => open.delete(stream));
+      return stream;
+    },
     prefix: csv && rec.bom ? UTF8_BOM : undefined,
     gzip: e.key.endsWith(".gz"),
     // Quote-aware record counting is for CSV only (JSON escapes its quotes with backslashes).
@@ -76,7 +82,7 @@ async function checkPartSizes(deps: ExportDeps, rec: ExportRecord, manifest: Unl
   const listed = new Map((await deps.unloadStore.list(unloadPrefix(rec.id))).map((o) => [o.key, o.bytes]));
   const problems = manifest.entries.flatMap((e, i) => {
     const bytes = listed.get(e.key);
-    const label = `part ${i + 1} of ${manifest.entries.length}`;
+    const label = `part ${i + 1} of ${manifest.entries.length} (${entryName(rec, i, manifest.entries.length)})`;
     if (bytes === undefined) return [`${label} is missing`];
     return bytes === e.bytes ? [] : [`${label} holds ${bytes} bytes; the warehouse's manifest says ${e.bytes}`];
   });
@@ -124,7 +130,10 @@ export async function archiveResumable(
       if (!(await lease.put())) throw new LeaseLost();
     }
     const copy = deps.settings.archiveCopyParts;
-    const entries = resumableEntries(deps, rec, manifest.entries, copy);
+    // The source streams being read: destroyed when another delivery takes the lease, so a read
+    // that is stuck (a slow store) cannot keep this delivery writing until the next safe point.
+    const reading = new Set<Readable>();
+    const entries = resumableEntries(deps, rec, manifest.entries, copy, reading);
     const minPartBytes = store.minPartBytes;
     const zipOpts = {
       level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
@@ -159,7 +168,9 @@ export async function archiveResumable(
       shouldYield: () => lease.lost || Date.now() >= ends,
     };
 
-    lease.keep(() => undefined);
+    lease.keep(() => {
+      for (const stream of reading) stream.destroy(new LeaseLost());
+    });
     let outcome;
     try {
       outcome = await runResumableZip(entries, zipOpts, sinkFor(lease.uploadId), saved?.zip ?? null, hooks);
