@@ -155,8 +155,15 @@ describe("resumable archive step (local backends, real worker)", () => {
       await expect(archiveResumable(d, rec, manifest, {})).rejects.toBeInstanceOf(SimulatedCrash);
       d.checkpoint = undefined;
       d.clock.offsetMs += 3_000; // the dead delivery's lease lapses
+      let uploads = 0;
+      const real = d.archiveStore.uploadPart.bind(d.archiveStore);
+      d.archiveStore.uploadPart = (...args) => (uploads++, real(...args));
       const resumed = await archiveResumable(d, rec, manifest, {});
+      d.archiveStore.uploadPart = real;
       if (resumed === "handed-over") throw new Error("handed over");
+      // Resumed from the last saved checkpoint, not from the start: boundary 2j-1 is part j written
+      // (its checkpoint not saved: part j again), 2j is part j's checkpoint saved.
+      expect({ k, uploads }).toEqual({ k, uploads: reference.parts - Math.floor(k / 2) });
       expect({ k, sha256: resumed.result.sha256, bytes: resumed.result.bytes }).toEqual({ k, sha256: reference.sha256, bytes: reference.bytes });
       expect(await sha256Of(d, archiveKeyOf(rec))).toEqual({ sha256: reference.sha256, bytes: reference.bytes });
       expect(resumed.detail.deliveries).toBe(k === 1 ? 1 : 2);
