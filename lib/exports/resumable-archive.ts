@@ -9,7 +9,7 @@
  */
 import type { Readable } from "node:stream";
 import type { ManifestEntry, UnloadManifest } from "../ports";
-import { BackendError } from "../core/errors";
+import { BackendError, ObjectNotFoundError } from "../core/errors";
 import {
   runResumableZip,
   ZipCheckpointMismatchError,
@@ -80,6 +80,9 @@ function parseSaved(text: string | null | undefined): SavedProgress | null {
  */
 async function checkPartSizes(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest): Promise<void> {
   const listed = new Map((await deps.unloadStore.list(unloadPrefix(rec.id))).map((o) => [o.key, o.bytes]));
+  // A missing part is the "part_missing" fault (lib/exports/faults.ts), as when a read finds it gone.
+  const missing = manifest.entries.find((e) => !listed.has(e.key));
+  if (missing) throw new ObjectNotFoundError(missing.key);
   const problems = manifest.entries.flatMap((e, i) => {
     const bytes = listed.get(e.key);
     const label = `part ${i + 1} of ${manifest.entries.length} (${entryName(rec, i, manifest.entries.length)})`;
