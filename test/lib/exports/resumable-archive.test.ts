@@ -18,6 +18,8 @@ import { cancelExport } from "@/lib/exports/service";
 import type { ExportRecord } from "@/lib/exports/model";
 import type { UnloadManifest } from "@/lib/ports";
 import { handleQueueMessage } from "@/workers/dispatch";
+import { processExportBatch } from "@/workers/sqs";
+import { getExport } from "@/lib/exports/service";
 import { admin, drain, makeLocalDeps, requestExportAs, seededWarehouse } from "../../support/local-env";
 
 let warehouse: { dbPath: string; dir: string };
@@ -221,6 +223,10 @@ describe("resumable archive step (local backends, real worker)", () => {
     }
     const lease = (await d.jobs.getArchiveLease(rec.id))!;
     expect(lease.uploadId).toBeTruthy();
+    // Between deliveries the API still shows how far the archive got.
+    const progress = (await getExport(d, admin, rec.id)).archiveProgress!;
+    expect(progress.bytesDone).toBeGreaterThan(0);
+    expect(progress.bytesDone).toBeLessThan(progress.bytesTotal);
     expect(await stagingLeft(d)).toEqual([`mpu-${lease.uploadId}`]);
     await cancelExport(d, admin, rec.id);
     const done = await drain(d, rec.id, { deadlineMs: 30_000 });
@@ -229,5 +235,26 @@ describe("resumable archive step (local backends, real worker)", () => {
     expect(await d.jobs.getArchiveLease(rec.id)).toBeNull();
     expect(await stagingLeft(d)).toEqual([]);
     await expect(d.archiveStore.uploadPart(archiveKeyOf(rec), lease.uploadId!, 3, Buffer.from("x"))).rejects.toMatchObject({ code: "upload_missing" });
+  });
+
+  it("on Lambda, hands over when the invocation's remaining time runs short", async () => {
+    const d = await deps();
+    const { rec } = await archivingExport(d);
+    // Enough time to start the message (the handler's own check), then 90 s left: the hand-over margin.
+    const remaining = [130_000, 90_000];
+    const context = { awsRequestId: "req-1", getRemainingTimeInMillis: () => remaining.shift() ?? 90_000 };
+    const [msg] = await d.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 600 });
+    const event = { Records: [{ messageId: msg.id, receiptHandle: msg.receipt, body: JSON.stringify(msg.body), attributes: { ApproximateReceiveCount: String(msg.receiveCount) } }] };
+    expect(await processExportBatch(d, event, context)).toEqual({ batchItemFailures: [] });
+    await d.queue.ack(msg.receipt);
+    // One part written, then handed over: the export's message is in the queue again, its lease free to take.
+    const steps = await d.jobs.listSteps(rec.id);
+    expect(steps.filter((s) => s.step === "archive_continued")).toHaveLength(1);
+    expect((await d.jobs.getExport(rec.id))!.status).toBe("archiving");
+    const [next] = await d.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 60 });
+    expect(next.body).toMatchObject({ type: "export.process", exportId: rec.id, reason: "continue" });
+    expect(Date.parse((await d.jobs.getArchiveLease(rec.id))!.expiresAt)).toBeLessThanOrEqual(d.now().getTime());
+    await d.queue.release(next.receipt, 0);
+    expect((await drain(d, rec.id, { deadlineMs: 60_000 })).status).toBe("ready");
   });
 });
