@@ -1,8 +1,9 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { apiFetch, ApiClientError } from "./api-client";
+import { apiFetch } from "./api-client";
 import { buttonClass, helpClass, inputClass, labelClass, Notice } from "./ui";
+import { FormError, useFormSubmit } from "./use-form-submit";
 
 async function post<T>(url: string, body: unknown): Promise<T> {
   return apiFetch<T>(url, { method: "POST", body });
@@ -19,8 +20,9 @@ function useHydratedAttr(): { "data-hydrated"?: string } {
 export function ForgotPasswordForm() {
   const hydratedAttr = useHydratedAttr();
   const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const { onSubmit, pending, error } = useFormSubmit(async (data) => {
+    setDone((await post<{ message: string }>("/api/account/forgot-password", { email: String(data.get("email")) })).message);
+  });
   if (done) {
     return (
       <Notice tone="success" role="status" title="Check your email">
@@ -29,33 +31,14 @@ export function ForgotPasswordForm() {
     );
   }
   return (
-    <form
-      {...hydratedAttr}
-      className="space-y-4"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setPending(true);
-        setError(null);
-        try {
-          const res = await post<{ message: string }>("/api/account/forgot-password", { email: String(new FormData(e.currentTarget).get("email")) });
-          setDone(res.message);
-        } catch (err) {
-          setError((err as ApiClientError).message);
-          setPending(false);
-        }
-      }}
-    >
+    <form {...hydratedAttr} className="space-y-4" onSubmit={onSubmit}>
       <div>
         <label htmlFor="email" className={labelClass}>
           Email
         </label>
         <input id="email" name="email" type="email" autoComplete="username" required className={`${inputClass} mt-1`} />
       </div>
-      {error ? (
-        <Notice tone="error" role="alert">
-          {error}
-        </Notice>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className={`${buttonClass.primary} w-full`} disabled={pending}>
         {pending ? "Sending…" : "Send me a reset link"}
       </button>
@@ -88,36 +71,18 @@ function PasswordFields({ withName }: { withName?: boolean }) {
 /** The reset link's page: a new password; sessions end, and the API tokens too unless kept. */
 export function ResetPasswordForm({ token }: { token: string }) {
   const hydratedAttr = useHydratedAttr();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const { onSubmit, pending, error } = useFormSubmit(async (data) => {
+    await post("/api/account/reset-password", { token, password: String(data.get("password")), keepTokens: data.get("keepTokens") === "on" });
+    window.location.assign("/signin?reset=1");
+  });
   return (
-    <form
-      {...hydratedAttr}
-      className="space-y-4"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const data = new FormData(e.currentTarget);
-        setPending(true);
-        setError(null);
-        try {
-          await post("/api/account/reset-password", { token, password: String(data.get("password")), keepTokens: data.get("keepTokens") === "on" });
-          window.location.assign("/signin?reset=1");
-        } catch (err) {
-          setError((err as ApiClientError).message);
-          setPending(false);
-        }
-      }}
-    >
+    <form {...hydratedAttr} className="space-y-4" onSubmit={onSubmit}>
       <PasswordFields />
       <label className="flex items-start gap-2 text-sm text-gray-700">
         <input type="checkbox" name="keepTokens" className="mt-1" />
         <span>Keep the API tokens I made working (otherwise they are revoked).</span>
       </label>
-      {error ? (
-        <Notice tone="error" role="alert">
-          {error}
-        </Notice>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className={`${buttonClass.primary} w-full`} disabled={pending}>
         {pending ? "Saving…" : "Set the new password"}
       </button>
@@ -128,32 +93,14 @@ export function ResetPasswordForm({ token }: { token: string }) {
 /** The invitation link's page: name and password, then sign in. */
 export function AcceptInvitationForm({ token }: { token: string }) {
   const hydratedAttr = useHydratedAttr();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const { onSubmit, pending, error } = useFormSubmit(async (data) => {
+    await post("/api/account/accept-invitation", { token, name: String(data.get("name")), password: String(data.get("password")) });
+    window.location.assign("/signin?joined=1");
+  });
   return (
-    <form
-      {...hydratedAttr}
-      className="space-y-4"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const data = new FormData(e.currentTarget);
-        setPending(true);
-        setError(null);
-        try {
-          await post("/api/account/accept-invitation", { token, name: String(data.get("name")), password: String(data.get("password")) });
-          window.location.assign("/signin?joined=1");
-        } catch (err) {
-          setError((err as ApiClientError).message);
-          setPending(false);
-        }
-      }}
-    >
+    <form {...hydratedAttr} className="space-y-4" onSubmit={onSubmit}>
       <PasswordFields withName />
-      {error ? (
-        <Notice tone="error" role="alert">
-          {error}
-        </Notice>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className={`${buttonClass.primary} w-full`} disabled={pending}>
         {pending ? "Joining…" : "Join and choose this password"}
       </button>

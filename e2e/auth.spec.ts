@@ -1,8 +1,8 @@
 // Signing in and out, where a signed-out visitor is sent, and who may open admin pages.
 import { expect, test } from "@playwright/test";
-import { ADMIN, expectNoHorizontalScroll, ROSE, shot, signIn, TULIP } from "./helpers/portal";
+import { ADMIN, expectNoHorizontalScroll, ROSE, shot, signedInPage, signIn, TULIP } from "./helpers/portal";
 
-test("a signed-out visitor signs in from a demo account and comes back to the page they asked for", async ({ page }) => {
+test("a signed-out visitor signs in from a demo account and comes back to the page they asked for", async ({ page, browser }) => {
   await page.goto("/exports?status=ready");
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fexports%3Fstatus%3Dready$/);
   await expect(page.getByRole("heading", { name: "Partner Export Portal" })).toBeVisible();
@@ -41,6 +41,15 @@ test("a signed-out visitor signs in from a demo account and comes back to the pa
   await expect(page).toHaveURL(/\/signin/);
   await page.goto("/exports/new");
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fexports%2Fnew$/);
+
+  // The audit log has the sign-out with this browser's address and user agent (issue 15).
+  const userAgent = await page.evaluate(() => navigator.userAgent);
+  const admin = await signedInPage(browser, ADMIN);
+  const log = await admin.request.get(`/api/v1/audit?action=signout&actor=${encodeURIComponent(ROSE)}`);
+  expect(log.status()).toBe(200);
+  const [entry] = (await log.json()).items as Array<{ ip: string | null; userAgent: string | null }>;
+  expect(entry).toMatchObject({ ip: expect.stringMatching(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/), userAgent });
+  await admin.context().close();
 });
 
 test("an off-site callbackUrl is ignored", async ({ page }) => {

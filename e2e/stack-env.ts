@@ -23,6 +23,9 @@ export function stackEnv(): Record<string, string> {
     // The scheduler ticks every second here (30 s by default), so "Run now" starts within a second.
     SCHEDULE_TICK_SECONDS: "1",
     DESTINATION_RETRY_BASE_SECONDS: "1",
+    // Past the 10 minutes after which a queued export is "waiting too long" (5 min by default): the tour's
+    // screenshot of such an export (e2e/helpers/backend.ts, makeExportIn "stuck") is not requeued under it.
+    REQUEUE_AFTER_SECONDS: "900",
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
     // SSO against the provider the SSO spec starts: rose.example people belong to Rose; a `supplier` claim wins.
     OIDC_ISSUER: `http://localhost:${E2E_OIDC_PORT}`,

@@ -13,6 +13,7 @@ import { ZWebhookDeliverMessage } from "@/lib/webhooks/messages";
 import type { WorkerOutcome } from "@/lib/exports/worker";
 import { handleWebhookMessage } from "@/lib/webhooks/deliveries";
 import { handleDestinationMessage, ZDestinationDeliverMessage } from "@/lib/schedules/push";
+import { sendPasswordReset, ZPasswordResetMessage } from "@/lib/teams/accounts";
 
 /** One kind of delivery: the schema of its message, and one bounded attempt. */
 export interface DeliveryHandler {
@@ -30,6 +31,8 @@ const STORE_FAULT_RETRY_SECONDS = 30;
 export const DELIVERY_HANDLERS: Readonly<Record<string, DeliveryHandler>> = {
   "webhook.deliver": deliveryHandler(ZWebhookDeliverMessage, handleWebhookMessage),
   "destination.deliver": deliveryHandler(ZDestinationDeliverMessage, handleDestinationMessage),
+  // Forgot-password requests (issue 15): looked up and mailed here, so the request answers after the same work for any address.
+  "password.reset": deliveryHandler(ZPasswordResetMessage, sendPasswordReset),
 };
 
 function typeOf(body: unknown): string | undefined {

@@ -10,13 +10,15 @@ import { handleExportMessage, type ExportDelivery, type WorkerOutcome } from "@/
 import type { Queue } from "@/lib/ports";
 import type { DeliveryDeps } from "@/lib/webhooks/deliveries";
 import type { ScheduleSupport } from "@/lib/schedules/deps";
+import type { PasswordResetDeps } from "@/lib/teams/accounts";
 import { ZQueueMessage } from "./messages";
 
 /**
  * What the workers need: the export domain's deps and the delivery lane's
- * (its queue, its dead-letter queue, the claim store for its caps). `AppDeps` is all of them.
+ * (its queue, its dead-letter queue, the claim store for its caps), and what
+ * mailing a reset link takes. `AppDeps` is all of them.
  */
-export type WorkerDeps = ExportDeps & DeliveryDeps & { deliveryDeadLetterQueue: Queue; schedules: ScheduleSupport };
+export type WorkerDeps = ExportDeps & DeliveryDeps & PasswordResetDeps & { deliveryDeadLetterQueue: Queue; schedules: ScheduleSupport };
 
 export async function handleQueueMessage(deps: WorkerDeps, body: unknown, delivery: ExportDelivery): Promise<WorkerOutcome> {
   const parsed = ZQueueMessage.safeParse(body);

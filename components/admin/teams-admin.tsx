@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch, ApiClientError } from "../api-client";
+import { QueryTable } from "../query-table";
 import { buttonClass, Card, inputClass, labelClass, Notice } from "../ui";
 
 interface Supplier {
@@ -94,67 +95,53 @@ export function SuppliersAdmin() {
       {notice ? <Notice tone="success" role="status">{notice}</Notice> : null}
       {error ? <Notice tone="error" role="alert">{error.message}</Notice> : null}
       <Card scrollLabel="Suppliers">
-        {suppliers.isPending ? (
-          <p className="p-4 text-sm text-gray-500">Loading…</p>
-        ) : suppliers.error ? (
-          <Notice tone="error">{(suppliers.error as ApiClientError).message}</Notice>
-        ) : (
-          <table className="min-w-full text-left text-sm">
-            <thead className="bg-gray-50 text-xs uppercase tracking-wide text-gray-500">
-              <tr>
-                <th className="px-3 py-2 font-medium">Id</th>
-                <th className="px-3 py-2 font-medium">Name</th>
-                <th className="px-3 py-2 font-medium">Members</th>
-                <th className="px-3 py-2 font-medium">Owners</th>
-                <th className="px-3 py-2 font-medium">Status</th>
-                <th className="px-3 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
+        <QueryTable
+          query={suppliers}
+          loading="Loading…"
+          layout="card"
+          columns={["Id", "Name", "Members", "Owners", "Status"]}
+          rows={(data) =>
+            data.suppliers.map((s) => (
+              <tr key={s.id} data-testid="supplier-row" data-id={s.id}>
+                <td className="px-3 py-2 font-mono text-xs">{s.id}</td>
+                <td className="px-3 py-2">{s.name}</td>
+                <td className="px-3 py-2">{s.members}</td>
+                <td className="px-3 py-2">{s.owners}</td>
+                <td className="px-3 py-2">{s.disabledAt ? "disabled" : "active"}</td>
+                <td className="space-x-2 whitespace-nowrap px-3 py-2 text-right">
+                  <button
+                    type="button"
+                    className={buttonClass.ghost}
+                    onClick={() => {
+                      const name = window.prompt(`New name for ${s.id}`, s.name);
+                      if (name) update.mutate({ id: s.id, body: { name } });
+                    }}
+                  >
+                    Rename
+                  </button>
+                  <button
+                    type="button"
+                    className={buttonClass.ghost}
+                    onClick={() => {
+                      const email = window.prompt(`Invite an owner into ${s.name} (email)`);
+                      if (email) invite.mutate({ id: s.id, email });
+                    }}
+                  >
+                    Invite owner
+                  </button>
+                  <button
+                    type="button"
+                    className={s.disabledAt ? buttonClass.secondary : buttonClass.danger}
+                    aria-label={`${s.disabledAt ? "Enable" : "Disable"} ${s.id}`}
+                    onClick={() => update.mutate({ id: s.id, body: { disabled: !s.disabledAt } })}
+                  >
+                    {s.disabledAt ? "Enable" : "Disable"}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-gray-100">
-              {suppliers.data.suppliers.map((s) => (
-                <tr key={s.id} data-testid="supplier-row" data-id={s.id}>
-                  <td className="px-3 py-2 font-mono text-xs">{s.id}</td>
-                  <td className="px-3 py-2">{s.name}</td>
-                  <td className="px-3 py-2">{s.members}</td>
-                  <td className="px-3 py-2">{s.owners}</td>
-                  <td className="px-3 py-2">{s.disabledAt ? "disabled" : "active"}</td>
-                  <td className="space-x-2 whitespace-nowrap px-3 py-2 text-right">
-                    <button
-                      type="button"
-                      className={buttonClass.ghost}
-                      onClick={() => {
-                        const name = window.prompt(`New name for ${s.id}`, s.name);
-                        if (name) update.mutate({ id: s.id, body: { name } });
-                      }}
-                    >
-                      Rename
-                    </button>
-                    <button
-                      type="button"
-                      className={buttonClass.ghost}
-                      onClick={() => {
-                        const email = window.prompt(`Invite an owner into ${s.name} (email)`);
-                        if (email) invite.mutate({ id: s.id, email });
-                      }}
-                    >
-                      Invite owner
-                    </button>
-                    <button
-                      type="button"
-                      className={s.disabledAt ? buttonClass.secondary : buttonClass.danger}
-                      aria-label={`${s.disabledAt ? "Enable" : "Disable"} ${s.id}`}
-                      onClick={() => update.mutate({ id: s.id, body: { disabled: !s.disabledAt } })}
-                    >
-                      {s.disabledAt ? "Enable" : "Disable"}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+            ))
+          }
+        />
       </Card>
     </div>
   );
@@ -174,48 +161,35 @@ export function UsersAdmin({ selfId }: { selfId: string }) {
     <div className="space-y-4" data-hydrated={hydrated ? "" : undefined}>
       {toggle.error ? <Notice tone="error" role="alert">{(toggle.error as ApiClientError).message}</Notice> : null}
       <Card scrollLabel="Users">
-        {users.isPending ? (
-          <p className="p-4 text-sm text-gray-500">Loading…</p>
-        ) : users.error ? (
-          <Notice tone="error">{(users.error as ApiClientError).message}</Notice>
-        ) : (
-          <table className="min-w-full text-left text-sm">
-            <thead className="bg-gray-50 text-xs uppercase tracking-wide text-gray-500">
-              <tr>
-                <th className="px-3 py-2 font-medium">Email</th>
-                <th className="px-3 py-2 font-medium">Supplier</th>
-                <th className="px-3 py-2 font-medium">Role</th>
-                <th className="px-3 py-2 font-medium">Status</th>
-                <th className="px-3 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
+        <QueryTable
+          query={users}
+          loading="Loading…"
+          layout="card"
+          columns={["Email", "Supplier", "Role", "Status"]}
+          rows={(data) =>
+            data.users.map((u) => (
+              <tr key={u.id} data-testid="user-row" data-email={u.email}>
+                <td className="px-3 py-2 font-medium">{u.email}</td>
+                <td className="px-3 py-2">{u.role === "admin" ? "— (admin)" : `${u.supplierName ?? ""} (${u.supplierId})`}</td>
+                <td className="px-3 py-2">{u.role === "admin" ? "admin" : u.membership}</td>
+                <td className="px-3 py-2">{u.status}</td>
+                <td className="px-3 py-2 text-right">
+                  {u.id === selfId ? null : (
+                    <button
+                      type="button"
+                      className={u.status === "disabled" ? buttonClass.secondary : buttonClass.danger}
+                      aria-label={`${u.status === "disabled" ? "Enable" : "Disable"} ${u.email}`}
+                      onClick={() => toggle.mutate({ id: u.id, disabled: u.status !== "disabled" })}
+                      disabled={toggle.isPending}
+                    >
+                      {u.status === "disabled" ? "Enable" : "Disable"}
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-gray-100">
-              {users.data.users.map((u) => (
-                <tr key={u.id} data-testid="user-row" data-email={u.email}>
-                  <td className="px-3 py-2 font-medium">{u.email}</td>
-                  <td className="px-3 py-2">{u.role === "admin" ? "— (admin)" : `${u.supplierName ?? ""} (${u.supplierId})`}</td>
-                  <td className="px-3 py-2">{u.role === "admin" ? "admin" : u.membership}</td>
-                  <td className="px-3 py-2">{u.status}</td>
-                  <td className="px-3 py-2 text-right">
-                    {u.id === selfId ? null : (
-                      <button
-                        type="button"
-                        className={u.status === "disabled" ? buttonClass.secondary : buttonClass.danger}
-                        aria-label={`${u.status === "disabled" ? "Enable" : "Disable"} ${u.email}`}
-                        onClick={() => toggle.mutate({ id: u.id, disabled: u.status !== "disabled" })}
-                        disabled={toggle.isPending}
-                      >
-                        {u.status === "disabled" ? "Enable" : "Disable"}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+            ))
+          }
+        />
       </Card>
     </div>
   );

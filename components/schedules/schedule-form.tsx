@@ -173,7 +173,7 @@ export function ScheduleForm({ datasets, initial }: { datasets: ScheduleDataset[
                 </ul>
               ) : (
                 <p className={helpClass}>
-                  No destinations yet: add an S3 bucket or SFTP server under <a className="text-brand-700 hover:underline" href="/settings">Settings</a>. Downloads and email work without one.
+                  No destinations yet: add an S3 bucket or SFTP server under <a className="font-medium text-brand-700 underline" href="/settings">Settings</a>. Downloads and email work without one.
                 </p>
               )}
             </fieldset>

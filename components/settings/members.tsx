@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch, ApiClientError } from "../api-client";
+import { QueryTable } from "../query-table";
 import { buttonClass, Card, helpClass, inputClass, labelClass, Notice, scrollRegionClass } from "../ui";
 
 type Membership = "owner" | "member" | "viewer";
@@ -105,66 +106,53 @@ export function Members({ canManage, selfId }: { canManage: boolean; selfId: str
         </div>
       ) : null}
       <div role="region" aria-label="Members" tabIndex={0} className={`mt-6 ${scrollRegionClass}`}>
-        {members.isPending ? (
-          <p className="text-sm text-gray-500">Loading members…</p>
-        ) : members.error ? (
-          <Notice tone="error">{(members.error as ApiClientError).message}</Notice>
-        ) : (
-          <table className="min-w-full text-left text-sm">
-            <thead className="text-xs uppercase tracking-wide text-gray-500">
-              <tr>
-                <th className="py-2 pr-4 font-medium">Email</th>
-                <th className="py-2 pr-4 font-medium">Name</th>
-                <th className="py-2 pr-4 font-medium">Role</th>
-                <th className="py-2 pr-4 font-medium">Status</th>
-                <th className="py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
+        <QueryTable
+          query={members}
+          loading="Loading members…"
+          layout="section"
+          columns={["Email", "Name", "Role", "Status"]}
+          rows={(data) =>
+            data.members.map((m) => (
+              <tr key={m.id} data-testid="member-row" data-email={m.email}>
+                <td className="py-2 pr-4 font-medium">{m.email}</td>
+                <td className="py-2 pr-4">{m.name}</td>
+                <td className="py-2 pr-4">
+                  {canManage ? (
+                    <select
+                      aria-label={`Role of ${m.email}`}
+                      className={inputClass}
+                      value={m.membership}
+                      disabled={change.isPending}
+                      onChange={(e) => change.mutate({ id: m.id, membership: e.target.value as Membership })}
+                    >
+                      <option value="owner">Owner</option>
+                      <option value="member">Member</option>
+                      <option value="viewer">Viewer</option>
+                    </select>
+                  ) : (
+                    m.membership
+                  )}
+                </td>
+                <td className="py-2 pr-4">{m.status}</td>
+                <td className="py-2 text-right">
+                  {canManage && m.id !== selfId ? (
+                    <button
+                      type="button"
+                      className={buttonClass.danger}
+                      aria-label={`Remove ${m.email}`}
+                      disabled={remove.isPending}
+                      onClick={() => {
+                        if (window.confirm(`Remove ${m.email}? Their sessions and API tokens end at once.`)) remove.mutate(m.id);
+                      }}
+                    >
+                      Remove
+                    </button>
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-gray-100">
-              {members.data.members.map((m) => (
-                <tr key={m.id} data-testid="member-row" data-email={m.email}>
-                  <td className="py-2 pr-4 font-medium">{m.email}</td>
-                  <td className="py-2 pr-4">{m.name}</td>
-                  <td className="py-2 pr-4">
-                    {canManage ? (
-                      <select
-                        aria-label={`Role of ${m.email}`}
-                        className={inputClass}
-                        value={m.membership}
-                        disabled={change.isPending}
-                        onChange={(e) => change.mutate({ id: m.id, membership: e.target.value as Membership })}
-                      >
-                        <option value="owner">Owner</option>
-                        <option value="member">Member</option>
-                        <option value="viewer">Viewer</option>
-                      </select>
-                    ) : (
-                      m.membership
-                    )}
-                  </td>
-                  <td className="py-2 pr-4">{m.status}</td>
-                  <td className="py-2 text-right">
-                    {canManage && m.id !== selfId ? (
-                      <button
-                        type="button"
-                        className={buttonClass.danger}
-                        aria-label={`Remove ${m.email}`}
-                        disabled={remove.isPending}
-                        onClick={() => {
-                          if (window.confirm(`Remove ${m.email}? Their sessions and API tokens end at once.`)) remove.mutate(m.id);
-                        }}
-                      >
-                        Remove
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+            ))
+          }
+        />
       </div>
     </Card>
   );

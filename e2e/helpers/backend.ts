@@ -12,7 +12,7 @@ import { getDataset } from "@/lib/datasets/catalog";
 import { ApiError } from "@/lib/core/errors";
 import type { Actor } from "@/lib/core/actor";
 import type { ExportView } from "@/lib/exports/model";
-import { getExport, listExports, submitExport } from "@/lib/exports/service";
+import { cancelExport, getExport, listExports, submitExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import type { Queue } from "@/lib/ports";
 import { E2E_DATA_DIR, stackEnv } from "../stack-env";
@@ -137,4 +137,63 @@ async function submitAs(deps: AppDeps, actor: Actor, body: Record<string, unknow
 /** The export and its steps as the service sees them (for assertions after the UI acted). */
 export async function readExport(email: string, id: string): Promise<ExportView> {
   return withDeps(async (deps) => getExport(deps, await actorOf(deps, email), id));
+}
+
+/** The in-between states an export page shows only for moments in a real run, for screenshots of each. */
+export type ArrangedState = "running" | "retrying" | "archiving" | "stuck" | "cancelled";
+
+/**
+ * An export held in `state`: made like `makeQueuedExport` (no queue message,
+ * so no worker ever picks it up) and then moved in the job store the way the
+ * worker moves it: claimed ("started"); a retry scheduled after a temporary
+ * fault ("retrying" in 90 s); archiving with the archive step's progress
+ * (37 of 100 MB); queued untouched for 11 minutes (over the 10 minutes after
+ * which the page says so and admins see it as stuck); or cancelled by its
+ * requester. The page then reads it through the real service, as always.
+ */
+export async function makeExportIn(email: string, state: ArrangedState, body: Record<string, unknown>): Promise<string> {
+  const id = await makeQueuedExport(email, body);
+  await withDeps(async (deps) => {
+    const at = (msAgo = 0) => new Date(deps.now().getTime() - msAgo).toISOString();
+    const move = async (patch: Record<string, unknown>, steps: { step: ExportView["steps"][number]["step"]; detail: Record<string, string | number | boolean | null> }[]) => {
+      const moved = await deps.jobs.transition(id, { status: ["queued"] }, patch, steps.map((s) => ({ at: at(), ...s })));
+      if (!moved) throw new Error(`export ${id} was no longer queued`);
+    };
+    const started = { status: "running", startedAt: at(), updatedAt: at(), attempts: 1 };
+    switch (state) {
+      case "running":
+        return move({ ...started, statementId: "duckdb.e2e.held" }, [{ step: "started", detail: { attempt: 1 } }, { step: "query_submitted", detail: { statementId: "duckdb.e2e.held" } }]);
+      case "retrying":
+        return move(started, [
+          { step: "started", detail: { attempt: 1 } },
+          { step: "retrying", detail: { attempt: 1, message: "warehouse unavailable (e2e)", inSeconds: 90 } },
+        ]);
+      case "archiving": {
+        await move({ ...started, status: "archiving", rowCount: 812_400, fileCount: 3 }, [
+          { step: "started", detail: { attempt: 1 } },
+          { step: "query_finished", detail: { rows: 812_400, files: 3, bytes: 100_000_000 } },
+        ]);
+        const now = at();
+        const leased = await deps.jobs.putArchiveLease({ exportId: id, owner: "e2e-held", expiresAt: new Date(Date.now() + 3_600_000).toISOString(), bytesDone: 37_000_000, bytesTotal: 100_000_000, updatedAt: now }, now);
+        if (!leased) throw new Error("could not write the archive lease");
+        return;
+      }
+      case "stuck":
+        // The requeue sweep sends it again after REQUEUE_AFTER_SECONDS (15 min on the e2e stack), so 11 minutes stays stuck.
+        return move({ updatedAt: at(11 * 60_000) }, []);
+      case "cancelled":
+        await cancelExport(deps, await actorOf(deps, email), id);
+        return;
+    }
+  });
+  return id;
+}
+
+/** Ends an export `makeExportIn` holds (as cancelled), so it stops counting against the supplier's active exports. */
+export async function releaseExport(id: string): Promise<void> {
+  await withDeps(async (deps) => {
+    const now = deps.now().toISOString();
+    await deps.jobs.deleteArchiveLease(id);
+    await deps.jobs.transition(id, { status: ["queued", "running", "archiving"] }, { status: "cancelled", finishedAt: now, updatedAt: now }, [{ at: now, step: "cancelled", detail: { by: "e2e" } }]);
+  });
 }

@@ -68,3 +68,18 @@ export async function expectNoHorizontalScroll(page: Page): Promise<void> {
   }));
   expect(scrollWidth, `page is ${scrollWidth}px wide in a ${clientWidth}px viewport`).toBeLessThanOrEqual(clientWidth);
 }
+
+/**
+ * API tokens for the signed-in owner, made through the API as Settings makes
+ * them: a long name and every scope, so the tokens table is as wide as it gets.
+ * Once per page (context): a second call adds nothing.
+ */
+export async function makeTokens(page: Page): Promise<void> {
+  const existing = (await (await page.request.get("/api/v1/tokens")).json()) as { tokens: { name: string }[] };
+  const names = ["ERP nightly synchronisation of inventory and unit costs (Amsterdam DC)", "e2e-sync-token-with-a-long-unbroken-name-1733100000000"];
+  for (const name of names) {
+    if (existing.tokens.some((t) => t.name === name)) continue;
+    const res = await page.request.post("/api/v1/tokens", { data: { name, scopes: ["exports:read", "exports:write", "webhooks:manage", "audit:read"], expiresInDays: 90 } });
+    expect(res.status(), await res.text()).toBe(201);
+  }
+}

@@ -9,7 +9,7 @@ import { recordAudit, type RequestOrigin } from "../audit/audit";
 import type { Actor } from "../core/actor";
 import { ApiError } from "../core/errors";
 import { zodDetails } from "../core/validation";
-import type { UserRecord } from "../ports";
+import type { Queue, UserRecord } from "../ports";
 import { MAX_PASSWORD_LENGTH, hashPassword, verifyPassword } from "../users/passwords";
 import { MIN_PASSWORD_LENGTH } from "../users/users";
 import { renderResetEmail } from "./emails";
@@ -35,12 +35,42 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.
 }
 
 /**
- * Mails a reset link when the address has an active account; answers the
- * same either way, so the form does not tell who has an account. Invited
- * people who never accepted get nothing (their invitation is their link).
+ * A reset request on the delivery lane (workers/delivery-dispatch.ts): the
+ * worker looks the address up, so the request itself does the same work
+ * whether or not the address has an account.
  */
-export async function requestPasswordReset(deps: TeamDeps, input: unknown, origin?: RequestOrigin): Promise<{ message: string }> {
+export const ZPasswordResetMessage = z.object({
+  type: z.literal("password.reset"),
+  email: z.string().max(254),
+  ip: z.string().max(64).nullable(),
+  userAgent: z.string().max(256).nullable(),
+});
+export type TPasswordResetMessage = z.infer<typeof ZPasswordResetMessage>;
+
+/** What sending a reset link needs (the worker's deps have it too). */
+export type PasswordResetDeps = Pick<TeamDeps, "users" | "audit" | "mailer" | "now" | "log" | "config">;
+
+/**
+ * Answers a reset request the same way, after the same work, whether or not
+ * the address has an account: one message on the delivery lane and nothing
+ * else (looking the user up, signing a link and mailing it took measurably
+ * longer for a known address, and that told who has an account).
+ */
+export async function requestPasswordReset(deps: { deliveryQueue: Queue }, input: unknown, origin?: RequestOrigin): Promise<{ message: string }> {
   const { email } = parse(ZForgotPasswordRequest, input, "request");
+  const message: TPasswordResetMessage = { type: "password.reset", email, ip: origin?.ip ?? null, userAgent: origin?.userAgent ?? null };
+  await deps.deliveryQueue.send(message);
+  return { message: RESET_REQUESTED_MESSAGE };
+}
+
+/**
+ * The delivery lane's handler of a reset request: mails a reset link when
+ * the address has an active account, and nothing otherwise. Invited people
+ * who never accepted get nothing (their invitation is their link).
+ */
+export async function sendPasswordReset(deps: PasswordResetDeps, msg: TPasswordResetMessage): Promise<void> {
+  const email = msg.email.trim().toLowerCase();
+  const origin: RequestOrigin = { ip: msg.ip, userAgent: msg.userAgent };
   const user = email ? await deps.users.getUserByEmail(email) : null;
   if (user && user.passwordHash && !user.disabledAt) {
     const now = deps.now();
@@ -56,7 +86,6 @@ export async function requestPasswordReset(deps: TeamDeps, input: unknown, origi
     }
     await recordAudit(deps, { action: "password.reset_requested", actor: { userId: user.id, email: user.email, supplierId: user.supplierId }, target: `user:${user.id}`, origin });
   }
-  return { message: RESET_REQUESTED_MESSAGE };
 }
 
 /** Ends the user's sessions (version bump) and, unless kept, their API tokens. Returns how many tokens it revoked. */

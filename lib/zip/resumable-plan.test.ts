@@ -1,7 +1,7 @@
 // The copy plan's arithmetic: chunk sizes within S3's bounds, and when an entry is worth copying.
 import { describe, expect, it } from "vitest";
-import { copyChunks, copyStart } from "./resumable-plan";
-import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES, type ResumableZipOptions } from "./resumable-types";
+import { copyChunks, copyStart, effectivePartBytes } from "./resumable-plan";
+import { S3_MAX_PART_BYTES, S3_MAX_PARTS, S3_MIN_PART_BYTES, type ResumableZipEntry, type ResumableZipOptions } from "./resumable-types";
 
 const MiB = 1024 * 1024;
 const opts = (minPartBytes: number, maxCopyBytes: number): ResumableZipOptions => ({
@@ -48,5 +48,37 @@ describe("copyStart", () => {
   it("does not copy when less than one part would be left to copy", () => {
     expect(copyStart(1000, 20, 20 + 2 * S3_MIN_PART_BYTES - 1001, o)).toBeNull();
     expect(copyStart(1000, 20, 20 + 2 * S3_MIN_PART_BYTES - 1000, o)).toBe(20 + S3_MIN_PART_BYTES - 1000);
+  });
+});
+
+describe("effectivePartBytes", () => {
+  const entry = (sourceBytes: number, extra: Partial<ResumableZipEntry> = {}): ResumableZipEntry => ({
+    name: "part.csv",
+    sourceBytes,
+    openRange: () => Promise.reject(new Error("not read")),
+    ...extra,
+  });
+  const base = { ...opts(S3_MIN_PART_BYTES, S3_MAX_PART_BYTES), partBytes: 16 * MiB };
+  const GB = 1e9;
+
+  it("keeps partBytes while the archive surely fits in 10,000 parts", () => {
+    expect(effectivePartBytes([entry(100 * GB)], [8], base)).toBe(16 * MiB);
+  });
+
+  it("grows it, to whole MiB, for 200 GB of plain CSV (10,000 x 16 MiB is 168 GB)", () => {
+    const entries = Array.from({ length: 400 }, () => entry(0.5 * GB));
+    const grown = effectivePartBytes(entries, entries.map(() => 8), base);
+    expect(grown % MiB).toBe(0);
+    expect(grown).toBeGreaterThan(16 * MiB);
+    // What the bound allows for: the whole input once (deflate's worst case is barely more).
+    expect(Math.ceil((200 * GB) / grown) + 1).toBeLessThanOrEqual(S3_MAX_PARTS);
+    expect(grown).toBeLessThan(21 * MiB);
+  });
+
+  it("counts copied entries as one fill and their copy parts", () => {
+    const copied = Array.from({ length: 40 }, () => entry(6 * GB, { gzip: true, copySource: "b/k" }));
+    const o = { ...base, copy: true, maxCopyBytes: 1024 * MiB };
+    expect(effectivePartBytes(copied, copied.map(() => 8), o)).toBe(16 * MiB);
+    expect(() => effectivePartBytes(copied, copied.map(() => 8), { ...o, maxCopyBytes: 16 * MiB })).toThrow(/raise maxCopyBytes/);
   });
 });

@@ -17,6 +17,7 @@ const LOCAL_OVERHEAD = 39;
 const DESCRIPTOR_MAX = 24;
 const CENTRAL_OVERHEAD = 83;
 const END_MAX = 98;
+const MIB = 1024 * 1024;
 
 export function checkResumableOptions(opts: ResumableZipOptions, entries: ResumableZipEntry[], canCopy: boolean): void {
   if (!Number.isInteger(opts.level) || opts.level < 0 || opts.level > 9) throw new RangeError(`zip level must be an integer 0..9, got ${opts.level}`);
@@ -78,33 +79,38 @@ export function copyChunks(from: number, to: number, maxCopyBytes: number): [num
 }
 
 /**
- * An upper bound of the parts the archive can need, checked before the first part: S3 refuses
- * part 10,001, and finding out after hours of work is the worst time. Deflated data is bounded by
- * its input plus zlib's worst-case growth (stored blocks) and the sync-flush markers.
+ * The part size the run uses: `opts.partBytes`, grown (to whole MiB) when the archive could need
+ * more than S3's 10,000 parts, since S3 refuses part 10,001 and finding out after hours of work
+ * is the worst time. Sized from an upper bound of the bytes that go through `uploadPart`:
+ * deflated data is bounded by its input plus zlib's worst-case growth (stored blocks) and the
+ * sync-flush markers, so a highly compressible export gets larger parts than it needs (harmless:
+ * the buffer is the only cost). A pure function of the entries and options, so every run of one
+ * archive cuts the same parts. Throws when even 5 GiB parts cannot fit, or when the copy parts
+ * alone are too many (raise maxCopyBytes).
  */
-export function checkPartCount(entries: ResumableZipEntry[], nameLengths: number[], opts: ResumableZipOptions): void {
+export function effectivePartBytes(entries: ResumableZipEntry[], nameLengths: number[], opts: ResumableZipOptions): number {
   let uploaded = END_MAX;
-  let copyParts = 0;
-  let forcedCuts = 0;
+  let fixedParts = 1; // the last part
   entries.forEach((entry, i) => {
     const size = entry.sourceBytes + (entry.prefix?.length ?? 0) + 5;
     const blocks = Math.ceil(size / SAFE_STEP) + 1;
     const data = entry.gzip ? size : size + Math.ceil(size / 16_000) * 5 + blocks * 10 + 16;
     const records = LOCAL_OVERHEAD + DESCRIPTOR_MAX + CENTRAL_OVERHEAD + 2 * nameLengths[i];
+    // Surely copied (see copyStart): at most one part's fill goes through the writer, plus a forced cut.
     if (copyable(entry, opts) && entry.sourceBytes >= 3 * opts.minPartBytes) {
       uploaded += records + opts.minPartBytes;
-      copyParts += Math.ceil(entry.sourceBytes / opts.maxCopyBytes);
-      forcedCuts++;
+      fixedParts += Math.ceil(entry.sourceBytes / opts.maxCopyBytes) + 1;
     } else {
       uploaded += records + data;
     }
   });
-  const bound = Math.ceil(uploaded / opts.partBytes) + forcedCuts + copyParts + 1;
-  if (bound > S3_MAX_PARTS) {
-    throw new RangeError(
-      `this archive could need up to ${bound} parts and S3 allows ${S3_MAX_PARTS}: raise partBytes (now ${opts.partBytes}) to at least ${Math.ceil(uploaded / (S3_MAX_PARTS - forcedCuts - copyParts - 1))}`,
-    );
+  if (fixedParts >= S3_MAX_PARTS) {
+    throw new RangeError(`this archive could need ${fixedParts} copy parts and S3 allows ${S3_MAX_PARTS} parts: raise maxCopyBytes (now ${opts.maxCopyBytes})`);
   }
+  if (Math.ceil(uploaded / opts.partBytes) + fixedParts <= S3_MAX_PARTS) return opts.partBytes;
+  const grown = Math.ceil(uploaded / (S3_MAX_PARTS - fixedParts) / MIB) * MIB;
+  if (grown > S3_MAX_PART_BYTES) throw new RangeError(`this archive could need more than ${S3_MAX_PARTS} parts even of 5 GiB`);
+  return grown;
 }
 
 /** SHA-256 of everything that shapes the archive's bytes and parts: a checkpoint is only good for the same. */
@@ -136,7 +142,19 @@ export function checkCheckpoint(checkpoint: ResumableZipCheckpoint, entries: Res
   if (checkpoint.nextPart < 1 || checkpoint.entry > entries.length) refuse("part number or entry index out of range");
   if (!Array.isArray(checkpoint.written) || checkpoint.written.length !== checkpoint.entry) refuse("its written entries do not match its entry index");
   if (typeof checkpoint.sha256State !== "string") refuse("no SHA-256 state");
-  if (checkpoint.current !== null && (checkpoint.entry >= entries.length || typeof checkpoint.current !== "object")) refuse("a current entry past the last one");
+  if (!checkpoint.written.every((f) => Array.isArray(f) && f.length === 6 && f.every((n) => Number.isSafeInteger(n)))) refuse("a written entry is not six integers");
+  const current = checkpoint.current;
+  if (current !== null) {
+    if (checkpoint.entry >= entries.length || typeof current !== "object") refuse("a current entry past the last one");
+    const entry = entries[checkpoint.entry];
+    const numbers = [current.sourceOffset, current.offset, current.headerLength, current.crc32, current.size, current.compressedSize];
+    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) refuse("the current entry's state is not non-negative integers");
+    if (current.sourceOffset > entry.sourceBytes || (entry.gzip && current.headerLength > current.sourceOffset)) refuse("the current entry's offset is outside its source");
+    if (current.copyFrom !== null && !(Number.isSafeInteger(current.copyFrom) && current.copyFrom <= current.sourceOffset)) refuse("the current entry's copy start is not behind its offset");
+    if ((current.csv === null) !== !entry.countCsvRecords) refuse("the current entry's CSV count does not match its countCsvRecords");
+    const deflated = !entry.gzip && !entry.store && opts.level > 0;
+    if (deflated && current.size % SAFE_STEP !== 0) refuse("a deflated entry's offset is not on a deflate block boundary");
+  }
   if (checkpoint.centralWritten > checkpoint.entry || (checkpoint.centralWritten >= 0 && checkpoint.entry !== entries.length)) {
     refuse("central directory progress before the last entry");
   }

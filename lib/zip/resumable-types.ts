@@ -62,7 +62,11 @@ export interface ResumableZipOptions {
   level: number;
   /** One timestamp for every entry. */
   mtime: Date;
-  /** Target size of uploaded parts: a part is cut at the first safe point at or past it. Must be >= minPartBytes. */
+  /**
+   * Target size of uploaded parts: a part is cut at the first safe point at or past it. Must be
+   * >= minPartBytes. Grown (to whole MiB, the same way on every run) when the archive could need
+   * more than 10,000 parts.
+   */
   partBytes: number;
   /** Smallest allowed part but the last (S3: 5 MiB). Tests use small values (64 KiB). */
   minPartBytes: number;

@@ -1,7 +1,7 @@
 // The resumable zip writer: entries in, multipart parts out, a checkpoint after every part.
 import { type CentralEntry, centralHeader, dataDescriptor, encodeEntryNames, endRecords, type HeaderStyle, headerStyle, localHeader, METHOD_DEFLATE, METHOD_STORED } from "./records";
 import { type EntryContext, type EntryOutcome, writeDeflated, writeGzip, writeStored } from "./resumable-entries";
-import { CHECKPOINT_VERSION, checkCheckpoint, checkPartCount, checkResumableOptions, copyable, fingerprint } from "./resumable-plan";
+import { CHECKPOINT_VERSION, checkCheckpoint, effectivePartBytes, checkResumableOptions, copyable, fingerprint } from "./resumable-plan";
 import { SourceReader } from "./resumable-source";
 import { ArchiveHash } from "./resumable-state";
 import {
@@ -29,8 +29,8 @@ import {
  * The archive is byte for byte what an uninterrupted run writes, whatever the yields, crashes
  * and resumes, and what `createZipArchive` writes for the same entries (no entry has `store`
  * while `level` > 0): copy parts change how bytes reach the object, not which bytes.
- * Throws (rejects) before the first part on bad options or names, or when the archive could need
- * more than S3's 10,000 parts.
+ * Throws (rejects) before the first part on bad options or names, or when the archive cannot fit
+ * in S3's 10,000 parts (the part size grows first: see `effectivePartBytes`).
  */
 export async function runResumableZip(
   entries: ResumableZipEntry[],
@@ -41,7 +41,7 @@ export async function runResumableZip(
 ): Promise<ResumableZipOutcome> {
   checkResumableOptions(opts, entries, typeof sink.copyPart === "function");
   const names = encodeEntryNames(entries.map((e) => e.name));
-  checkPartCount(entries, names.map((n) => n.length), opts);
+  const partBytes = effectivePartBytes(entries, names.map((n) => n.length), opts);
   if (checkpoint) checkCheckpoint(checkpoint, entries, opts);
   let hash: ArchiveHash;
   try {
@@ -49,7 +49,7 @@ export async function runResumableZip(
   } catch (error) {
     throw new ZipCheckpointMismatchError(`zip checkpoint refused: its SHA-256 state does not load (${error instanceof Error ? error.message : String(error)})`);
   }
-  return new ResumableRun(entries, names, opts, sink, hooks, hash, checkpoint).run();
+  return new ResumableRun(entries, names, opts, partBytes, sink, hooks, hash, checkpoint).run();
 }
 
 /** Thrown inside the run to unwind to `run()` at a safe point where the caller asked to yield. */
@@ -78,6 +78,8 @@ class ResumableRun {
     private readonly entries: ResumableZipEntry[],
     private readonly names: Buffer[],
     private readonly opts: ResumableZipOptions,
+    /** opts.partBytes, or larger when the archive could need more than 10,000 parts (effectivePartBytes). */
+    private readonly partBytes: number,
     private readonly sink: ResumableZipSink,
     private readonly hooks: ResumableZipHooks,
     private readonly hash: ArchiveHash,
@@ -178,7 +180,7 @@ class ResumableRun {
 
   /** Cuts a part when the buffer has reached partBytes (or holds anything, when forced), saves a checkpoint, maybe yields. */
   private async safePoint(force: boolean): Promise<void> {
-    if (this.bufferBytes === 0 || (!force && this.bufferBytes < this.opts.partBytes)) return;
+    if (this.bufferBytes === 0 || (!force && this.bufferBytes < this.partBytes)) return;
     await this.uploadBuffer();
     await this.checkpoint(true);
   }

@@ -52,6 +52,19 @@ export const admin: Actor = { userId: "usr_admin", email: "admin@acmeflowers.tes
 
 const TERMINAL: ExportStatus[] = ["ready", "failed", "cancelled", "expired"];
 
+/** Works the delivery lane by hand until it is empty (the local runner's delivery slots do this in the background); returns how many messages it handled. */
+export async function drainDeliveries(deps: AppDeps): Promise<number> {
+  let handled = 0;
+  for (;;) {
+    const [delivery] = await deps.deliveryQueue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 30 });
+    if (!delivery) return handled;
+    const outcome = await handleDeliveryMessage(deps, delivery.body);
+    if (outcome.kind !== "done") throw new Error(`delivery ${JSON.stringify(delivery.body)} asked for a retry`);
+    await deps.deliveryQueue.ack(delivery.receipt);
+    handled++;
+  }
+}
+
 /**
  * Runs the worker by hand until `exportId` is finished and its messages are
  * gone. A SimulatedCrash leaves the message un-acked, as a dead process

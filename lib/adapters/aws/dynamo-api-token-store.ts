@@ -1,15 +1,12 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "@/lib/core/errors";
 import type { ApiTokenRecord, ApiTokenStore } from "@/lib/ports";
 import { awsErrorName } from "./aws-errors";
-import { resolveClient, type ClientSource } from "./clients";
 import { LEGACY_TOKEN_SCOPES } from "@/lib/tokens/scopes";
 import { apiTokenKey, apiTokensEntity, BY_ENTITY } from "./dynamo-schema";
+import { DynamoTable, fromAttributes, toAttributes, type DynamoTableOptions } from "./dynamo-table";
 
-export interface DynamoApiTokenStoreOptions {
-  client: ClientSource<DynamoDBDocumentClient>;
-  tableName: string;
-}
+export type DynamoApiTokenStoreOptions = DynamoTableOptions;
 
 type Item = Record<string, unknown>;
 const FIELDS = ["id", "prefix", "secretHash", "name", "userId", "supplierId", "createdAt", "lastUsedAt", "revokedAt", "scopes", "expiresAt"] as const;
@@ -20,18 +17,13 @@ const FIELDS = ["id", "prefix", "secretHash", "name", "userId", "supplierId", "c
  * carries, is one strongly consistent GetItem. A supplier's tokens are listed
  * through the `byEntity` index.
  */
-export class DynamoApiTokenStore implements ApiTokenStore {
-  constructor(private readonly opts: DynamoApiTokenStoreOptions) {
-    if (!opts.tableName) throw new Error("DynamoApiTokenStore: tableName is required");
-  }
-
-  private get db(): DynamoDBDocumentClient {
-    return resolveClient(this.opts.client);
+export class DynamoApiTokenStore extends DynamoTable implements ApiTokenStore {
+  constructor(opts: DynamoApiTokenStoreOptions) {
+    super(opts, "DynamoApiTokenStore");
   }
 
   async createToken(token: ApiTokenRecord): Promise<void> {
-    const item: Item = { ...apiTokenKey(token.prefix), entityPk: apiTokensEntity(token.supplierId), entitySk: `${token.createdAt}#${token.id}` };
-    for (const f of FIELDS) if (token[f] !== null) item[f] = token[f];
+    const item: Item = { ...toAttributes(token, FIELDS), ...apiTokenKey(token.prefix), entityPk: apiTokensEntity(token.supplierId), entitySk: `${token.createdAt}#${token.id}` };
     try {
       await this.db.send(new PutCommand({ TableName: this.opts.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
     } catch (err) {
@@ -46,23 +38,8 @@ export class DynamoApiTokenStore implements ApiTokenStore {
   }
 
   async listTokens(supplierId: string): Promise<ApiTokenRecord[]> {
-    const prefixes: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.opts.tableName,
-          IndexName: BY_ENTITY.name,
-          KeyConditionExpression: "#p = :p",
-          ExpressionAttributeNames: { "#p": BY_ENTITY.partitionKey },
-          ExpressionAttributeValues: { ":p": apiTokensEntity(supplierId) },
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) prefixes.push(String(item.pk).slice("APITOKEN#".length));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const items = await this.queryPartition(BY_ENTITY, apiTokensEntity(supplierId), { newestFirst: true });
+    const prefixes = items.map((item) => String(item.pk).slice("APITOKEN#".length));
     const tokens = await Promise.all(prefixes.map((p) => this.getTokenByPrefix(p)));
     return tokens.filter((t): t is ApiTokenRecord => t !== null && t.supplierId === supplierId);
   }
@@ -124,8 +101,7 @@ export class DynamoApiTokenStore implements ApiTokenStore {
 }
 
 function fromItem(item: Item): ApiTokenRecord {
-  const out: Record<string, unknown> = {};
-  for (const f of FIELDS) out[f] = item[f] ?? null;
+  const out = fromAttributes(item, FIELDS);
   // Items written before scopes existed keep the rights they had.
   if (!Array.isArray(out.scopes)) out.scopes = [...LEGACY_TOKEN_SCOPES];
   return out as unknown as ApiTokenRecord;

@@ -1,13 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeAuditCursor, encodeAuditCursor } from "@/lib/audit/cursor";
 import type { AuditEntry, AuditQuery, AuditStore } from "@/lib/ports";
 import { awsErrorName } from "./aws-errors";
-import { resolveClient, type ClientSource } from "./clients";
 import { AUDIT_ENTITY, auditKey, auditSupplierPk, BY_ENTITY, BY_SUPPLIER, TTL_ATTRIBUTE } from "./dynamo-schema";
+import { DynamoTable, fromAttributes, toAttributes, type DynamoTableOptions } from "./dynamo-table";
 
-export interface DynamoAuditStoreOptions {
-  client: ClientSource<DynamoDBDocumentClient>;
-  tableName: string;
+export interface DynamoAuditStoreOptions extends DynamoTableOptions {
   /** Entries are removed by the table's TTL this long after they were written. */
   retentionDays: number;
 }
@@ -28,20 +26,15 @@ const FIELDS = ["id", "at", "action", "actorId", "actorEmail", "via", "supplierI
  * entries by key; action and actor filters apply to those, reading on until the
  * page is full.
  */
-export class DynamoAuditStore implements AuditStore {
-  constructor(private readonly opts: DynamoAuditStoreOptions) {
-    if (!opts.tableName) throw new Error("DynamoAuditStore: tableName is required");
-  }
-
-  private get db(): DynamoDBDocumentClient {
-    return resolveClient(this.opts.client);
+export class DynamoAuditStore extends DynamoTable<DynamoAuditStoreOptions> implements AuditStore {
+  constructor(opts: DynamoAuditStoreOptions) {
+    super(opts, "DynamoAuditStore");
   }
 
   async append(e: AuditEntry): Promise<void> {
     const sortKey = `${e.at}#${e.id}`;
-    const item: Item = { ...auditKey(e.id), entityPk: AUDIT_ENTITY, entitySk: sortKey };
+    const item: Item = { ...toAttributes(e, FIELDS), ...auditKey(e.id), entityPk: AUDIT_ENTITY, entitySk: sortKey };
     if (e.supplierId !== null) Object.assign(item, { supplierPk: auditSupplierPk(e.supplierId), createdKey: sortKey });
-    for (const f of FIELDS) if (e[f] !== null) item[f] = e[f];
     item[TTL_ATTRIBUTE] = Math.floor(Date.parse(e.at) / 1000) + this.opts.retentionDays * 86_400;
     try {
       await this.db.send(new PutCommand({ TableName: this.opts.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
@@ -112,9 +105,6 @@ export class DynamoAuditStore implements AuditStore {
 
   private async getByKey(key: { pk: string; sk: string }): Promise<AuditEntry | null> {
     const out = await this.db.send(new GetCommand({ TableName: this.opts.tableName, Key: key, ConsistentRead: true }));
-    if (!out.Item) return null;
-    const e: Record<string, unknown> = {};
-    for (const f of FIELDS) e[f] = out.Item[f] ?? null;
-    return e as unknown as AuditEntry;
+    return out.Item ? (fromAttributes(out.Item, FIELDS) as unknown as AuditEntry) : null;
   }
 }

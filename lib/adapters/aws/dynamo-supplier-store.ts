@@ -1,25 +1,18 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "@/lib/core/errors";
 import type { SupplierRecord, SupplierStore } from "@/lib/ports";
 import { awsErrorName } from "./aws-errors";
-import { resolveClient, type ClientSource } from "./clients";
 import { BY_ENTITY, supplierKey, SUPPLIERS_ENTITY } from "./dynamo-schema";
+import { DynamoTable, type DynamoTableOptions } from "./dynamo-table";
 
-export interface DynamoSupplierStoreOptions {
-  client: ClientSource<DynamoDBDocumentClient>;
-  tableName: string;
-}
+export type DynamoSupplierStoreOptions = DynamoTableOptions;
 
 type Item = Record<string, unknown>;
 
 /** Suppliers on DynamoDB, one `SUPPLIER#<id>` item each, listed through `byEntity` (see `dynamo-schema.ts`). */
-export class DynamoSupplierStore implements SupplierStore {
-  constructor(private readonly opts: DynamoSupplierStoreOptions) {
-    if (!opts.tableName) throw new Error("DynamoSupplierStore: tableName is required");
-  }
-
-  private get db(): DynamoDBDocumentClient {
-    return resolveClient(this.opts.client);
+export class DynamoSupplierStore extends DynamoTable implements SupplierStore {
+  constructor(opts: DynamoSupplierStoreOptions) {
+    super(opts, "DynamoSupplierStore");
   }
 
   async createSupplier(s: SupplierRecord): Promise<void> {
@@ -39,22 +32,7 @@ export class DynamoSupplierStore implements SupplierStore {
   }
 
   async listSuppliers(): Promise<SupplierRecord[]> {
-    const ids: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.opts.tableName,
-          IndexName: BY_ENTITY.name,
-          KeyConditionExpression: "#p = :p",
-          ExpressionAttributeNames: { "#p": BY_ENTITY.partitionKey },
-          ExpressionAttributeValues: { ":p": SUPPLIERS_ENTITY },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) ids.push(String(item.entitySk));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const ids = (await this.queryPartition(BY_ENTITY, SUPPLIERS_ENTITY)).map((item) => String(item.entitySk));
     // The index projects no supplier fields: read the items (strongly consistent; the list is short).
     const all = await Promise.all(ids.map((id) => this.getSupplier(id)));
     return all.filter((s): s is SupplierRecord => s !== null);

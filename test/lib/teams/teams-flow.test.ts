@@ -13,7 +13,7 @@ import { getAuthOptions } from "@/lib/auth";
 import type { UserRecord } from "@/lib/ports";
 import { authenticate, createUser } from "@/lib/users/users";
 import { apiClient, type AnyRoute } from "@/test/support/api-client";
-import { makeLocalDeps } from "@/test/support/local-env";
+import { drainDeliveries, makeLocalDeps } from "@/test/support/local-env";
 import * as members from "@/app/api/v1/members/route";
 import * as member from "@/app/api/v1/members/[id]/route";
 import * as exportsRoute from "@/app/api/v1/exports/route";
@@ -230,6 +230,9 @@ describe("password reset", () => {
     expect(known.status).toBe(202);
     expect(unknown.status).toBe(202);
     expect(unknown.text).toBe(known.text);
+    // The request only queued the lookup; the delivery lane mails the known address alone.
+    expect((await deps.mailer.listSent(500))!.length).toBe(before);
+    expect(await drainDeliveries(deps)).toBe(2);
     expect((await deps.mailer.listSent(500))!.length).toBe(before + 1);
 
     const me = await fresh(owner);
