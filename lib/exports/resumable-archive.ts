@@ -178,9 +178,14 @@ export async function archiveResumable(
     try {
       outcome = await runResumableZip(entries, zipOpts, sinkFor(lease.uploadId), saved?.zip ?? null, hooks);
     } catch (err) {
-      if (!(err instanceof ZipCheckpointMismatchError)) throw err;
-      // Written by another version or with other settings (part sizes): start the archive again.
-      log.warn({ err }, "the saved archive checkpoint does not fit this writer; starting the archive again");
+      // An earlier delivery's upload the store no longer knows (the disk store's temp sweep after an
+      // hour, S3's lifecycle rule after a day): its parts are gone, so the archive starts again.
+      const uploadGone = err instanceof BackendError && err.code === "upload_missing" && saved !== null && !lease.lost;
+      if (!(err instanceof ZipCheckpointMismatchError) && !uploadGone) throw err;
+      // Not for a cancelled export (its clean-up aborted the upload).
+      if ((await deps.jobs.getExport(rec.id))?.status !== "archiving") throw err;
+      // Written by another version or with other settings (part sizes), or its upload is gone: start the archive again.
+      log.warn({ err }, "the saved archive progress cannot be resumed; starting the archive again");
       await store.abortMultipart(key, lease.uploadId);
       lease.uploadId = await store.startMultipart(key, { contentType: "application/zip" });
       lease.checkpoint = null;

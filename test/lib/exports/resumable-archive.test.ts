@@ -237,6 +237,23 @@ describe("resumable archive step (local backends, real worker)", () => {
     await expect(d.archiveStore.uploadPart(archiveKeyOf(rec), lease.uploadId!, 3, Buffer.from("x"))).rejects.toMatchObject({ code: "upload_missing" });
   });
 
+  it("starts the archive again when its upload is gone between deliveries (swept staging folder)", async () => {
+    const d = await deps();
+    const { rec, manifest } = await archivingExport(d);
+    const reference = await referenceArchive(d, rec, manifest);
+    d.settings.archiveDeliverySeconds = 0;
+    const [msg] = await d.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 60 });
+    expect(await handleQueueMessage(d, msg.body, { receiveCount: msg.receiveCount })).toEqual({ kind: "done" });
+    await d.queue.ack(msg.receipt);
+    const { uploadId } = (await d.jobs.getArchiveLease(rec.id))!;
+    // What the worker's temp sweep does to an upload untouched for TEMP_SWEEP_AGE_MINUTES.
+    await fs.rm(path.join(d.dataDir, "archive-store", ".tmp", `mpu-${uploadId}`), { recursive: true });
+    const done = await drain(d, rec.id, { deadlineMs: 60_000 });
+    expect(done.status).toBe("ready");
+    expect({ sha256: done.sha256, bytes: done.archiveBytes }).toEqual({ sha256: reference.sha256, bytes: reference.bytes });
+    expect(await stagingLeft(d)).toEqual([]);
+  });
+
   it("on Lambda, hands over when the invocation's remaining time runs short", async () => {
     const d = await deps();
     const { rec } = await archivingExport(d);
