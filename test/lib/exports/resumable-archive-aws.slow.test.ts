@@ -18,6 +18,7 @@ import { SimulatedCrash } from "@/lib/exports/deps";
 import { archiveKeyOf, unloadPrefix } from "@/lib/exports/archive-names";
 import { archiveResumable } from "@/lib/exports/resumable-archive";
 import { createLogger } from "@/lib/log";
+import { cancelExport } from "@/lib/exports/service";
 import { handleQueueMessage } from "@/workers/dispatch";
 import { startAwsBackend, type AwsBackend } from "@/test/support/aws-backend";
 import { admin, drain, requestExportAs } from "@/test/support/local-env";
@@ -141,5 +142,33 @@ describe("resumable archive on the AWS emulators with gzip parts", () => {
         `uploaded ${once.result.bytesUploaded}, copied ${once.result.bytesCopied}, read ${once.result.bytesRead} (one go); ` +
         `with hand-overs: ${archived.deliveries} deliveries, uploaded ${archived.bytesUploaded}, copied ${archived.bytesCopied}, read ${archived.bytesRead}; ${(Date.now() - started) / 1000} s`,
     );
+  }, 300_000);
+
+  it("a cancel during a multi-delivery archive aborts the S3 upload and leaves no archive", async () => {
+    const rec = await requestExportAs(deps, admin, { dataset: "product_inventory", params: {} });
+    deps.settings.archiveDeliverySeconds = 0;
+    try {
+      // Deliveries until the archive has handed over twice (its upload holds parts by then).
+      const started = Date.now();
+      while ((await deps.jobs.listSteps(rec.id)).filter((s) => s.step === "archive_continued").length < 2) {
+        expect(Date.now() - started, "two hand-overs").toBeLessThan(180_000);
+        const [msg] = await deps.queue.receive({ max: 1, waitSeconds: 1, visibilitySeconds: 120 });
+        if (!msg) continue;
+        const outcome = await handleQueueMessage(deps, msg.body, { receiveCount: msg.receiveCount });
+        if (outcome.kind === "done") await deps.queue.ack(msg.receipt);
+        else await deps.queue.release(msg.receipt, outcome.delaySeconds);
+      }
+      const { uploadId } = (await deps.jobs.getArchiveLease(rec.id))!;
+      expect(uploadId).toBeTruthy();
+      await cancelExport(deps, admin, rec.id);
+      const done = await drain(deps, rec.id, { deadlineMs: 60_000 });
+      expect(done.status).toBe("cancelled");
+      expect(await deps.archiveStore.head(archiveKeyOf(rec))).toBeNull();
+      expect(await deps.jobs.getArchiveLease(rec.id)).toBeNull();
+      // The upload is aborted: S3 takes no more parts for it.
+      await expect(deps.archiveStore.uploadPart(archiveKeyOf(rec), uploadId!, 9, Buffer.from("x"))).rejects.toMatchObject({ code: "upload_missing" });
+    } finally {
+      deps.settings.archiveDeliverySeconds = 86_400;
+    }
   }, 300_000);
 });
