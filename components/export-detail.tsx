@@ -232,7 +232,8 @@ export function ExportDetail({
     ["Columns", rec.columns ? <span className="font-mono text-xs">{rec.columns.join(", ")}</span> : "All, in the usual order"],
     ["Requested", <RelativeTime key="c" iso={rec.createdAt} />],
     ["Rows", formatCount(rec.rowCount)],
-    ["Files in the zip", formatCount(rec.fileCount)],
+    // No rows: no zip was written, so it has no files (the warehouse's empty part is not one).
+    ["Files in the zip", noRows ? "No zip" : formatCount(rec.fileCount)],
     ["Size", formatBytes(rec.archiveBytes)],
     ["Duration", duration !== null ? formatDuration(duration) : "—"],
   ];
@@ -315,7 +316,7 @@ export function ExportDetail({
 
       <Card className="p-5 sm:p-6">
         <div role="status" aria-live="polite" aria-atomic="true" className="flex flex-wrap items-center gap-3">
-          <StatusBadge status={rec.status} size="lg" noRows={noRows} />
+          <StatusBadge status={rec.status} size="lg" noRows={noRows} retrying={summary.phase === "retry_wait"} />
           <p className="text-sm text-gray-700" data-testid="status-message" data-phase={summary.phase}>
             {liveMessage(summary, now)}
           </p>
@@ -323,7 +324,13 @@ export function ExportDetail({
         {noRows ? null : <PhaseBar status={rec.status} />}
         {rec.status === "archiving" && progress && progress.bytesTotal > 0 ? (
           <div className="mt-4" data-testid="archive-progress">
-            <progress className="h-2 w-full accent-brand-700" value={progress.bytesDone} max={progress.bytesTotal} aria-label="Archive progress" />
+            {/* Styled through its parts: with a height set, Chromium drops the native bar (and accent-color) for a green one on grey. */}
+            <progress
+              className="h-2 w-full appearance-none overflow-hidden rounded-full bg-gray-200 [&::-moz-progress-bar]:bg-brand-600 [&::-webkit-progress-bar]:bg-gray-200 [&::-webkit-progress-value]:bg-brand-600"
+              value={progress.bytesDone}
+              max={progress.bytesTotal}
+              aria-label="Archive progress"
+            />
             <p className="mt-1 text-xs text-gray-700">
               {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)} packed
             </p>
@@ -379,7 +386,7 @@ export function ExportDetail({
         </Card>
         <Card className="p-5 sm:p-6 lg:col-span-2">
           <h2 className="mb-4 text-base font-semibold text-gray-900">Steps</h2>
-          <StepTimeline steps={view.steps} pending={pendingNote(summary, now)} />
+          <StepTimeline steps={view.steps} pending={pendingNote(summary, now)} noRows={noRows} />
         </Card>
       </div>
     </div>

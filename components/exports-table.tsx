@@ -164,7 +164,7 @@ export function ExportsTable({
                   Expires <RelativeTime iso={r.expiresAt} absoluteOnly />
                 </span>
               ) : null}
-              {admin ? <span>{r.attempts} attempts</span> : null}
+              {admin ? <span>{r.attempts === 1 ? "1 attempt" : `${r.attempts} attempts`}</span> : null}
               {admin && r.errorCode ? <span className="font-mono">{r.errorCode}</span> : null}
               {r.status === "ready" && !isNoRows(r) ? (
                 <a href={downloadHref(r.id)} download className="ml-auto font-medium text-brand-700 hover:underline">

@@ -13,9 +13,13 @@ const TONE: Record<ExportStatus, string> = {
 
 const ACTIVE: readonly ExportStatus[] = ["queued", "running", "archiving"];
 
-/** `noRows`: a finished export whose filters matched nothing, shown apart from a ready file. */
-export function StatusBadge({ status, size = "sm", noRows = false }: { status: ExportStatus; size?: "sm" | "lg"; noRows?: boolean }) {
+/**
+ * `noRows`: a finished export whose filters matched nothing, shown apart from a ready file.
+ * `retrying`: waiting to retry after a temporary fault; it reads "Retrying", not "Running" (its status stays in `data-status`).
+ */
+export function StatusBadge({ status, size = "sm", noRows = false, retrying = false }: { status: ExportStatus; size?: "sm" | "lg"; noRows?: boolean; retrying?: boolean }) {
   const active = ACTIVE.includes(status);
+  const waiting = retrying && active;
   if (noRows && status === "ready") {
     return (
       <span
@@ -30,12 +34,13 @@ export function StatusBadge({ status, size = "sm", noRows = false }: { status: E
   return (
     <span
       data-status={status}
-      className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full font-medium ring-1 ring-inset ${TONE[status]} ${
+      data-retrying={waiting ? "" : undefined}
+      className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full font-medium ring-1 ring-inset ${waiting ? "bg-amber-50 text-amber-800 ring-amber-300" : TONE[status]} ${
         size === "lg" ? "px-3 py-1 text-sm" : "px-2 py-0.5 text-xs"
       }`}
     >
       <span aria-hidden="true" className={`size-1.5 rounded-full bg-current ${active ? "animate-pulse" : ""}`} />
-      {STATUS_LABEL[status]}
+      {waiting ? "Retrying" : STATUS_LABEL[status]}
     </span>
   );
 }

@@ -12,8 +12,11 @@ const DOT: Partial<Record<ExportStep["step"], string>> = {
   retried: "bg-brand-600",
 };
 
-/** The export's append-only step history, oldest first, with relative times (exact time on hover). */
-export function StepTimeline({ steps, pending }: { steps: ExportStep[]; pending?: string | null }) {
+/**
+ * The export's append-only step history, oldest first, with relative times (exact time on hover).
+ * `noRows`: it finished with nothing to download, so its last step is not "Ready to download".
+ */
+export function StepTimeline({ steps, pending, noRows = false }: { steps: ExportStep[]; pending?: string | null; noRows?: boolean }) {
   if (steps.length === 0 && !pending) return <p className="text-sm text-gray-600">No steps recorded yet.</p>;
   return (
     <ol className="relative space-y-4 border-l border-gray-200 pl-5" aria-label="Steps">
@@ -22,8 +25,9 @@ export function StepTimeline({ steps, pending }: { steps: ExportStep[]; pending?
         return (
           <li key={`${s.at}-${s.step}-${i}`} className="relative" data-step={s.step}>
             <span aria-hidden="true" className={`absolute -left-[25px] top-1.5 size-2.5 rounded-full ring-4 ring-white ${DOT[s.step] ?? "bg-gray-400"}`} />
-            <div className="flex flex-wrap items-baseline justify-between gap-x-3 gap-y-0.5">
-              <p className="text-sm font-medium text-gray-900">{STEP_LABEL[s.step] ?? s.step}</p>
+            {/* The time under the title, always: beside it, long titles pushed some times under and left others beside (misaligned). */}
+            <div className="flex flex-col gap-y-0.5">
+              <p className="text-sm font-medium text-gray-900">{noRows && s.step === "ready" ? "Finished: no rows matched" : (STEP_LABEL[s.step] ?? s.step)}</p>
               <RelativeTime iso={s.at} className="text-xs text-gray-500 tabular-nums" />
             </div>
             {details.length > 0 ? (

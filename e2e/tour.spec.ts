@@ -188,7 +188,15 @@ test("an export page in each status, desktop and phone: queued, running, retryin
   const held: [ArrangedState | "queued", string, (p: Page) => Promise<void>][] = [
     ["queued", "queued", (p) => expect(message(p)).toContainText("Waiting for a worker")],
     ["running", "running", (p) => expect(message(p)).toContainText("The warehouse is running the query")],
-    ["retrying", "running", (p) => expect(message(p)).toContainText(/Retrying in \d+ s \(attempt 2 of 3\)/)],
+    [
+      "retrying",
+      "running",
+      async (p) => {
+        await expect(message(p)).toContainText(/Retrying in \d+ s \(attempt 2 of 3\)/);
+        // The badge says so too, not "Running".
+        await expect(p.locator("[data-status][data-retrying]")).toHaveText("Retrying");
+      },
+    ],
     ["archiving", "archiving", (p) => expect(message(p)).toContainText("37% done")],
     ["stuck", "queued", (p) => expect(message(p)).toContainText("Still waiting for a worker after 11 minutes")],
   ];
@@ -216,7 +224,10 @@ test("an export page in each status, desktop and phone: queued, running, retryin
   await rose.context().close();
   for (const id of [ready, noRows]) await expect.poll(async () => (await readExport(ROSE, id)).export.status, { timeout: 60_000 }).toBe("ready");
   Object.assign(counts, await statusShots(browser, ready, "ready", "ready", (p) => expect(p.getByRole("link", { name: "Download zip" })).toBeVisible()));
-  Object.assign(counts, await statusShots(browser, noRows, "no_rows", "no-rows", (p) => expect(message(p)).toContainText("No rows matched these filters.")));
+  Object.assign(counts, await statusShots(browser, noRows, "no_rows", "no-rows", async (p) => {
+    await expect(message(p)).toContainText("No rows matched these filters.");
+    await expect(p.locator('[data-step="ready"]')).toContainText("Finished: no rows matched");
+  }));
 
   // The admin's search finds the ready one by its id.
   for (const viewport of [undefined, PHONE]) {
