@@ -79,14 +79,14 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
-    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
   "dynamo-supplier-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
-    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
+  // DynamoTable's paged partition query, used by the stores built on it.
+  "dynamo-table.ts": [{ command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES }],
   "dynamo-audit-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
