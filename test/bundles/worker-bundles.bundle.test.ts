@@ -24,6 +24,8 @@ import type { Actor } from "@/lib/core/actor";
 import type { ExportRecord, ExportStatus } from "@/lib/exports/model";
 import { requestExportAs } from "@/test/support/request-export";
 import { createSchedule, runScheduleNow, withSchedules } from "@/lib/schedules/service";
+import { requestPasswordReset } from "@/lib/teams/accounts";
+import { createUser } from "@/lib/users/users";
 import { webhookDeliverMessage } from "@/lib/webhooks/messages";
 import { sealSecret } from "@/lib/webhooks/secrets";
 import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
@@ -237,6 +239,18 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     await backend.sqs.send(new SendMessageCommand({ QueueUrl: backend.deliveryQueueUrl, MessageBody: JSON.stringify(webhookDeliverMessage("whd_bundle_1", 1)) }));
     await waitFor(async () => ((await store.getDelivery("whd_bundle_1"))?.attempts ?? 0) >= 1, () => poll(backend.deliveryQueueUrl, "deliveries", lambda, 10));
     expect(await store.getDelivery("whd_bundle_1")).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/is not a public address/) });
+  });
+
+  it("workers/sqs-deliveries.handler mails a forgot-password link (the request only queued it) and records the audit entry", async () => {
+    const lambda = await startContainer(deliveryBundle, "sqs-deliveries.handler");
+    await backend.ses.clearStore();
+    const user = await createUser(portal.users, { email: "forgot@rose.test", password: "bundle-forgot-password-1", role: "supplier", supplierId: "sup_rose", supplierName: "Rose Supply Co" });
+    await requestPasswordReset(portal, { email: "Forgot@Rose.test" }, { ip: "203.0.113.5", userAgent: "bundle-test" });
+    await waitFor(async () => (await backend.ses.readStore()).length > 0, () => poll(backend.deliveryQueueUrl, "deliveries", lambda, 10));
+    const [mail] = await backend.ses.readStore();
+    expect(mail!.destination.to).toEqual(["forgot@rose.test"]);
+    const { items } = await portal.audit.list({ action: "password.reset_requested", limit: 10 });
+    expect(items.find((e) => e.actorId === user.id)).toMatchObject({ ip: "203.0.113.5", userAgent: "bundle-test" });
   });
 
   it("workers/sqs-dlq.handler fails an export whose message was dead-lettered and mails the requester", async () => {

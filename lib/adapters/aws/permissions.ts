@@ -52,6 +52,14 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "ListObjectsV2Command", actions: ["s3:ListBucket"], on: BUCKETS },
     { command: "DeleteObjectCommand", actions: ["s3:DeleteObject"], on: OBJECTS },
     { command: "DeleteObjectsCommand", actions: ["s3:DeleteObject"], on: OBJECTS },
+    // The resumable archive's own multipart upload (issue 11).
+    { command: "CreateMultipartUploadCommand", actions: ["s3:PutObject"], on: OBJECTS },
+    { command: "UploadPartCommand", actions: ["s3:PutObject"], on: OBJECTS },
+    // UploadPartCopy: s3:GetObject on the source (an unloaded part), s3:PutObject on the archive.
+    { command: "UploadPartCopyCommand", actions: ["s3:GetObject", "s3:PutObject"], on: OBJECTS },
+    { command: "ListPartsCommand", actions: ["s3:ListMultipartUploadParts"], on: OBJECTS },
+    { command: "CompleteMultipartUploadCommand", actions: ["s3:PutObject"], on: OBJECTS },
+    { command: "AbortMultipartUploadCommand", actions: ["s3:AbortMultipartUpload"], on: OBJECTS },
   ],
   "dynamo-job-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
@@ -71,14 +79,14 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
-    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
   "dynamo-supplier-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
     { command: "UpdateCommand", actions: ["dynamodb:UpdateItem"], on: TABLE },
-    { command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES },
   ],
+  // DynamoTable's paged partition query, used by the stores built on it.
+  "dynamo-table.ts": [{ command: "QueryCommand", actions: ["dynamodb:Query"], on: TABLE_AND_INDEXES }],
   "dynamo-audit-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },
     { command: "PutCommand", actions: ["dynamodb:PutItem"], on: TABLE },
