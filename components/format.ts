@@ -148,6 +148,7 @@ export const STEP_LABEL: Record<ExportStep["step"], string> = {
   query_submitted: "Query submitted",
   query_finished: "Query finished",
   archived: "Archive written",
+  archive_continued: "Archive continued in a new delivery",
   ready: "Ready to download",
   notified: "Email sent",
   retrying: "Temporary fault, will retry",
@@ -181,6 +182,10 @@ export function describeStep(step: ExportStep): string[] {
     case "archived":
       if (num("bytes") !== null) out.push(formatBytes(num("bytes")));
       if (str("sha256")) out.push(`sha256 ${str("sha256")!.slice(0, 12)}…`);
+      break;
+    case "archive_continued":
+      if (num("bytesDone") !== null && num("bytesTotal") !== null) out.push(`${formatBytes(num("bytesDone"))} of ${formatBytes(num("bytesTotal"))} read`);
+      if (num("parts") !== null) out.push(`${num("parts")} parts so far`);
       break;
     case "ready":
       if (str("expiresAt")) out.push(`kept until ${formatUtc(str("expiresAt")!)}`);

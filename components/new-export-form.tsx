@@ -399,7 +399,7 @@ export function NewExportForm({
                 ))}
               </div>
               {format === "xlsx" ? (
-                <p className={helpClass}>Excel holds 1,048,575 rows per sheet; a larger export continues on further sheets of the same workbook.</p>
+                <p className={helpClass}>Excel holds 1,048,575 rows per sheet; a larger export continues on further sheets of the same workbook. The workbook is built in one go, which must finish within the worker&apos;s time limit (15 minutes on AWS), so for millions of rows choose CSV: its archive can take as long as it needs.</p>
               ) : null}
               {issues?.top.format?.length ? <p className="mt-1 text-xs font-medium text-red-700">{issues.top.format.join(" ")}</p> : null}
             </div>

@@ -128,6 +128,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxReceives: 3,
       visibilitySeconds: env.VISIBILITY_SECONDS,
       archiveLeaseSeconds: env.ARCHIVE_LEASE_SECONDS,
+      archivePartBytes: env.ARCHIVE_PART_MB * 1024 * 1024,
+      archiveCopyPartBytes: env.ARCHIVE_COPY_PART_MB * 1024 * 1024,
+      // Server-side copies pay on S3 (the bytes skip the Lambda); on disk a copy is a local read and write either way.
+      archiveCopyParts: env.EXPORT_BACKEND === "aws",
+      archiveDeliverySeconds: env.ARCHIVE_DELIVERY_SECONDS,
       requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {

@@ -44,6 +44,20 @@ export const ZEnv = z
     VISIBILITY_SECONDS: int(60, 5, 43_200),
     /** How long a dead archiving delivery keeps others off its export (renewed every 2 s while it lives). */
     ARCHIVE_LEASE_SECONDS: int(30, 1, 3600),
+    /**
+     * The resumable archive (issue 11): target size of each multipart part (S3: at least 5 MiB,
+     * at most 10,000 parts, so 64 MB parts reach 640 GB of uploaded bytes; copied parts come on top),
+     * and the largest server-side copy part (S3 UploadPartCopy: at most 5 GiB), which is also
+     * how far apart the safe points inside a copied entry are.
+     */
+    ARCHIVE_PART_MB: int(64, 1, 5120),
+    ARCHIVE_COPY_PART_MB: int(1024, 10, 5120),
+    /**
+     * A delivery writing an archive hands it over through the queue (checkpoint saved, message
+     * sent again) once it has run this long; on Lambda the invocation's remaining time decides as
+     * well. 0 hands over at every safe point (tests). The default never hands over locally.
+     */
+    ARCHIVE_DELIVERY_SECONDS: int(86_400, 0, 7 * 86_400),
     /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
     REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),

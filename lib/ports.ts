@@ -195,6 +195,41 @@ export interface ObjectStore {
    * are served elsewhere (S3) return "not-served-here".
    */
   verifySignedRequest(key: string, query: URLSearchParams): Promise<{ key: string; filename: string } | "forbidden" | "not-served-here">;
+
+  /*
+   * Multipart uploads: an object written part by part, possibly by several deliveries
+   * (the resumable archive step), that appears whole or not at all when completed.
+   * Parts are numbered from 1 (at most 10,000); uploading a part number again replaces it,
+   * so a delivery that resumes after a crash simply rewrites the part it was writing.
+   */
+  /** Smallest part a multipart upload accepts, except its last: 5 MiB on S3, 1 byte on disk. */
+  readonly minPartBytes: number;
+  /** Starts a multipart upload for `key`; returns the store's id for it (keep it to resume). */
+  startMultipart(key: string, opts?: { contentType?: string }): Promise<string>;
+  /** Writes part `partNumber` of the upload. */
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<void>;
+  /**
+   * An opaque name for `key` of this store that another store's `copyPart` understands (S3:
+   * `bucket/key` for CopySource; disk: the file). Only for stores of the same kind.
+   */
+  copySourceOf(key: string): string;
+  /**
+   * Writes part `partNumber` as a copy of bytes `range` (inclusive) of the object named by
+   * `source` (`copySourceOf`), inside the store (S3 UploadPartCopy): the bytes never pass
+   * through this process. Throws `ObjectNotFoundError` when the source is absent and
+   * `RangeError` when the range is not within it.
+   */
+  copyPart(key: string, uploadId: string, partNumber: number, source: string, range: { start: number; end: number }): Promise<void>;
+  /**
+   * Joins parts 1..`expect.parts` into the object `key` (`expect.bytes` long), which then
+   * appears whole. Completing an upload that was already completed (a crash between the
+   * completion and the caller's record of it) returns the object, when it is there with the
+   * expected size. Throws `BackendError` (not retryable) when a part is missing, the sizes
+   * disagree, or the upload is unknown and no such object exists.
+   */
+  completeMultipart(key: string, uploadId: string, expect: { parts: number; bytes: number }): Promise<StoredObject>;
+  /** Drops the upload and its parts; aborting an unknown or finished upload is a no-op. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
 }
 
 /* ------------------------------------------------------------------- JobStore */
@@ -223,6 +258,14 @@ export interface ArchiveLease {
   bytesDone: number;
   bytesTotal: number;
   updatedAt: string;
+  /**
+   * The resumable archive's multipart upload (`ObjectStore.startMultipart`) and the zip
+   * writer's last checkpoint (JSON text, a few KB: one small record per entry written). Written
+   * with the lease, so only its owner writes them; the next delivery that takes the lease reads
+   * them and carries on. Null (or absent) before the first part.
+   */
+  uploadId?: string | null;
+  checkpoint?: string | null;
 }
 
 export interface JobStore {

@@ -6,7 +6,7 @@
  * export slot for an attempt. Used by the local runner and the Lambda handler alike.
  */
 import type { ExportDeps } from "@/lib/exports/deps";
-import { handleExportMessage, type WorkerOutcome } from "@/lib/exports/worker";
+import { handleExportMessage, type ExportDelivery, type WorkerOutcome } from "@/lib/exports/worker";
 import type { Queue } from "@/lib/ports";
 import type { DeliveryDeps } from "@/lib/webhooks/deliveries";
 import type { ScheduleSupport } from "@/lib/schedules/deps";
@@ -20,7 +20,7 @@ import { ZQueueMessage } from "./messages";
  */
 export type WorkerDeps = ExportDeps & DeliveryDeps & PasswordResetDeps & { deliveryDeadLetterQueue: Queue; schedules: ScheduleSupport };
 
-export async function handleQueueMessage(deps: WorkerDeps, body: unknown, delivery: { receiveCount: number }): Promise<WorkerOutcome> {
+export async function handleQueueMessage(deps: WorkerDeps, body: unknown, delivery: ExportDelivery): Promise<WorkerOutcome> {
   const parsed = ZQueueMessage.safeParse(body);
   if (parsed.success && parsed.data.type === "webhook.deliver") {
     try {

@@ -57,6 +57,13 @@ export const handler = async (event: SqsEvent, context?: LambdaContext): Promise
  */
 const LAMBDA_SCRATCH_MAX_AGE_MS = 16 * 60_000;
 
+/**
+ * Time kept back from the invocation's limit when an archive decides to hand over: the part in
+ * flight when the deadline passes still has to finish (a 64 MB upload or a 1 GB server-side copy,
+ * each some seconds) before the checkpoint is saved and the message sent again.
+ */
+const ARCHIVE_HANDOVER_MARGIN_MS = 90_000;
+
 /** `handler` with its dependencies passed in. */
 export async function processExportBatch(deps: WorkerDeps, event: SqsEvent, context?: LambdaContext): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
@@ -75,6 +82,8 @@ export async function processExportBatch(deps: WorkerDeps, event: SqsEvent, cont
     try {
       const outcome = await handleQueueMessage(deps, parseBody(record.body), {
         receiveCount: Number.isInteger(receiveCount) && receiveCount > 0 ? receiveCount : 1,
+        // A resumable archive hands over through the queue before the invocation's time runs out.
+        deadline: context ? Date.now() + context.getRemainingTimeInMillis() - ARCHIVE_HANDOVER_MARGIN_MS : undefined,
       });
       if (outcome.kind === "retry") {
         await deps.queue.release(record.receiptHandle, outcome.delaySeconds);

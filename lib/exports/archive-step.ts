@@ -3,7 +3,6 @@
  * under a lease so one delivery at a time writes it, with progress the API can show, and
  * every part checked against the warehouse's manifest before the export is called ready.
  */
-import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream";
 import zlib from "node:zlib";
@@ -14,119 +13,23 @@ import { selectColumns } from "../datasets/types";
 import { createXlsxStream } from "../formats/xlsx";
 import { createZipArchive, type ZipEntryInput, type ZipResult } from "../zip";
 import type { ExportDeps } from "./deps";
-import { exportMessage, exportSendOptions } from "./messages";
+import { ArchiveLeaseHold, LeaseLost, scheduleLeaseCheck } from "./archive-lease";
 import type { ExportRecord, ExportStep } from "./model";
 import { moveExport } from "./state-machine";
+import { archiveResumable } from "./resumable-archive";
+import { archiveKeyOf, entryName, step, unloadPrefix, UTF8_BOM } from "./archive-names";
 
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-/** Progress is written (and the lease renewed) this often at most. */
-const PROGRESS_EVERY_MS = 2000;
-
-/** Where the warehouse writes the export's parts (and its manifest). */
-export function unloadPrefix(exportId: string): string {
-  return `unload/${exportId}/`;
-}
-
-export function archiveKeyOf(record: ExportRecord): string {
-  return `archives/${record.supplierId ?? "all"}/${record.id}.zip`;
-}
-
-const EXTENSION: Record<ExportRecord["format"], string> = { csv: "csv", jsonl: "jsonl", parquet: "parquet", xlsx: "xlsx" };
-
-/** `product_inventory.csv` for one part; `product_inventory_part_001.csv`... for several (`.tsv` when tab-separated). */
-function entryName(rec: ExportRecord, index: number, total: number): string {
-  const ext = rec.format === "csv" && rec.delimiter === "\t" ? "tsv" : EXTENSION[rec.format];
-  if (total === 1) return `${rec.dataset}.${ext}`;
-  const width = Math.max(3, String(total).length);
-  return `${rec.dataset}_part_${String(index + 1).padStart(width, "0")}.${ext}`;
-}
-
-function step(deps: ExportDeps, name: ExportStep["step"], detail: ExportStep["detail"] = {}): ExportStep {
-  return { at: deps.now().toISOString(), step: name, detail };
-}
-
-/** Thrown into the zip when another delivery took the lease over: this one stops writing. */
-class LeaseLost extends Error {
-  constructor() {
-    super("another delivery took over the archive lease");
-  }
-}
+export { archiveKeyOf, unloadPrefix };
 
 /**
- * This delivery's hold on the export's archive lease. The lease is one conditional write
- * (`JobStore.putArchiveLease`), renewed with the bytes done so far every couple of seconds
- * while the zip is written; a delivery that dies stops renewing, and once the lease has
- * expired the next delivery takes it over. So a duplicate delivery never archives an export
- * that a live delivery is archiving, and a dead one never blocks it for longer than the lease.
+ * Writes the statement's part files into one zip in the archive store, checks each part against
+ * the manifest and moves the export to ready. CSV, JSONL and Parquet go through the resumable
+ * writer (./resumable-archive.ts): parts of a multipart upload, a checkpoint after each, handed
+ * over through the queue when the delivery nears `opts.deadline` (ms since the epoch) or has run
+ * ARCHIVE_DELIVERY_SECONDS. XLSX streams one workbook in one delivery, as before. Returns
+ * "handed-over" when another delivery carries on (a continuation, or a live lease holder).
  */
-class ArchiveLeaseHold {
-  readonly owner = randomUUID();
-  bytesDone = 0;
-  lost = false;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-
-  constructor(
-    private readonly deps: ExportDeps,
-    private readonly exportId: string,
-    private readonly bytesTotal: number,
-  ) {}
-
-  /** Writes the lease; false when another live delivery holds it. */
-  async put(): Promise<boolean> {
-    const now = this.deps.now();
-    return this.deps.jobs.putArchiveLease(
-      {
-        exportId: this.exportId,
-        owner: this.owner,
-        expiresAt: new Date(now.getTime() + this.deps.settings.archiveLeaseSeconds * 1000).toISOString(),
-        bytesDone: this.bytesDone,
-        bytesTotal: this.bytesTotal,
-        updatedAt: now.toISOString(),
-      },
-      now.toISOString(),
-    );
-  }
-
-  /** Renews the lease with the progress until `stop()`; calls `onLost` if another delivery took it. */
-  keep(onLost: () => void): void {
-    const every = Math.min(PROGRESS_EVERY_MS, (this.deps.settings.archiveLeaseSeconds * 1000) / 3);
-    const tick = () => {
-      this.timer = null;
-      this.put().then(
-        (held) => {
-          if (this.stopped) return;
-          if (!held) {
-            this.lost = true;
-            onLost();
-            return;
-          }
-          this.timer = setTimeout(tick, every).unref();
-        },
-        (err: unknown) => {
-          // A failed renewal is not a lost lease: try again next time (the lease outlives a few misses).
-          this.deps.log.warn({ err, exportId: this.exportId }, "could not renew the archive lease");
-          if (!this.stopped) this.timer = setTimeout(tick, every).unref();
-        },
-      );
-    };
-    this.timer = setTimeout(tick, every).unref();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-}
-
-/**
- * Streams the statement's part files into one zip in the archive store, hashing on the way,
- * checks each part against the manifest and moves the export to ready. Returns "handed-over"
- * when another delivery is archiving it (a check is scheduled for when its lease would lapse).
- */
-export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promise<ExportRecord | "handed-over"> {
-  const log = deps.log.child({ exportId: rec.id });
+export async function archiveExport(deps: ExportDeps, rec: ExportRecord, opts: { deadline?: number } = {}): Promise<ExportRecord | "handed-over"> {
   if (!rec.statementId) throw new BackendError("statement_missing", "The export has no warehouse statement to archive.", false);
   const state = await deps.warehouse.describe(rec.statementId, unloadPrefix(rec.id));
   if (state.state !== "finished") {
@@ -134,16 +37,18 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
   }
   const manifest: UnloadManifest = state.manifest;
   if (manifest.rows === 0) return finishWithoutRows(deps, rec);
-  const lease = new ArchiveLeaseHold(deps, rec.id, manifest.bytes);
-  if (!(await lease.put())) {
-    const current = await deps.jobs.getArchiveLease(rec.id);
-    const waitMs = current ? Date.parse(current.expiresAt) - deps.now().getTime() : 0;
-    const delaySeconds = Math.min(900, Math.max(1, Math.ceil(waitMs / 1000) + 1));
-    // The holder's own message is still in flight; this check only matters if the holder died.
-    await deps.queue.send(exportMessage(rec.id, "poll"), exportSendOptions(rec, delaySeconds));
-    log.info({ delaySeconds }, "another delivery is archiving this export; check scheduled");
-    return "handed-over";
+  if (rec.format !== "xlsx") {
+    const done = await archiveResumable(deps, rec, manifest, opts);
+    return done === "handed-over" ? done : finishArchive(deps, rec, manifest, done.result, done.key, done.detail);
   }
+  return archiveStreamed(deps, rec, manifest);
+}
+
+/** The XLSX path: one workbook made from every part, streamed as one zip in one delivery. */
+async function archiveStreamed(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest): Promise<ExportRecord | "handed-over"> {
+  const log = deps.log.child({ exportId: rec.id });
+  const lease = new ArchiveLeaseHold(deps, rec.id, manifest.bytes);
+  if (!(await lease.put())) return scheduleLeaseCheck(deps, rec);
 
   const key = archiveKeyOf(rec);
   const started = Date.now();
@@ -169,7 +74,23 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
     await deps.jobs.deleteArchiveLease(rec.id).catch(() => undefined);
     throw err;
   }
+  return finishArchive(deps, rec, manifest, result, key, { bytes: result.bytes, sha256: result.sha256 });
+}
 
+/**
+ * The archive is in the store: check its parts against the manifest, move the export to ready
+ * with `detail` on its "archived" step, and forget the lease. A cancel that came first wins
+ * (the archive is deleted).
+ */
+export async function finishArchive(
+  deps: ExportDeps,
+  rec: ExportRecord,
+  manifest: UnloadManifest,
+  result: Pick<ZipResult, "bytes" | "sha256" | "entries">,
+  key: string,
+  detail: ExportStep["detail"],
+): Promise<ExportRecord> {
+  const log = deps.log.child({ exportId: rec.id });
   const rows = await checkParts(deps, rec, manifest, result, key);
   deps.checkpoint?.("archive-written", rec.id);
 
@@ -190,7 +111,7 @@ export async function archiveExport(deps: ExportDeps, rec: ExportRecord): Promis
       finishedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     },
-    [step(deps, "archived", { bytes: result.bytes, sha256: result.sha256 }), step(deps, "ready", { rows, expiresAt })],
+    [step(deps, "archived", detail), step(deps, "ready", { rows, expiresAt })],
   );
   await deps.jobs.deleteArchiveLease(rec.id);
   if (!ready) {
@@ -277,7 +198,7 @@ async function finishWithoutRows(deps: ExportDeps, rec: ExportRecord): Promise<E
  * the export fails for good (the warehouse's output is wrong; retrying reads the same parts).
  * Returns the rows in the archive.
  */
-async function checkParts(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest, result: ZipResult, key: string): Promise<number> {
+async function checkParts(deps: ExportDeps, rec: ExportRecord, manifest: UnloadManifest, result: Pick<ZipResult, "entries">, key: string): Promise<number> {
   // An XLSX workbook is one entry made from every part: the workbook writer reads them itself.
   if (rec.format === "xlsx") return manifest.rows;
   const problems: string[] = [];

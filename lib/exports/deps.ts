@@ -33,6 +33,12 @@ export interface ExportSettings {
    * written): how long a crashed delivery keeps a redelivery waiting before it takes over.
    */
   archiveLeaseSeconds: number;
+  /** Resumable archive: target multipart part size, largest server-side copy part, and whether to copy at all. */
+  archivePartBytes: number;
+  archiveCopyPartBytes: number;
+  archiveCopyParts: boolean;
+  /** A delivery hands the archive over through the queue after this long (0: at every safe point). */
+  archiveDeliverySeconds: number;
   /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
   requeueAfterSeconds: number;
 }
@@ -84,7 +90,16 @@ export interface ExportOutcomeHook {
   exportCancelled?(rec: ExportRecord): Promise<void>;
 }
 
-export type WorkerCheckpoint = "claimed" | "submitted" | "query-finished" | "archive-written" | "ready" | "notified";
+export type WorkerCheckpoint =
+  | "claimed"
+  | "submitted"
+  | "query-finished"
+  /** Resumable archive: a part was written (its checkpoint not yet saved), then its checkpoint saved. */
+  | "archive-part"
+  | "archive-checkpoint"
+  | "archive-written"
+  | "ready"
+  | "notified";
 
 /**
  * Thrown by a test's `checkpoint` to stand for the process dying at that

@@ -11,7 +11,7 @@ export const ZExportMessage = z.object({
   type: z.literal("export.process"),
   exportId: z.string().regex(ZExportIdPattern),
   /** Why it was sent; for logs only. */
-  reason: z.enum(["requested", "poll", "retry"]).default("requested"),
+  reason: z.enum(["requested", "poll", "retry", "continue"]).default("requested"),
 });
 export type TExportMessage = z.infer<typeof ZExportMessage>;
 

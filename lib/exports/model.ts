@@ -96,6 +96,7 @@ export const STEP_NAMES = [
   "query_submitted",
   "query_finished",
   "archived",
+  "archive_continued",
   "ready",
   "notified",
   "retrying",

@@ -18,6 +18,7 @@ import { exportMessage, exportSendOptions, ZExportMessage } from "./messages";
 import { ACTIVE_STATUSES, decimalMarkOf, type ExportRecord, type ExportStep } from "./model";
 import { moveExport } from "./state-machine";
 import { archiveExport, archiveKeyOf, unloadPrefix } from "./archive-step";
+import { discardArchiveUpload } from "./resumable-archive";
 
 export type WorkerOutcome =
   /** Done with this message: ack it. */
@@ -35,12 +36,18 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** One delivery of a message: its receive count, and when it must be done by (ms since the epoch; Lambda's time limit less a margin). */
+export interface ExportDelivery {
+  receiveCount: number;
+  deadline?: number;
+}
+
 /**
  * Handles one delivery of an export message. Never throws for a fault of the
  * export or a backend (they become a failed export or a retry outcome); only a
  * `SimulatedCrash` from a test passes through.
  */
-export async function handleExportMessage(deps: ExportDeps, body: unknown, delivery: { receiveCount: number }): Promise<WorkerOutcome> {
+export async function handleExportMessage(deps: ExportDeps, body: unknown, delivery: ExportDelivery): Promise<WorkerOutcome> {
   const parsed = ZExportMessage.safeParse(body);
   if (!parsed.success) {
     // A malformed message can never succeed: drop it rather than let it cycle to the DLQ.
@@ -50,7 +57,7 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
   const { exportId } = parsed.data;
   const log = deps.log.child({ exportId });
   try {
-    return await advanceExport(deps, exportId, delivery.receiveCount);
+    return await advanceExport(deps, exportId, delivery.receiveCount, delivery.deadline);
   } catch (err) {
     if (err instanceof SimulatedCrash) throw err;
     const fault = classifyFault(err);
@@ -71,7 +78,7 @@ export async function handleExportMessage(deps: ExportDeps, body: unknown, deliv
   }
 }
 
-async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: number): Promise<WorkerOutcome> {
+async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: number, deadline?: number): Promise<WorkerOutcome> {
   const log = deps.log.child({ exportId });
   let rec = await deps.jobs.getExport(exportId);
   if (!rec) {
@@ -85,7 +92,7 @@ async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: n
     const claimed = await moveExport(deps.jobs, exportId, "queued", "running", { attempts: attempt, startedAt: rec.startedAt ?? now, updatedAt: now }, [
       step(deps, "started", { attempt }),
     ]);
-    if (!claimed) return advanceExport(deps, exportId, 1); // someone else moved it (cancel, duplicate); act on what it is now
+    if (!claimed) return advanceExport(deps, exportId, 1, deadline); // someone else moved it (cancel, duplicate); act on what it is now
     rec = claimed;
     log.info({ attempt }, "claimed");
     deps.checkpoint?.("claimed", exportId);
@@ -105,7 +112,7 @@ async function advanceExport(deps: ExportDeps, exportId: string, receiveCount: n
     rec = next;
   }
   if (rec.status === "archiving") {
-    const next = await archiveExport(deps, rec);
+    const next = await archiveExport(deps, rec, { deadline });
     if (next === "handed-over") return { kind: "done" };
     rec = next;
   }
@@ -241,6 +248,8 @@ export async function failExport(deps: ExportDeps, rec: ExportRecord, code: stri
   ]);
   if (!failed) return null;
   deps.log.warn({ exportId: rec.id, code, message }, "export failed");
+  // Its unfinished archive upload, if any: the bucket's lifecycle rule is the backstop when this fails.
+  await discardArchiveUpload(deps, rec).catch((err: unknown) => deps.log.warn({ err, exportId: rec.id }, "could not abort the archive upload"));
   await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
   return failed;
 }
@@ -289,6 +298,8 @@ async function supplierNameOf(deps: ExportDeps, supplierId: string | null): Prom
 
 async function cleanUpCancelled(deps: ExportDeps, rec: ExportRecord): Promise<void> {
   if (rec.statementId) await deps.warehouse.cancel(rec.statementId).catch(() => undefined);
+  // A multi-delivery archive may have an upload in progress: abort it, so no parts are left to pay for.
+  await discardArchiveUpload(deps, rec);
   await deps.unloadStore.deletePrefix(unloadPrefix(rec.id));
   await deps.archiveStore.delete(archiveKeyOf(rec));
   deps.log.info({ exportId: rec.id }, "cancelled export cleaned up");

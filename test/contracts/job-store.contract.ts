@@ -363,7 +363,7 @@ export function testJobStore(make: MakeJobStore): void {
         expect(await store.getArchiveLease("exp_lease")).toBeNull();
         expect(await store.putArchiveLease(lease("a", iso(60)), iso(0))).toBe(true);
         expect(await store.putArchiveLease(lease("b", iso(70)), iso(10))).toBe(false);
-        expect(await store.getArchiveLease("exp_lease")).toEqual(lease("a", iso(60)));
+        expect(await store.getArchiveLease("exp_lease")).toEqual({ ...lease("a", iso(60)), uploadId: null, checkpoint: null });
 
         expect(await store.putArchiveLease(lease("a", iso(80), 400), iso(20))).toBe(true);
         expect(await store.getArchiveLease("exp_lease")).toMatchObject({ owner: "a", expiresAt: iso(80), bytesDone: 400, bytesTotal: 1000 });
@@ -373,6 +373,28 @@ export function testJobStore(make: MakeJobStore): void {
         expect(await store.putArchiveLease(lease("b", iso(140)), iso(80))).toBe(true);
         expect(await store.putArchiveLease(lease("a", iso(150), 999), iso(81))).toBe(false);
         expect(await store.getArchiveLease("exp_lease")).toMatchObject({ owner: "b", bytesDone: 0 });
+      });
+
+      it("keeps the resumable archive's upload id and checkpoint: only the owner writes them, the next owner reads them", async () => {
+        // A checkpoint the size a few hundred entries give (DynamoDB items stop at 400 KB).
+        const checkpoint = JSON.stringify({ version: 1, nextPart: 7, written: Array.from({ length: 300 }, (_, i) => [i * 7919, i, i, i, 8, -1]) });
+        const withCheckpoint = (owner: string, expiresAt: string, cp: string | null) => ({ ...lease(owner, expiresAt, 500), uploadId: "upload-1", checkpoint: cp });
+        expect(await store.putArchiveLease(withCheckpoint("a", iso(60), checkpoint), iso(0))).toBe(true);
+        expect(await store.getArchiveLease("exp_lease")).toEqual(withCheckpoint("a", iso(60), checkpoint));
+        // Another delivery cannot overwrite the live owner's checkpoint.
+        expect(await store.putArchiveLease(withCheckpoint("b", iso(70), "{}"), iso(10))).toBe(false);
+        expect((await store.getArchiveLease("exp_lease"))?.checkpoint).toBe(checkpoint);
+        // The owner hands over (expires now); the next delivery takes it at once and carries the checkpoint on.
+        expect(await store.putArchiveLease(withCheckpoint("a", iso(20), checkpoint), iso(20))).toBe(true);
+        const found = await store.getArchiveLease("exp_lease");
+        expect(await store.putArchiveLease({ ...found!, owner: "b", expiresAt: iso(80) }, iso(20))).toBe(true);
+        expect(await store.getArchiveLease("exp_lease")).toMatchObject({ owner: "b", uploadId: "upload-1", checkpoint, bytesDone: 500 });
+        // A lease written without them reads back as null; deleting the lease deletes them.
+        expect(await store.putArchiveLease(lease("b", iso(90)), iso(30))).toBe(true);
+        expect(await store.getArchiveLease("exp_lease")).toMatchObject({ uploadId: null, checkpoint: null });
+        await store.putArchiveLease(withCheckpoint("b", iso(90), checkpoint), iso(30));
+        await store.deleteArchiveLease("exp_lease");
+        expect(await store.getArchiveLease("exp_lease")).toBeNull();
       });
 
       it("two takers racing for a free lease: exactly one wins", async () => {

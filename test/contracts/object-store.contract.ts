@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ObjectStore } from "@/lib/ports";
-import { InvalidKeyError, ObjectNotFoundError } from "@/lib/core/errors";
+import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/core/errors";
 
 type MakeObjectStore = () => Promise<{ store: ObjectStore; cleanup: () => Promise<void> }>;
 
@@ -208,6 +208,94 @@ export function testObjectStore(make: MakeObjectStore): void {
         await store.put(key, Buffer.from("ok"));
         expect(await store.head(key)).toEqual({ key, bytes: 2 });
         expect((await store.list("exports/")).map((o) => o.key)).toEqual([key]);
+      });
+    });
+
+    describe("multipart uploads", () => {
+      // Parts at the store's minimum (5 MiB on S3), so the layout is one real S3 accepts.
+      const partOf = (n: number, size: number) => bytesAt(n * 4099, size);
+
+      it("joins uploaded and copied parts into one object that appears only when completed", async () => {
+        const min = Math.max(store.minPartBytes, 1024);
+        const source = Buffer.concat([bytesAt(0, 1000), bytesAt(100_000, min), bytesAt(200_000, 777)]);
+        await store.put("unload/exp/part_000.csv", source);
+        const key = "archives/sup_a/exp.zip";
+        const id = await store.startMultipart(key, { contentType: "application/zip" });
+        const one = partOf(1, min);
+        await store.uploadPart(key, id, 1, one);
+        // The middle of the source, server-side: its bytes never pass through this process.
+        await store.copyPart(key, id, 2, store.copySourceOf("unload/exp/part_000.csv"), { start: 1000, end: 1000 + min - 1 });
+        const last = Buffer.from("the last part may be small");
+        await store.uploadPart(key, id, 3, last);
+        expect(await store.head(key)).toBeNull();
+        const expected = Buffer.concat([one, source.subarray(1000, 1000 + min), last]);
+        expect(await store.completeMultipart(key, id, { parts: 3, bytes: expected.length })).toEqual({ key, bytes: expected.length });
+        expect(sha256(await readAll(await store.openRead(key)))).toBe(sha256(expected));
+        expect(await store.list("archives/")).toEqual([{ key, bytes: expected.length }]);
+      });
+
+      it("replaces a part uploaded again under the same number, as a resumed delivery does", async () => {
+        const min = Math.max(store.minPartBytes, 1024);
+        const key = "archives/again.zip";
+        const id = await store.startMultipart(key);
+        await store.uploadPart(key, id, 1, partOf(9, min));
+        const first = partOf(1, min);
+        await store.uploadPart(key, id, 1, first);
+        await store.uploadPart(key, id, 2, Buffer.from("end"));
+        await store.completeMultipart(key, id, { parts: 2, bytes: min + 3 });
+        // Hashes, not toEqual: a deep comparison of 5 MiB buffers takes the better part of a minute.
+        expect(sha256(await readAll(await store.openRead(key)))).toBe(sha256(Buffer.concat([first, Buffer.from("end")])));
+      });
+
+      it("recognises an upload completed before (a crash before the caller recorded it) as done", async () => {
+        const key = "archives/twice.zip";
+        const id = await store.startMultipart(key);
+        await store.uploadPart(key, id, 1, Buffer.from("only part"));
+        const done = await store.completeMultipart(key, id, { parts: 1, bytes: 9 });
+        expect(await store.completeMultipart(key, id, { parts: 1, bytes: 9 })).toEqual(done);
+        // Not when the object there is something else: that upload's result is gone.
+        await expect(store.completeMultipart(key, id, { parts: 1, bytes: 10 })).rejects.toBeInstanceOf(BackendError);
+      });
+
+      it("refuses to complete with a part missing, and then shows no object", async () => {
+        const min = Math.max(store.minPartBytes, 1024);
+        const key = "archives/gap.zip";
+        const id = await store.startMultipart(key);
+        await store.uploadPart(key, id, 1, partOf(1, min));
+        await store.uploadPart(key, id, 3, Buffer.from("x"));
+        await expect(store.completeMultipart(key, id, { parts: 3, bytes: min * 2 + 1 })).rejects.toMatchObject({ code: "upload_incomplete", retryable: false });
+        expect(await store.head(key)).toBeNull();
+        await store.abortMultipart(key, id);
+      });
+
+      it("aborting drops the parts: the upload can neither take parts nor complete afterwards", async () => {
+        const key = "archives/aborted.zip";
+        const id = await store.startMultipart(key);
+        await store.uploadPart(key, id, 1, Buffer.from("abc"));
+        await store.abortMultipart(key, id);
+        await store.abortMultipart(key, id); // a no-op the second time
+        await expect(store.uploadPart(key, id, 2, Buffer.from("d"))).rejects.toMatchObject({ code: "upload_missing" });
+        await expect(store.completeMultipart(key, id, { parts: 1, bytes: 3 })).rejects.toMatchObject({ code: "upload_missing" });
+        expect(await store.head(key)).toBeNull();
+        expect(await store.list("")).toEqual([]);
+      });
+
+      it("copyPart refuses a missing source and a range beyond it", async () => {
+        const key = "archives/copyfail.zip";
+        await store.put("unload/small.csv", Buffer.from("0123456789"));
+        const id = await store.startMultipart(key);
+        await expect(store.copyPart(key, id, 1, store.copySourceOf("unload/none.csv"), { start: 0, end: 3 })).rejects.toBeInstanceOf(ObjectNotFoundError);
+        await expect(store.copyPart(key, id, 1, store.copySourceOf("unload/small.csv"), { start: 5, end: 10 })).rejects.toBeInstanceOf(RangeError);
+        await store.copyPart(key, id, 1, store.copySourceOf("unload/small.csv"), { start: 5, end: 9 });
+        await store.completeMultipart(key, id, { parts: 1, bytes: 5 });
+        expect((await readAll(await store.openRead(key))).toString()).toBe("56789");
+      });
+
+      it("refuses part numbers outside 1..10000", async () => {
+        const id = await store.startMultipart("archives/n.zip");
+        await expect(store.uploadPart("archives/n.zip", id, 0, Buffer.from("x"))).rejects.toBeInstanceOf(RangeError);
+        await expect(store.uploadPart("archives/n.zip", id, 10_001, Buffer.from("x"))).rejects.toBeInstanceOf(RangeError);
+        await store.abortMultipart("archives/n.zip", id);
       });
     });
 

@@ -27,7 +27,10 @@
  *   was created (DescribeStatement and CancelStatement then answer
  *   ResourceNotFoundException), so a clock moved past that loses them;
  * - `setQueryString(mode)`: DescribeStatement's QueryString verbatim, masked
- *   (as for statements with sensitive text), truncated, or absent.
+ *   (as for statements with sensitive text), truncated, or absent;
+ * - MAXFILESIZE: a slice whose file would be larger is written as several
+ *   (`0000_part_00`, `0000_part_01`...), its rows split between them, each CSV
+ *   file with its header; `maxFileSizeUnit` shrinks the megabyte for tests.
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
@@ -79,6 +82,13 @@ export interface FakeRedshiftOptions {
   target: { clusterIdentifier: string } | { workgroupName: string };
   /** Parts per UNLOAD, like the slices of a cluster. Default 2. */
   slices?: number;
+  /**
+   * Bytes in one MAXFILESIZE megabyte. UNLOAD starts a slice's next file
+   * (`0000_part_01`...) once a file would pass MAXFILESIZE; Redshift refuses
+   * less than 5 MB, so tests that want small files shrink the unit instead.
+   * Default 1 MiB.
+   */
+  maxFileSizeUnit?: number;
 }
 
 export interface FakeRedshift {
@@ -265,13 +275,17 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     try {
       await con.run("USE wh");
       if (s.status !== "STARTED") return;
-      await con.run(`CREATE TEMP TABLE ${table} AS SELECT q.*, (row_number() OVER () - 1) % ${sliceCount} AS __slice FROM (${unload.query}) q`);
+      // __slice deals rows round-robin to the slices; __rn numbers them within their slice (for MAXFILESIZE's files).
+      await con.run(
+        `CREATE TEMP TABLE ${table} AS SELECT * EXCLUDE (__n), (__n - 1) % ${sliceCount} AS __slice, (__n - 1) // ${sliceCount} AS __rn FROM (SELECT q.*, row_number() OVER () AS __n FROM (${unload.query}) q)`,
+      );
       const entries: Array<{ url: string; meta: { content_length: number; record_count: number } }> = [];
+      const maxBytes = maxFileBytes(unload);
       for (let slice = 0; slice < sliceCount; slice++) {
         if (s.status !== "STARTED") return;
-        entries.push(await writePart({ con, table, slice, unload, dir, parquet, json, header: unload.options.includes("HEADER"), gzip: unload.options.includes("GZIP") }));
+        entries.push(...(await writeSlice({ con, table, slice, unload, dir, parquet, json, header: unload.options.includes("HEADER"), gzip: unload.options.includes("GZIP") }, maxBytes)));
       }
-      const columns = (await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${table}) WHERE column_name <> '__slice'`)).getRows();
+      const columns = (await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${table}) WHERE column_name NOT IN ('__slice', '__rn')`)).getRows();
       const manifest = {
         entries,
         schema: { elements: columns.map(([name, type]) => ({ name: String(name), type: { base: String(type).toLowerCase() } })) },
@@ -334,27 +348,54 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
    * zero-row Parquet file likewise) written to the unload prefix, and its
    * manifest entry. The one place parts are written.
    */
-  async function writePart(p: { con: DuckDBConnection; table: string; slice: number; unload: ParsedUnload; dir: string; parquet: boolean; json: boolean; header: boolean; gzip: boolean }) {
-    const name = `${String(p.slice).padStart(4, "0")}_part_00${p.parquet ? ".parquet" : p.gzip ? ".gz" : ""}`;
+  /** MAXFILESIZE in bytes (Infinity without it); `refusal` has checked its form. */
+  function maxFileBytes(u: ParsedUnload): number {
+    const option = u.options.find((o) => o.startsWith("MAXFILESIZE"));
+    const m = option ? /^MAXFILESIZE (\d+) MB$/.exec(option) : null;
+    return m ? Number(m[1]) * (opts.maxFileSizeUnit ?? 1024 * 1024) : Infinity;
+  }
+
+  type PartInput = { con: DuckDBConnection; table: string; slice: number; unload: ParsedUnload; dir: string; parquet: boolean; json: boolean; header: boolean; gzip: boolean };
+
+  /**
+   * One slice's files: one, or as many as keep each within MAXFILESIZE (`maxBytes`), the slice's
+   * rows split evenly between them in order, each CSV file with its own header, as UNLOAD does.
+   */
+  async function writeSlice(p: PartInput, maxBytes: number) {
+    const whole = await writePart(p, 0, null);
+    if (whole.bytes <= maxBytes || whole.meta.record_count <= 1) return [whole.entry];
+    const rows = whole.meta.record_count;
+    for (let files = Math.ceil(whole.bytes / maxBytes); ; files++) {
+      const per = Math.ceil(rows / files);
+      const written = [];
+      for (let i = 0; i * per < rows; i++) written.push(await writePart(p, i, { from: i * per, to: Math.min(rows, (i + 1) * per) }));
+      if (written.every((w) => w.bytes <= maxBytes) || per === 1) return written.map((w) => w.entry);
+    }
+  }
+
+  async function writePart(p: PartInput, index: number, rowRange: { from: number; to: number } | null) {
+    const name = `${String(p.slice).padStart(4, "0")}_part_${String(index).padStart(2, "0")}${p.parquet ? ".parquet" : p.gzip ? ".gz" : ""}`;
     // The local file has no .gz: DuckDB would gzip by the extension, and the gzip step below is UNLOAD's.
     const file = path.join(p.dir, name.replace(/\.gz$/, ""));
     // FORMAT JSON: one object per line, no header, as Redshift writes it.
     const delimiter = `'${(p.unload.delimiter ?? ",").replaceAll("'", "''")}'`;
     const format = p.parquet ? "FORMAT parquet" : p.json ? "FORMAT json" : `FORMAT csv, HEADER ${p.header}, DELIMITER ${delimiter}`;
-    await p.con.run(`COPY (SELECT * EXCLUDE (__slice) FROM ${p.table} WHERE __slice = ${p.slice}) TO '${file.replaceAll("'", "''")}' (${format})`);
-    const rows = Number((await p.con.runAndReadAll(`SELECT count(*) FROM ${p.table} WHERE __slice = ${p.slice}`)).getRows()[0]![0]);
+    const where = `__slice = ${p.slice}${rowRange ? ` AND __rn >= ${rowRange.from} AND __rn < ${rowRange.to}` : ""}`;
+    await p.con.run(`COPY (SELECT * EXCLUDE (__slice, __rn) FROM ${p.table} WHERE ${where} ORDER BY __rn) TO '${file.replaceAll("'", "''")}' (${format})`);
+    const rows = Number((await p.con.runAndReadAll(`SELECT count(*) FROM ${p.table} WHERE ${where}`)).getRows()[0]![0]);
     // DuckDB writes no header for zero rows; a Redshift slice with HEADER and no rows writes the header alone.
     let body = await fs.readFile(file);
     if (!p.parquet && !p.json && p.header && rows === 0 && body.length === 0) {
-      const cols = (await p.con.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${p.table}) WHERE column_name <> '__slice'`)).getRows();
+      const cols = (await p.con.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${p.table}) WHERE column_name NOT IN ('__slice', '__rn')`)).getRows();
       const sep = p.unload.delimiter ?? ",";
       body = Buffer.from(`${cols.map(([c]) => csvField(String(c), sep)).join(sep)}\n`);
     }
     // GZIP: one gzip member per part, as UNLOAD writes it; the manifest's content_length is the object's (compressed) size.
     if (p.gzip) body = zlib.gzipSync(body);
     const key = `${p.unload.keyPrefix}${name}`;
-    await opts.s3.send(new PutObjectCommand({ Bucket: p.unload.bucket, Key: key, Body: body }));
-    return { url: `s3://${p.unload.bucket}/${key}`, meta: { content_length: body.length, record_count: rows } };
+    // The first try at a slice that MAXFILESIZE then splits is not uploaded (writeSlice writes its pieces).
+    if (rowRange || body.length <= maxFileBytes(p.unload) || rows <= 1) await opts.s3.send(new PutObjectCommand({ Bucket: p.unload.bucket, Key: key, Body: body }));
+    return { bytes: body.length, meta: { content_length: body.length, record_count: rows }, entry: { url: `s3://${p.unload.bucket}/${key}`, meta: { content_length: body.length, record_count: rows } } };
   }
 
   /** What Redshift would answer an UNLOAD it cannot run. */

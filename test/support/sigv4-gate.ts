@@ -5,11 +5,13 @@
  * download, and the object-store contract could not tell a signing bug from
  * a working store. Header-signed SDK calls pass through unchecked: only the
  * URLs handed to browsers matter here. It also corrects one s3rver range bug
- * (see `clipRange`).
+ * (see `clipRange`), and answers multipart uploads itself, with UploadPartCopy,
+ * ListParts, Abort and S3's 5 MiB part minimum (see ./s3-multipart.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createMultipartEmulator } from "./s3-multipart";
 
 export interface SigV4Gate {
   /** Base URL clients should use instead of the upstream's. */
@@ -123,6 +125,7 @@ function clipRange(
 /** Starts the gate on 127.0.0.1 (random port), forwarding to `upstream`. */
 export async function startSigV4Gate(upstream: string, secrets: Record<string, string>): Promise<SigV4Gate> {
   const target = new URL(upstream);
+  const multipart = await createMultipartEmulator(upstream);
   const server = http.createServer((req, res) => {
     const raw = req.url ?? "/";
     const q = raw.indexOf("?");
@@ -137,6 +140,7 @@ export async function startSigV4Gate(upstream: string, secrets: Record<string, s
         return;
       }
     }
+    if (multipart.handle(req, res, rawPath, rawQuery)) return;
     const forward = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: raw, headers: { ...req.headers, host: target.host } },
       (upstreamRes) => {
@@ -168,7 +172,7 @@ export async function startSigV4Gate(upstream: string, secrets: Record<string, s
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err) => (err ? reject(err) : multipart.close().then(resolve, reject)));
       }),
   };
 }

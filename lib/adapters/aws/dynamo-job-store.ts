@@ -339,6 +339,8 @@ export class DynamoJobStore implements JobStore {
     const item: Item = {
       ...leaseKey(lease.exportId),
       ...lease,
+      uploadId: lease.uploadId ?? null,
+      checkpoint: lease.checkpoint ?? null,
       [TTL_ATTRIBUTE]: Math.floor(Date.parse(lease.expiresAt) / 1000) + LEASE_TTL_SECONDS,
     };
     try {
@@ -370,6 +372,8 @@ export class DynamoJobStore implements JobStore {
       bytesDone: Number(i.bytesDone),
       bytesTotal: Number(i.bytesTotal),
       updatedAt: String(i.updatedAt),
+      uploadId: typeof i.uploadId === "string" ? i.uploadId : null,
+      checkpoint: typeof i.checkpoint === "string" ? i.checkpoint : null,
     };
   }
 

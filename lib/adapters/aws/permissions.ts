@@ -52,6 +52,14 @@ export const AWS_SDK_PERMISSIONS: Readonly<Record<string, readonly CommandPermis
     { command: "ListObjectsV2Command", actions: ["s3:ListBucket"], on: BUCKETS },
     { command: "DeleteObjectCommand", actions: ["s3:DeleteObject"], on: OBJECTS },
     { command: "DeleteObjectsCommand", actions: ["s3:DeleteObject"], on: OBJECTS },
+    // The resumable archive's own multipart upload (issue 11).
+    { command: "CreateMultipartUploadCommand", actions: ["s3:PutObject"], on: OBJECTS },
+    { command: "UploadPartCommand", actions: ["s3:PutObject"], on: OBJECTS },
+    // UploadPartCopy: s3:GetObject on the source (an unloaded part), s3:PutObject on the archive.
+    { command: "UploadPartCopyCommand", actions: ["s3:GetObject", "s3:PutObject"], on: OBJECTS },
+    { command: "ListPartsCommand", actions: ["s3:ListMultipartUploadParts"], on: OBJECTS },
+    { command: "CompleteMultipartUploadCommand", actions: ["s3:PutObject"], on: OBJECTS },
+    { command: "AbortMultipartUploadCommand", actions: ["s3:AbortMultipartUpload"], on: OBJECTS },
   ],
   "dynamo-job-store.ts": [
     { command: "GetCommand", actions: ["dynamodb:GetItem"], on: TABLE },

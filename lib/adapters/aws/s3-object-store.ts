@@ -1,16 +1,22 @@
 import { Readable, Transform } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   type S3Client,
+  UploadPartCommand,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ObjectStore, SignedUrlOptions, StoredObject } from "@/lib/ports";
-import { ObjectNotFoundError } from "@/lib/core/errors";
+import { BackendError, ObjectNotFoundError } from "@/lib/core/errors";
 import { checkObjectKey, checkObjectKeyPrefix, contentDisposition } from "@/lib/object-keys";
 import { awsErrorName, awsHttpStatus } from "./aws-errors";
 import { resolveClient, type ClientSource } from "./clients";
@@ -32,6 +38,8 @@ export interface S3ObjectStoreOptions {
   partSize?: number;
   /** Parts uploaded at once. Default 2. */
   queueSize?: number;
+  /** Parts per ListParts page when completing a multipart upload (S3's maximum and default: 1,000); tests page with less. */
+  listPartsPageSize?: number;
 }
 
 /**
@@ -46,6 +54,8 @@ export class S3ObjectStore implements ObjectStore {
   private readonly bucket: string;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly listPartsPageSize: number;
+  readonly minPartBytes = MIN_PART_SIZE;
 
   constructor(opts: S3ObjectStoreOptions) {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(opts.bucket)) throw new Error(`S3ObjectStore: not a valid bucket name: ${JSON.stringify(opts.bucket)}`);
@@ -57,6 +67,7 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = opts.bucket;
     this.partSize = partSize;
     this.queueSize = queueSize;
+    this.listPartsPageSize = opts.listPartsPageSize ?? 1000;
   }
 
   private get client(): S3Client {
@@ -182,6 +193,110 @@ export class S3ObjectStore implements ObjectStore {
     return getSignedUrl(this.client, command, { expiresIn });
   }
 
+  async startMultipart(key: string, opts: { contentType?: string } = {}): Promise<string> {
+    checkObjectKey(key);
+    const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: opts.contentType }));
+    if (!out.UploadId) throw new Error(`S3 CreateMultipartUpload returned no upload id for ${key}`);
+    return out.UploadId;
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<void> {
+    checkObjectKey(key);
+    checkPartNumber(partNumber);
+    await this.client
+      .send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }))
+      .catch(uploadFault(key, uploadId));
+  }
+
+  /** `bucket/key`, URL-encoded as UploadPartCopy's CopySource wants it. */
+  copySourceOf(key: string): string {
+    checkObjectKey(key);
+    return `${this.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  }
+
+  async copyPart(key: string, uploadId: string, partNumber: number, source: string, range: { start: number; end: number }): Promise<void> {
+    checkObjectKey(key);
+    checkPartNumber(partNumber);
+    const { start, end } = range;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) throw new RangeError(`range ${start}-${end} is not valid`);
+    try {
+      await this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          CopySource: source,
+          CopySourceRange: `bytes=${start}-${end}`,
+        }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) === "NoSuchKey") throw new ObjectNotFoundError(source);
+      if (awsErrorName(err) === "InvalidArgument" || awsErrorName(err) === "InvalidRange") throw new RangeError(`range ${start}-${end} is not within ${source}`);
+      uploadFault(key, uploadId)(err);
+    }
+  }
+
+  /**
+   * Completes with the ETags S3 itself lists (ListParts, paged), so a resumed upload needs no
+   * record of them. Once completed, S3 forgets the upload id: a second completion finds
+   * NoSuchUpload and is recognised as done when the object is there with the expected size.
+   */
+  async completeMultipart(key: string, uploadId: string, expect: { parts: number; bytes: number }): Promise<StoredObject> {
+    checkObjectKey(key);
+    const alreadyDone = async (): Promise<StoredObject> => {
+      const done = await this.head(key);
+      if (done && done.bytes === expect.bytes) return done;
+      throw new BackendError("upload_missing", `multipart upload ${uploadId} of ${key} is unknown and no complete object is there`, false);
+    };
+    const parts: { PartNumber: number; ETag: string; Size: number }[] = [];
+    let marker: string | undefined;
+    try {
+      for (;;) {
+        const out = await this.client.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MaxParts: this.listPartsPageSize, PartNumberMarker: marker }),
+        );
+        for (const p of out.Parts ?? []) parts.push({ PartNumber: p.PartNumber ?? 0, ETag: p.ETag ?? "", Size: p.Size ?? 0 });
+        if (!out.IsTruncated) break;
+        marker = out.NextPartNumberMarker;
+        if (!marker) throw new Error(`S3 ListParts for ${key} is truncated without a next marker`);
+      }
+    } catch (err) {
+      if (awsErrorName(err) === "NoSuchUpload") return alreadyDone();
+      throw err;
+    }
+    const wanted = parts.filter((p) => p.PartNumber <= expect.parts).sort((a, b) => a.PartNumber - b.PartNumber);
+    const bytes = wanted.reduce((n, p) => n + p.Size, 0);
+    if (wanted.length !== expect.parts || wanted.some((p, i) => p.PartNumber !== i + 1)) {
+      throw new BackendError("upload_incomplete", `${key}: S3 holds ${wanted.length} of the ${expect.parts} parts`, false);
+    }
+    if (bytes !== expect.bytes) throw new BackendError("upload_incomplete", `the parts of ${key} hold ${bytes} bytes; expected ${expect.bytes}`, false);
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: wanted.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) },
+        }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) === "NoSuchUpload") return alreadyDone();
+      if (awsErrorName(err) === "EntityTooSmall") throw new BackendError("upload_incomplete", `a part of ${key} other than the last is under 5 MiB`, false, { cause: err });
+      throw err;
+    }
+    return { key, bytes };
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    checkObjectKey(key);
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (err) {
+      if (awsErrorName(err) !== "NoSuchUpload") throw err;
+    }
+  }
+
   /** S3 checks its own presigned URLs; this app never serves them. */
   async verifySignedRequest(): Promise<"not-served-here"> {
     return "not-served-here";
@@ -194,3 +309,14 @@ function isMissing(err: unknown): boolean {
   return name === "NoSuchKey" || name === "NotFound" || (name !== "NoSuchBucket" && awsHttpStatus(err) === 404);
 }
 
+function checkPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) throw new RangeError(`part number must be 1..10000: ${partNumber}`);
+}
+
+/** An upload S3 no longer knows (aborted, completed, or dropped by the lifecycle rule) cannot take parts. */
+function uploadFault(key: string, uploadId: string): (err: unknown) => never {
+  return (err) => {
+    if (awsErrorName(err) === "NoSuchUpload") throw new BackendError("upload_missing", `multipart upload ${uploadId} of ${key} is unknown (aborted, completed or expired)`, false, { cause: err });
+    throw err;
+  };
+}

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -8,12 +8,18 @@ import type { ObjectStore, SignedUrlOptions, StoredObject } from "@/lib/ports";
 import { BackendError, InvalidKeyError, ObjectNotFoundError } from "@/lib/core/errors";
 import { checkObjectKey, checkObjectKeyPrefix } from "@/lib/object-keys";
 
-/** Where in-flight writes live until they are renamed into place; never a valid key, never listed. */
 /** Where objects are written before being renamed into place; the worker sweeps what a crash left (workers/temp-sweep.ts). */
 export const TMP_DIR = ".tmp";
-/** S3's own limit, counted in UTF-8 bytes as S3 does. */
 /** NAME_MAX on Linux, macOS and Windows file systems. */
 const MAX_SEGMENT_BYTES = 255;
+/**
+ * A multipart upload's staging folder inside TMP_DIR: its parts as files, joined on completion.
+ * In TMP_DIR so the worker's temp sweep removes the folder of an upload abandoned for its max age
+ * (a live resumable archive writes a part at least every few minutes).
+ */
+const STAGING_PREFIX = "mpu-";
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_PARTS = 10_000;
 
 export interface DiskObjectStoreOptions {
   /** Absolute directory holding the objects. */
@@ -171,6 +177,120 @@ export class DiskObjectStore implements ObjectStore {
     return { key, filename: fn };
   }
 
+  /** Any size: a local file system has no minimum part. */
+  readonly minPartBytes = 1;
+
+  async startMultipart(key: string): Promise<string> {
+    checkKey(key);
+    const uploadId = randomUUID();
+    const dir = this.stagingDir(uploadId);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, "key"), key);
+    return uploadId;
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<void> {
+    const name = partFile(partNumber);
+    const dir = await this.openStaging(key, uploadId);
+    // Written beside, then renamed over: a part rewritten after a crash is never half old, half new.
+    const tmp = path.join(dir, `${randomUUID()}.part`);
+    await writeFile(tmp, body, { flag: "wx" });
+    await rename(tmp, path.join(dir, name));
+  }
+
+  copySourceOf(key: string): string {
+    return this.pathOf(key);
+  }
+
+  async copyPart(key: string, uploadId: string, partNumber: number, source: string, range: { start: number; end: number }): Promise<void> {
+    const name = partFile(partNumber);
+    const dir = await this.openStaging(key, uploadId);
+    if (!path.isAbsolute(source)) throw new Error(`copyPart: not a disk store's copy source: ${JSON.stringify(source)}`);
+    const info = await stat(source).catch((err: unknown) => {
+      throw isMissing(err) ? new ObjectNotFoundError(source) : err;
+    });
+    if (!info.isFile()) throw new ObjectNotFoundError(source);
+    const { start, end } = range;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start || end >= info.size) {
+      throw new RangeError(`range ${start}-${end} is not within the copy source (${info.size} bytes)`);
+    }
+    const tmp = path.join(dir, `${randomUUID()}.part`);
+    try {
+      await pipeline(createReadStream(source, { start, end }), createWriteStream(tmp, { flags: "wx" }));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await rename(tmp, path.join(dir, name));
+  }
+
+  async completeMultipart(key: string, uploadId: string, expect: { parts: number; bytes: number }): Promise<StoredObject> {
+    const target = this.pathOf(key);
+    checkUploadId(uploadId);
+    const dir = this.stagingDir(uploadId);
+    const staged = await readFile(path.join(dir, "key"), "utf8").catch((err: unknown) => {
+      if (isMissing(err)) return null;
+      throw err;
+    });
+    if (staged === null) {
+      // Completed before (the staging folder goes last) or never started: the object says which.
+      const done = await this.head(key);
+      if (done && done.bytes === expect.bytes) return done;
+      throw new BackendError("upload_missing", `multipart upload ${uploadId} of ${key} is unknown and no complete object is there`, false);
+    }
+    if (staged !== key) throw new BackendError("upload_missing", `multipart upload ${uploadId} belongs to another key`, false);
+    const files: string[] = [];
+    let bytes = 0;
+    for (let n = 1; n <= expect.parts; n++) {
+      const file = path.join(dir, partFile(n));
+      const info = await stat(file).catch(() => null);
+      if (!info) throw new BackendError("upload_incomplete", `part ${n} of ${expect.parts} of ${key} was never uploaded`, false);
+      files.push(file);
+      bytes += info.size;
+    }
+    if (bytes !== expect.bytes) throw new BackendError("upload_incomplete", `the parts of ${key} hold ${bytes} bytes; expected ${expect.bytes}`, false);
+    const joined = path.join(this.root, TMP_DIR, randomUUID());
+    try {
+      const out = createWriteStream(joined, { flags: "wx" });
+      await pipeline(
+        (async function* () {
+          for (const file of files) yield* createReadStream(file);
+        })(),
+        out,
+      );
+      await this.moveIntoPlace(joined, target, key);
+    } catch (err) {
+      await rm(joined, { force: true });
+      throw err;
+    }
+    // After the rename: a crash in between leaves the folder, and completing again joins the same parts.
+    await rm(dir, { recursive: true, force: true });
+    return { key, bytes };
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    checkKey(key);
+    checkUploadId(uploadId);
+    await rm(this.stagingDir(uploadId), { recursive: true, force: true });
+  }
+
+  private stagingDir(uploadId: string): string {
+    return path.join(this.root, TMP_DIR, `${STAGING_PREFIX}${uploadId}`);
+  }
+
+  /** The upload's staging folder, after checking it exists and is for `key`. */
+  private async openStaging(key: string, uploadId: string): Promise<string> {
+    checkKey(key);
+    checkUploadId(uploadId);
+    const dir = this.stagingDir(uploadId);
+    const staged = await readFile(path.join(dir, "key"), "utf8").catch((err: unknown) => {
+      if (isMissing(err)) throw new BackendError("upload_missing", `multipart upload ${uploadId} of ${key} is unknown (aborted, completed or swept)`, false);
+      throw err;
+    });
+    if (staged !== key) throw new BackendError("upload_missing", `multipart upload ${uploadId} belongs to another key`, false);
+    return dir;
+  }
+
   private sign(key: string, exp: string, filename: string): Buffer {
     return createHmac("sha256", this.secret).update(`${key}\n${exp}\n${filename}`).digest();
   }
@@ -253,6 +373,15 @@ function checkKey(key: string): void {
     if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES) throw new InvalidKeyError(key, `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   if (segments[0] === TMP_DIR) throw new InvalidKeyError(key, `"${TMP_DIR}/" is reserved`);
+}
+
+function checkUploadId(uploadId: string): void {
+  if (!UPLOAD_ID.test(uploadId)) throw new RangeError(`not a multipart upload id of this store: ${JSON.stringify(uploadId)}`);
+}
+
+function partFile(partNumber: number): string {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) throw new RangeError(`part number must be 1..${MAX_PARTS}: ${partNumber}`);
+  return String(partNumber).padStart(5, "0");
 }
 
 function errCode(err: unknown): string | undefined {

@@ -132,9 +132,14 @@ export class SqliteJobStore implements JobStore {
         expires_at TEXT NOT NULL,
         bytes_done INTEGER NOT NULL,
         bytes_total INTEGER NOT NULL,
-        updated_at TEXT NOT NULL
+        updated_at TEXT NOT NULL,
+        upload_id TEXT,
+        checkpoint TEXT
       );
     `);
+    // A lease table from before the resumable archive: add its columns.
+    const leaseColumns = new Set((db.prepare(`PRAGMA table_info(${LEASES})`).all() as { name: string }[]).map((c) => c.name));
+    for (const column of ["upload_id", "checkpoint"]) if (!leaseColumns.has(column)) db.exec(`ALTER TABLE ${LEASES} ADD COLUMN ${column} TEXT`);
     // A .data folder from before a field existed: add its column (null in old rows) rather than fail on first write.
     const present = new Set((db.prepare(`PRAGMA table_info(${EXPORTS})`).all() as { name: string }[]).map((c) => c.name));
     for (const [, column, kind] of EXPORT_COLUMNS) {
@@ -304,21 +309,33 @@ export class SqliteJobStore implements JobStore {
     // One statement: the upsert's WHERE is the condition, so it cannot interleave with another process's.
     const result = this.db
       .prepare(
-        `INSERT INTO ${LEASES} (export_id, owner, expires_at, bytes_done, bytes_total, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO ${LEASES} (export_id, owner, expires_at, bytes_done, bytes_total, updated_at, upload_id, checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (export_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
-           bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total, updated_at = excluded.updated_at
+           bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total, updated_at = excluded.updated_at,
+           upload_id = excluded.upload_id, checkpoint = excluded.checkpoint
          WHERE ${LEASES}.owner = excluded.owner OR ${LEASES}.expires_at <= ?`,
       )
-      .run(lease.exportId, lease.owner, lease.expiresAt, lease.bytesDone, lease.bytesTotal, lease.updatedAt, now);
+      .run(lease.exportId, lease.owner, lease.expiresAt, lease.bytesDone, lease.bytesTotal, lease.updatedAt, lease.uploadId ?? null, lease.checkpoint ?? null, now);
     return result.changes === 1;
   }
 
   async getArchiveLease(exportId: string): Promise<ArchiveLease | null> {
     const row = this.db
-      .prepare(`SELECT export_id, owner, expires_at, bytes_done, bytes_total, updated_at FROM ${LEASES} WHERE export_id = ?`)
-      .get(exportId) as { export_id: string; owner: string; expires_at: string; bytes_done: number; bytes_total: number; updated_at: string } | undefined;
+      .prepare(`SELECT export_id, owner, expires_at, bytes_done, bytes_total, updated_at, upload_id, checkpoint FROM ${LEASES} WHERE export_id = ?`)
+      .get(exportId) as
+      | { export_id: string; owner: string; expires_at: string; bytes_done: number; bytes_total: number; updated_at: string; upload_id: string | null; checkpoint: string | null }
+      | undefined;
     if (!row) return null;
-    return { exportId: row.export_id, owner: row.owner, expiresAt: row.expires_at, bytesDone: row.bytes_done, bytesTotal: row.bytes_total, updatedAt: row.updated_at };
+    return {
+      exportId: row.export_id,
+      owner: row.owner,
+      expiresAt: row.expires_at,
+      bytesDone: row.bytes_done,
+      bytesTotal: row.bytes_total,
+      updatedAt: row.updated_at,
+      uploadId: row.upload_id,
+      checkpoint: row.checkpoint,
+    };
   }
 
   async deleteArchiveLease(exportId: string): Promise<void> {

@@ -122,12 +122,18 @@ function holdReads(d: AppDeps, passBytes = 1536 * 1024): { release: () => void }
   return { release };
 }
 
+/** Archives started: a streamed `put` (XLSX) or a multipart upload (the resumable writer). */
 function countPuts(d: AppDeps): { readonly count: number } {
   const counter = { count: 0 };
   const real = d.archiveStore.put.bind(d.archiveStore);
   d.archiveStore.put = (key, body, opts) => {
     counter.count++;
     return real(key, body, opts);
+  };
+  const start = d.archiveStore.startMultipart.bind(d.archiveStore);
+  d.archiveStore.startMultipart = (key, opts) => {
+    counter.count++;
+    return start(key, opts);
   };
   return counter;
 }

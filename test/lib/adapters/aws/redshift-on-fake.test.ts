@@ -112,6 +112,52 @@ describe("RedshiftWarehouse on the fake Data API", () => {
     expect(rows).toBe(state.manifest.rows);
   });
 
+  it("starts a slice's next file at MAXFILESIZE, each with its header, as UNLOAD does", async () => {
+    // MAXFILESIZE 5 MB with a 1 KiB "megabyte": files of at most 5 KiB from a few hundred KB of CSV.
+    const small = await startFakeRedshift({
+      dbPath,
+      s3: s3ClientFor(s3.rawEndpoint),
+      bucket: bucket.name,
+      iamRoleArn: ROLE,
+      database: "dev",
+      target: { clusterIdentifier: "acme-dw" },
+      slices: 2,
+      maxFileSizeUnit: 1024,
+    });
+    const smallClient = new RedshiftDataClient({ region: REGION, endpoint: small.endpoint, credentials: FAKE_CREDENTIALS });
+    try {
+      const w = new RedshiftWarehouse({
+        client: smallClient,
+        target: { kind: "cluster", clusterIdentifier: "acme-dw", database: "dev", dbUser: "exporter" },
+        iamRoleArn: ROLE,
+        unloadBucket: bucket.name,
+        unloadStore: store,
+        maxFileSizeMb: 5,
+      });
+      const sql = getDataset("product_inventory")!.buildQuery({}, { kind: "all" });
+      const { statementId } = await w.submitUnload({ exportId: "exp_max", sql, format: "csv", keyPrefix: "unload/exp_max/" });
+      const state = await until(w, statementId, "unload/exp_max/");
+      if (state.state !== "finished") throw new Error(`expected finished, got ${JSON.stringify(state)}`);
+      const keys = state.manifest.entries.map((e) => e.key);
+      expect(keys.length).toBeGreaterThan(4);
+      expect(keys.slice(0, 3)).toEqual(["unload/exp_max/0000_part_00.gz", "unload/exp_max/0000_part_01.gz", "unload/exp_max/0000_part_02.gz"]);
+      expect(keys.some((k) => k.startsWith("unload/exp_max/0001_part_"))).toBe(true);
+      let rows = 0;
+      for (const entry of state.manifest.entries) {
+        expect(entry.bytes).toBeLessThanOrEqual(5 * 1024);
+        const lines = zlib.gunzipSync(await bytes(await store.openRead(entry.key))).toString("utf8").trimEnd().split("\n");
+        expect(lines[0]).toMatch(/^sku,product_id,/);
+        expect(lines.length - 1).toBe(entry.rows);
+        rows += entry.rows!;
+      }
+      expect(rows).toBe(2_000);
+      expect((await store.list("unload/exp_max/")).filter((o) => o.key.endsWith(".gz"))).toHaveLength(keys.length);
+    } finally {
+      smallClient.destroy();
+      await small.stop();
+    }
+  });
+
   it("unloads a semicolon CSV whose decimals have a comma mark, as the local warehouse writes it", async () => {
     const w = warehouse();
     const sql = getDataset("product_inventory")!.buildQuery({ lowStockOnly: true }, { kind: "supplier", supplierId: "sup_rose" }, ["sku", "unit_cost"], { decimalMark: "," });

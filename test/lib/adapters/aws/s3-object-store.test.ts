@@ -48,6 +48,57 @@ describe("S3ObjectStore", () => {
   });
 });
 
+describe("S3ObjectStore multipart uploads (S3's rules, as the gate enforces them)", () => {
+  const MiB = 1024 * 1024;
+
+  it("completes from ListParts paged past one page, whatever the page size", async () => {
+    const bucket = await createBucket(s3.client);
+    const store = new S3ObjectStore({ client: s3.client, bucket: bucket.name, listPartsPageSize: 2 });
+    const key = "archives/paged.zip";
+    const id = await store.startMultipart(key);
+    const parts = [Buffer.alloc(5 * MiB, 1), Buffer.alloc(5 * MiB, 2), Buffer.alloc(5 * MiB, 3), Buffer.alloc(5 * MiB, 4), Buffer.from("tail")];
+    // Out of order, as parallel or resumed uploads may send them.
+    for (const n of [3, 1, 5, 2, 4]) await store.uploadPart(key, id, n, parts[n - 1]!);
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    expect(await store.completeMultipart(key, id, { parts: 5, bytes })).toEqual({ key, bytes });
+    const got = await store.openRead(key, { start: 5 * MiB - 1, end: 5 * MiB });
+    const chunks: Buffer[] = [];
+    for await (const c of got) chunks.push(c as Buffer);
+    expect([...Buffer.concat(chunks)]).toEqual([1, 2]);
+    await bucket.drop();
+  });
+
+  it("refuses a layout real S3 refuses: a part other than the last under 5 MiB", async () => {
+    const bucket = await createBucket(s3.client);
+    const store = new S3ObjectStore({ client: s3.client, bucket: bucket.name });
+    const key = "archives/small-part.zip";
+    const id = await store.startMultipart(key);
+    await store.uploadPart(key, id, 1, Buffer.alloc(5 * MiB - 1, 7));
+    await store.uploadPart(key, id, 2, Buffer.from("tail"));
+    await expect(store.completeMultipart(key, id, { parts: 2, bytes: 5 * MiB + 3 })).rejects.toMatchObject({ code: "upload_incomplete", retryable: false });
+    expect(await store.head(key)).toBeNull();
+    expect(store.minPartBytes).toBe(5 * MiB);
+    await store.abortMultipart(key, id);
+    await bucket.drop();
+  });
+
+  it("copies a part from another bucket server-side (UploadPartCopy)", async () => {
+    const unloads = await createBucket(s3.client);
+    const archives = await createBucket(s3.client);
+    const from = new S3ObjectStore({ client: s3.client, bucket: unloads.name });
+    const to = new S3ObjectStore({ client: s3.client, bucket: archives.name });
+    await from.put("unload/exp 1/part_000.csv.gz", Buffer.from("0123456789abcdef"));
+    const id = await to.startMultipart("archives/x.zip");
+    await to.copyPart("archives/x.zip", id, 1, from.copySourceOf("unload/exp 1/part_000.csv.gz"), { start: 4, end: 11 });
+    await to.completeMultipart("archives/x.zip", id, { parts: 1, bytes: 8 });
+    const chunks: Buffer[] = [];
+    for await (const c of await to.openRead("archives/x.zip")) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe("456789ab");
+    await unloads.drop();
+    await archives.drop();
+  });
+});
+
 describe("the SigV4 gate in front of s3rver", () => {
   it("accepts the SDK's presigned URL and refuses a changed path, parameter or host", async () => {
     const bucket = await createBucket(s3.client);

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DiskObjectStore } from "@/lib/adapters/local/disk-object-store";
 import { InvalidKeyError } from "@/lib/core/errors";
 import { testObjectStore } from "@/test/contracts/object-store.contract";
+import { sweepTempDirs } from "@/workers/temp-sweep";
 
 const SECRET = "local-test-secret-0123456789abcdef";
 
@@ -105,6 +106,31 @@ describe("DiskObjectStore", () => {
       const chunks: Buffer[] = [];
       for await (const c of clamped) chunks.push(c as Buffer);
       expect(Buffer.concat(chunks).toString()).toBe("le");
+    });
+  });
+
+  describe("multipart staging", () => {
+    it("stages parts under the temp folder, where the worker's sweep removes an abandoned upload", async () => {
+      const { dir: root, remove } = await tempDir();
+      const store = new DiskObjectStore({ root, signingSecret: SECRET, publicBaseUrl: "http://localhost:3000" });
+      const id = await store.startMultipart("archives/a.zip");
+      await store.uploadPart("archives/a.zip", id, 1, Buffer.from("part"));
+      const staged = path.join(root, ".tmp", `mpu-${id}`);
+      expect((await stat(staged)).isDirectory()).toBe(true);
+      // Fresh: kept. An hour untouched: swept, and the upload is gone for good.
+      expect(await sweepTempDirs([path.join(root, ".tmp")], 3_600_000)).toEqual([]);
+      expect(await sweepTempDirs([path.join(root, ".tmp")], 3_600_000, Date.now() + 3_600_001)).toEqual([staged]);
+      await expect(store.uploadPart("archives/a.zip", id, 2, Buffer.from("x"))).rejects.toMatchObject({ code: "upload_missing" });
+      await remove();
+    });
+
+    it("refuses an upload id that is not one of its own (it names a folder)", async () => {
+      const { dir: root, remove } = await tempDir();
+      const store = new DiskObjectStore({ root, signingSecret: SECRET, publicBaseUrl: "http://localhost:3000" });
+      await expect(store.uploadPart("archives/a.zip", "../../etc", 1, Buffer.from("x"))).rejects.toBeInstanceOf(RangeError);
+      await expect(store.completeMultipart("archives/a.zip", "../x", { parts: 1, bytes: 1 })).rejects.toBeInstanceOf(RangeError);
+      await expect(store.copyPart("archives/a.zip", await store.startMultipart("archives/a.zip"), 1, "relative/path", { start: 0, end: 0 })).rejects.toThrow(/copy source/);
+      await remove();
     });
   });
 });
