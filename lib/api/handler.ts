@@ -188,14 +188,29 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
  * Defence in depth against cross-site request forgery on cookie-authenticated
  * writes (the session cookie is SameSite=Lax already): a browser always sends
- * `Origin` on a cross-site POST, and it must be this site's.
+ * `Origin` on a cross-site POST, and it must be this site's: PUBLIC_URL's, the
+ * request URL's, or the host the browser addressed (`Host`, which a page on
+ * another site cannot set). The last is what lets a page opened at
+ * http://127.0.0.1:3000 post while PUBLIC_URL says localhost (`next dev`
+ * builds `req.url` from its own hostname, not from `Host`).
  */
 function refuseCrossSite(req: Request, publicUrl: string): void {
   if (SAFE_METHODS.has(req.method)) return;
   const origin = req.headers.get("origin");
   if (!origin) return;
   const allowed = new Set([new URL(req.url).origin, new URL(publicUrl).origin]);
-  if (!allowed.has(origin)) throw new ApiError("forbidden", "Cross-site requests are refused.");
+  if (allowed.has(origin)) return;
+  const host = req.headers.get("host")?.toLowerCase();
+  if (host && /^https?:$/.test(urlOrNull(origin)?.protocol ?? "") && urlOrNull(origin)?.host === host) return;
+  throw new ApiError("forbidden", "Cross-site requests are refused.");
+}
+
+function urlOrNull(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
 }
 
 /* ------------------------------------------------------------------ helpers */

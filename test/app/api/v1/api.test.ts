@@ -192,6 +192,16 @@ describe("who may call", () => {
     const sameSite = await post(exportsRoute.POST, "/api/v1/exports", { as: rose, body: inventory, headers: { origin: BASE } });
     expect(sameSite.status, sameSite.text).toBe(202);
   });
+
+  it("takes the host the browser addressed as this site: a page at 127.0.0.1 posts while PUBLIC_URL says localhost (dev mode)", async () => {
+    const body = { ...inventory, params: { skuPrefix: "FLOWER1" } };
+    const res = await post(exportsRoute.POST, "/api/v1/exports", { as: rose, body, headers: { origin: "http://127.0.0.1:3000", host: "127.0.0.1:3000" } });
+    expect(res.status, res.text).toBe(202);
+    // Another site's page sends its own Origin to our Host: still refused, as is a host that only looks alike.
+    expectError(await post(exportsRoute.POST, "/api/v1/exports", { as: rose, body, headers: { origin: "https://evil.test", host: "127.0.0.1:3000" } }), 403, "forbidden");
+    expectError(await post(exportsRoute.POST, "/api/v1/exports", { as: rose, body, headers: { origin: "http://127.0.0.1:3001", host: "127.0.0.1:3000" } }), 403, "forbidden");
+    expectError(await post(exportsRoute.POST, "/api/v1/exports", { as: rose, body, headers: { origin: "null", host: "127.0.0.1:3000" } }), 403, "forbidden");
+  });
 });
 
 describe("POST /api/v1/exports", () => {
