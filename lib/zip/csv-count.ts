@@ -49,11 +49,24 @@ export function countCsvBlock(view: Buffer): CsvBlockCount {
   return { newlinesOutside: outside, newlines: outside + inside, quotes };
 }
 
-/** Chains block counts in order into the records of one CSV stream. */
+/** Saved counter state: [inQuotes 0/1, record boundaries, last byte or -1] (the resumable writer's checkpoints hold it). */
+export type CsvCounterState = [number, number, number];
+
+/** Chains block counts in order into the records of one CSV stream; its state can be saved and restored. */
 export class CsvRecordCounter {
-  private inQuotes = false;
-  private boundaries = 0;
-  private lastByte = -1;
+  private inQuotes: boolean;
+  private boundaries: number;
+  private lastByte: number;
+
+  constructor(saved: CsvCounterState | null = null) {
+    this.inQuotes = saved ? saved[0] === 1 : false;
+    this.boundaries = saved ? saved[1] : 0;
+    this.lastByte = saved ? saved[2] : -1;
+  }
+
+  save(): CsvCounterState {
+    return [this.inQuotes ? 1 : 0, this.boundaries, this.lastByte];
+  }
 
   add(count: CsvBlockCount, block: Buffer): void {
     this.boundaries += this.inQuotes ? count.newlines - count.newlinesOutside : count.newlinesOutside;

@@ -1,6 +1,6 @@
 // The resumable writer's three kinds of entry data (deflated, stored, re-framed gzip), each able to start mid-entry.
 import zlib from "node:zlib";
-import { countCsvBlock } from "./csv-count";
+import { countCsvBlock, CsvRecordCounter } from "./csv-count";
 import { crc32Combine } from "./crc32-combine";
 import { DEFLATE_BLOCK, DEFLATE_WINDOW, deflateAndCount, deflateBlock, tailOf } from "./deflate-pool";
 import { GZIP_TRAILER, gzipHeaderLength, readGzipTrailer, storedDeflateBlock } from "./gzip";
@@ -8,7 +8,6 @@ import { OffThreadInflate } from "./inflate-thread";
 import { METHOD_DEFLATE, METHOD_STORED } from "./records";
 import { copyChunks, copyStart, SAFE_STEP } from "./resumable-plan";
 import { SourceReader } from "./resumable-source";
-import { SavableCsvCounter } from "./resumable-state";
 import type { CheckpointCurrentEntry, ResumableZipEntry, ResumableZipOptions } from "./resumable-types";
 
 /** Deflate jobs of one entry queued at once (as in archive.ts). */
@@ -55,7 +54,7 @@ export async function writeDeflated(ctx: EntryContext, entry: ResumableZipEntry,
   const p = prefix.length;
   const total = p + entry.sourceBytes;
   const start = fresh ? 0 : current.size;
-  const counter = entry.countCsvRecords ? new SavableCsvCounter(fresh ? null : current.csv) : null;
+  const counter = entry.countCsvRecords ? new CsvRecordCounter(fresh ? null : current.csv) : null;
   let crc = fresh ? 0 : current.crc32;
   let compressed = fresh ? 0 : current.compressedSize;
   let dictionary: Buffer | null = start === 0 ? null : await readData(ctx, entry, prefix, start - DEFLATE_WINDOW, start);
@@ -120,7 +119,7 @@ export async function writeStored(ctx: EntryContext, entry: ResumableZipEntry, f
   const { current } = ctx;
   const prefix = entry.prefix ?? Buffer.alloc(0);
   const size = entry.sourceBytes;
-  const counter = entry.countCsvRecords ? new SavableCsvCounter(fresh ? null : current.csv) : null;
+  const counter = entry.countCsvRecords ? new CsvRecordCounter(fresh ? null : current.csv) : null;
   const take = (piece: Buffer) => {
     current.crc32 = zlib.crc32(piece, current.crc32);
     current.size += piece.length;
@@ -182,7 +181,7 @@ export async function writeGzip(ctx: EntryContext, entry: ResumableZipEntry, fre
   const { current } = ctx;
   const prefix = entry.prefix ?? Buffer.alloc(0);
   const size = entry.sourceBytes;
-  const counter = entry.countCsvRecords ? new SavableCsvCounter() : null;
+  const counter = entry.countCsvRecords ? new CsvRecordCounter() : null;
   const inflate = new InflatePass(entry.name, counter);
   let reader: SourceReader | null = null;
   try {
@@ -270,7 +269,7 @@ class InflatePass {
 
   constructor(
     name: string,
-    private readonly counter: SavableCsvCounter | null,
+    private readonly counter: CsvRecordCounter | null,
   ) {
     this.pass = new OffThreadInflate(name, counter !== null);
   }
