@@ -414,5 +414,8 @@ function emailFact(rec: ExportRecord): string {
   if (rec.notifiedAt) return `Sent to ${rec.requesterEmail}`;
   if (rec.status === "cancelled") return "Not sent: the export was cancelled";
   if (rec.status === "expired") return "Not sent";
+  // Refused before it was queued: the request's own answer said so, and no email follows.
+  if (rec.status === "failed" && rec.errorCode === "enqueue_failed") return "Not sent: the export never started";
+  if (rec.status === "ready" || rec.status === "failed") return `Being sent to ${rec.requesterEmail}`;
   return `Will be sent to ${rec.requesterEmail} when it finishes`;
 }

@@ -95,7 +95,8 @@ export function Destinations() {
             {list.data.destinations.map((d) => (
               <li key={d.id} className="p-3 text-sm" data-destination-id={d.id}>
                 <div className="flex flex-wrap items-center justify-between gap-2">
-                  <div>
+                  {/* min-w-0 and break-all: a host key fingerprint or an S3 path is one long word, wider than a phone. */}
+                  <div className="min-w-0 break-all">
                     <p className="font-medium text-gray-900">{d.name}</p>
                     <p className="text-gray-600">
                       {d.config.kind === "sftp"
