@@ -108,6 +108,7 @@ const PAGES: Record<Who, () => [string, string][]> = {
     ["/settings", "settings"],
     ["/admin/suppliers", "admin-suppliers-forbidden"],
     ["/admin/users", "admin-users-forbidden"],
+    ["/admin/schedules", "admin-schedules-forbidden"],
     ["/no-such-page", "not-found"],
   ],
   member: () => [
@@ -129,6 +130,7 @@ const PAGES: Record<Who, () => [string, string][]> = {
   admin: () => [
     ["/admin/suppliers", "admin-suppliers"],
     ["/admin/users", "admin-users"],
+    ["/admin/schedules", "admin-schedules"],
     ["/audit", "audit"],
     ["/schedules", "schedules"],
     ["/docs/api", "docs-api"],
