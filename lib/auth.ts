@@ -237,7 +237,7 @@ export async function getAuthOptions(request?: { headers: Headers }): Promise<Ne
       // SSO sign-ins are mapped to a supplier (or refused with a reason the sign-in page shows).
       async signIn({ account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
-        const result = await resolveSsoUser(deps, deps.config.sso!, (profile ?? {}) as Record<string, unknown>);
+        const result = await resolveSsoUser(deps, deps.config.sso!, (profile ?? {}) as Record<string, unknown>, request && originOf(request.headers));
         return result.ok ? true : `/signin?error=${result.refusal}`;
       },
       async jwt({ token, user, account }) {
