@@ -19,6 +19,7 @@ import {
 import { CopyButton } from "./copy-button";
 import {
   CANCELLABLE_STATUSES,
+  describeFormat,
   describeParams,
   DONE_STATUSES,
   explainFailure,
@@ -393,20 +394,6 @@ export function ExportDetail({
   );
 }
 
-function describeFormat(rec: ExportRecord): string {
-  switch (rec.format) {
-    case "csv": {
-      const sep = rec.delimiter === ";" ? "semicolons" : rec.delimiter === "\t" ? "tabs" : "commas";
-      return `CSV, separated by ${sep}${rec.bom ? ", with byte-order mark" : ""}`;
-    }
-    case "jsonl":
-      return "JSON Lines";
-    case "parquet":
-      return "Parquet";
-    case "xlsx":
-      return "Excel workbook (XLSX)";
-  }
-}
 
 /** Whether the email went, will go, or will not (cancelled: nothing is sent). */
 function emailFact(rec: ExportRecord): string {

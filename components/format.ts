@@ -4,6 +4,7 @@
  */
 import "./zod-csp"; // before the model's schemas are built (see zod-csp.ts)
 import { formatBytes as formatBytesOf } from "@/lib/exports/format";
+export { describeFormat } from "@/lib/exports/format";
 import { ACTIVE_STATUSES, EXPORT_STATUSES, FINISHED_STATUSES, type ExportRecord, type ExportStatus, type ExportStep } from "@/lib/exports/model";
 
 /** Statuses an export does not leave by itself: polling stops there. */

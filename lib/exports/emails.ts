@@ -6,7 +6,7 @@
 import { getDataset, paramLabel } from "../datasets/catalog";
 import { isNoRows, NO_ROWS_MESSAGE, supplierFailureMessage } from "./outcome";
 import type { MailMessage } from "../ports";
-import { formatBytes } from "./format";
+import { describeFormat, formatBytes } from "./format";
 import type { ExportRecord } from "./model";
 
 function escapeHtml(s: string): string {
@@ -25,22 +25,6 @@ function describeFilters(record: ExportRecord): string {
     return /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text} (UTC)` : text;
   };
   return entries.map(([k, v]) => `${paramLabel(record.dataset, k)}: ${value(v)}`).join("; ");
-}
-
-/** How the file is laid out, as the form offers it. */
-function describeFormat(record: ExportRecord): string {
-  switch (record.format) {
-    case "csv": {
-      const sep = record.delimiter === ";" ? "semicolons" : record.delimiter === "\t" ? "tabs" : "commas";
-      return `CSV, separated by ${sep}${record.bom ? ", with byte-order mark" : ""}`;
-    }
-    case "jsonl":
-      return "JSON Lines";
-    case "parquet":
-      return "Parquet";
-    case "xlsx":
-      return "Excel workbook (XLSX)";
-  }
 }
 
 /** Who the export is for, by name: the supplier's display name, or "All suppliers". */
