@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quotedCsv } from "@/test/support/zip-fixtures";
 import { gzipHeaderLength, storedDeflateBlock } from "./gzip";
 import { createZipArchive, type ZipEntryInput } from "./index";
 
@@ -26,15 +27,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function csv(rows: number, seed = 1): Buffer {
-  const lines = ["id,name,note"];
-  let x = seed;
-  for (let i = 0; i < rows; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    lines.push(`${i},"Tulip ${x % 97}",${i % 11 === 0 ? `"two\nlines, ""quoted"""` : x % 1000}`);
-  }
-  return Buffer.from(lines.join("\n") + "\n");
-}
+const csv = (rows: number, seed = 1) => quotedCsv(rows, seed);
 
 /** Gzip as the gzip CLI writes it (with the file name in the header, FNAME). */
 async function gzipCli(data: Buffer): Promise<Buffer> {

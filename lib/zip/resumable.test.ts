@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quotedCsv } from "@/test/support/zip-fixtures";
 import {
   createZipArchive,
   type ResumableZipCheckpoint,
@@ -35,15 +36,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function csv(rows: number, seed = 1): Buffer {
-  const lines = ["id,name,note"];
-  let x = seed;
-  for (let i = 0; i < rows; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    lines.push(`${i},"Tulip ${x % 97}",${i % 11 === 0 ? `"two\nlines, ""quoted"""` : x % 100_000}`);
-  }
-  return Buffer.from(lines.join("\n") + "\n");
-}
+const csv = (rows: number, seed = 1) => quotedCsv(rows, seed, 100_000);
 
 /** Bytes that do not compress (a Parquet file, as far as deflate can tell): xorshift32. */
 function noise(length: number, seed = 7): Buffer {
