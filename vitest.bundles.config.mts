@@ -1,9 +1,9 @@
 import { defineConfig } from "vitest/config";
-import base from "./vitest.config.mts";
+import base, { NOT_TESTS } from "./vitest.config.mts";
 
 // Bundle smoke tests (test/bundles/): the Lambda handlers and the portal built as SST builds them and loaded on
 // their runtime's Node major. Minutes, not seconds (esbuild, `next build` + OpenNext, a Node download on a clean machine).
 export default defineConfig({
   ...base,
-  test: { ...base.test, include: ["test/bundles/**/*.bundle.test.ts"], exclude: ["node_modules/**"], testTimeout: 300_000, hookTimeout: 600_000 },
+  test: { ...base.test, include: ["test/bundles/**/*.bundle.test.ts"], exclude: NOT_TESTS, testTimeout: 300_000, hookTimeout: 600_000 },
 });

@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
-import base from "./vitest.config.mts";
+import base, { NOT_TESTS } from "./vitest.config.mts";
 
 // Tests that take too long to write on every edit (a >4 GiB ZIP64 archive, ~25 s and ~4.3 GB of temp disk).
 // Not merged with the base config: merging would keep its exclusion of *.slow.test.ts.
-export default defineConfig({ ...base, test: { ...base.test, include: ["**/*.slow.test.ts"], exclude: ["node_modules/**"] } });
+export default defineConfig({ ...base, test: { ...base.test, include: ["**/*.slow.test.ts"], exclude: NOT_TESTS } });
