@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { OutboxMailer } from "@/lib/adapters/local/outbox-mailer";
 import { checkPage, PHONE } from "./helpers/axe";
 import { makeExportIn, makeFailedExport, makeQueuedExport, readExport, releaseExport, type ArrangedState } from "./helpers/backend";
@@ -166,12 +166,30 @@ for (const who of ["signed out", "owner", "member", "viewer", "admin"] as const)
   }
 }
 
+type Session = Awaited<ReturnType<BrowserContext["storageState"]>>;
+
+/**
+ * A page as `who` in a fresh context: the first one of a test signs in through the form (pageAs), the later ones start
+ * from its cookies (`sessions`, one map per test, so no other test's sign-out or password change can stale it).
+ * The status pages are behind the session: a lost one redirects to /signin and fails their checks.
+ */
+async function pageWithSession(browser: Browser, who: "owner" | "admin", viewport: { width: number; height: number } | undefined, sessions: Map<Who, Session>): Promise<Page> {
+  const storageState = sessions.get(who);
+  if (!storageState) {
+    const page = await pageAs(browser, who, viewport);
+    sessions.set(who, await page.context().storageState());
+    return page;
+  }
+  const context = await browser.newContext({ ...(viewport ? { viewport } : {}), storageState });
+  return context.newPage();
+}
+
 /** Screenshots of an export page in `status`, desktop and phone, with axe and the phone width check on each. */
-async function statusShots(browser: Browser, id: string, status: string, name: string, check?: (page: Page) => Promise<void>): Promise<Record<string, number>> {
+async function statusShots(browser: Browser, sessions: Map<Who, Session>, id: string, status: string, name: string, check?: (page: Page) => Promise<void>): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const viewport of [undefined, PHONE]) {
     const device = viewport ? "phone" : "desktop";
-    const page = await pageAs(browser, "owner", viewport);
+    const page = await pageWithSession(browser, "owner", viewport, sessions);
     await checkPage(page, `/exports/${id}`, `owner ${device} ${name}`, counts, async (p) => {
       await expectStatus(p, status, 60_000);
       if (check) await check(p);
@@ -185,6 +203,8 @@ async function statusShots(browser: Browser, id: string, status: string, name: s
 test("an export page in each status, desktop and phone: queued, running, retrying, archiving, stuck, ready, no rows, failed, cancelled", async ({ browser }) => {
   test.setTimeout(300_000);
   const counts: Record<string, number> = {};
+  // One sign-in through the form as the owner and one as the admin; the other 19 contexts reuse those sessions (21 sign-ins before).
+  const sessions = new Map<Who, Session>();
   const message = (p: Page) => p.getByTestId("status-message");
   // Held states: each is released after its screenshots, so at most one counts against Rose's active exports.
   const held: [ArrangedState | "queued", string, (p: Page) => Promise<void>][] = [
@@ -206,16 +226,16 @@ test("an export page in each status, desktop and phone: queued, running, retryin
   for (const [state, status, check] of held) {
     const body = { dataset: "product_detail", params: { skus: [`FLOWER${20 + n++}`] }, format: "csv", notify: true };
     const id = state === "queued" ? await makeQueuedExport(ROSE, body) : await makeExportIn(ROSE, state, body);
-    Object.assign(counts, await statusShots(browser, id, status, state, check));
+    Object.assign(counts, await statusShots(browser, sessions, id, status, state, check));
     await releaseExport(id);
   }
   const cancelled = await makeExportIn(ROSE, "cancelled", { dataset: "product_detail", params: { skus: ["FLOWER30"] }, format: "csv", notify: true });
-  Object.assign(counts, await statusShots(browser, cancelled, "cancelled", "cancelled", (p) => expect(message(p)).toHaveText("The export was cancelled. No email was sent.")));
+  Object.assign(counts, await statusShots(browser, sessions, cancelled, "cancelled", "cancelled", (p) => expect(message(p)).toHaveText("The export was cancelled. No email was sent.")));
   const failed = await makeFailedExport(ROSE, { dataset: "product_detail", params: { skus: ["FLOWER31"] }, format: "parquet", notify: true });
-  Object.assign(counts, await statusShots(browser, failed, "failed", "failed", (p) => expect(p.getByTestId("failure-explanation")).toContainText("could not be queued")));
+  Object.assign(counts, await statusShots(browser, sessions, failed, "failed", "failed", (p) => expect(p.getByTestId("failure-explanation")).toContainText("could not be queued")));
 
   // Ready and no rows: real runs through the queue and the worker.
-  const rose = await signedInPage(browser, ROSE);
+  const rose = await pageWithSession(browser, "owner", undefined, sessions);
   const submit = async (body: Record<string, unknown>) => {
     const res = await rose.request.post("/api/v1/exports", { data: body, headers: { "idempotency-key": `tour-${run}-${JSON.stringify(body.params)}` } });
     expect(res.status(), await res.text()).toBe(202);
@@ -225,8 +245,8 @@ test("an export page in each status, desktop and phone: queued, running, retryin
   const noRows = await submit({ dataset: "product_inventory", params: { skuPrefix: "NOSUCHSKU" }, format: "csv", notify: false });
   await rose.context().close();
   for (const id of [ready, noRows]) await expect.poll(async () => (await readExport(ROSE, id)).export.status, { timeout: 60_000 }).toBe("ready");
-  Object.assign(counts, await statusShots(browser, ready, "ready", "ready", (p) => expect(p.getByRole("link", { name: "Download zip" })).toBeVisible()));
-  Object.assign(counts, await statusShots(browser, noRows, "no_rows", "no-rows", async (p) => {
+  Object.assign(counts, await statusShots(browser, sessions, ready, "ready", "ready", (p) => expect(p.getByRole("link", { name: "Download zip" })).toBeVisible()));
+  Object.assign(counts, await statusShots(browser, sessions, noRows, "no_rows", "no-rows", async (p) => {
     await expect(message(p)).toContainText("No rows matched these filters.");
     await expect(p.locator('[data-step="ready"]')).toContainText("Finished: no rows matched");
   }));
@@ -234,7 +254,7 @@ test("an export page in each status, desktop and phone: queued, running, retryin
   // The admin's search finds the ready one by its id.
   for (const viewport of [undefined, PHONE]) {
     const device = viewport ? "phone" : "desktop";
-    const admin = await pageAs(browser, "admin", viewport);
+    const admin = await pageWithSession(browser, "admin", viewport, sessions);
     await checkPage(admin, `/admin/exports?q=${ready}`, `admin ${device} search`, counts, (p) => expect(p.locator(`tr[data-export-id="${ready}"]`)).toHaveCount(1));
     await shot(admin, `tour-${device}-admin-search`);
     await admin.context().close();
