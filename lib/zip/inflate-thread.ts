@@ -83,12 +83,13 @@ parentPort.on("message", (m) => {
   if (m.type === "write") {
     if (s.ended || s.endAsked) {
       s.trailing = true;
-      parentPort.postMessage({ sid: m.sid, ack: true });
+      parentPort.postMessage({ sid: m.sid, ack: true, batch: m.piece.buffer }, [m.piece.buffer]);
       return;
     }
     const piece = Buffer.from(m.piece.buffer, m.piece.byteOffset, m.piece.byteLength);
     s.written += piece.length;
-    s.inflater.write(piece, () => parentPort.postMessage({ sid: m.sid, ack: true }));
+    // Once zlib has consumed it, the batch goes back to be filled again (no new memory per batch).
+    s.inflater.write(piece, () => parentPort.postMessage({ sid: m.sid, ack: true, batch: m.piece.buffer }, [m.piece.buffer]));
   } else if (m.type === "end") {
     s.endAsked = true;
     if (s.ended) finish(m.sid, s);
@@ -102,6 +103,8 @@ parentPort.on("message", (m) => {
 interface Reply {
   sid: number;
   ack?: true;
+  /** With an ack: the batch's memory, handed back for reuse. */
+  batch?: ArrayBuffer;
   /** The deflate stream has ended: acks for writes still queued may never come. */
   ended?: true;
   done?: InflateTotals;
@@ -156,6 +159,9 @@ class InflateThreads {
 }
 
 let shared: InflateThreads | null = null;
+/** Batches handed back by the threads, to be filled again: allocating one per MiB of gzip made main-thread mark-compacts. */
+const freeBatches: Uint8Array<ArrayBuffer>[] = [];
+const FREE_BATCHES = 8;
 
 /**
  * One raw deflate stream inflated on an inflate thread: `write` the deflate data in order (it
@@ -188,6 +194,7 @@ export class OffThreadInflate {
 
   private onReply(reply: Reply): void {
     if (reply.ack) {
+      if (reply.batch && reply.batch.byteLength === BATCH && freeBatches.length < FREE_BATCHES) freeBatches.push(new Uint8Array(reply.batch));
       this.inFlight = Math.max(0, this.inFlight - 1);
       this.wakeUp();
     } else if (reply.ended) {
@@ -220,7 +227,7 @@ export class OffThreadInflate {
   async write(piece: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
     for (let at = 0; at < piece.length; ) {
-      this.batch ??= new Uint8Array(BATCH);
+      this.batch ??= freeBatches.pop() ?? new Uint8Array(BATCH);
       const n = Math.min(piece.length - at, BATCH - this.batched);
       this.batch.set(piece.subarray(at, at + n), this.batched);
       this.batched += n;
