@@ -35,6 +35,7 @@ import type { ExportRecord } from "@/lib/exports/model";
 import { submitExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import { deliverBatch } from "@/test/support/aws-backend";
+import { HEAP_GROWING_PERCENT } from "@/workers/heap";
 import { processExportBatch } from "@/workers/sqs";
 
 const { values } = parseArgs({
@@ -343,7 +344,9 @@ async function main(): Promise<void> {
   console.log(
     `bench:export --backend aws rows=${rows.toLocaleString("en-US")} slices=${slices} zip level=${values.level} commit=${commit} cores=${os.cpus().length} node=${process.version} load average=${load1.toFixed(2)}/${load5.toFixed(2)}`,
   );
-  console.log("CPU: this process only (emulators and fake Redshift in a child process), query-finished -> ready\n");
+  console.log(
+    `CPU: this process only (emulators and fake Redshift in a child process), query-finished -> ready; V8 heap growing percent ${HEAP_GROWING_PERCENT} for both archives (workers/heap.ts, set when workers/sqs.ts loads, as in the Lambda)\n`,
+  );
   const results: Record<Variant, RunResult[]> = { old: [], new: [] };
   try {
     if (!values["no-warmup"]) {
