@@ -35,6 +35,7 @@ import type { ExportRecord } from "@/lib/exports/model";
 import { submitExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import { deliverBatch } from "@/test/support/aws-backend";
+import { HEAP_GROWING_PERCENT } from "@/workers/heap";
 import { processExportBatch } from "@/workers/sqs";
 
 const { values } = parseArgs({
@@ -111,6 +112,8 @@ interface RunResult {
   cpuSeconds: number;
   /** Of cpuSeconds, the main thread's (the rest: libuv's pool (zlib inflate), deflate threads, GC helpers). */
   mainCpuSeconds: number;
+  /** CPU seconds of each other thread in the window (inflate or deflate threads, libuv's pool, V8's GC helpers), largest first, 0.01 s and over. */
+  otherThreads: number[];
   /** Main-thread garbage collection pauses in the archive step: count, and seconds (wall). */
   gc: { count: number; seconds: number; major: number; majorSeconds: number };
   csvBytes: number;
@@ -144,6 +147,21 @@ function mainThreadCpu(): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU seconds of each of this process's threads so far, by thread id (utime + stime, clock ticks of 10 ms). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.readdirSync("/proc/self/task")) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
 /** Main-thread profile of one archive step: the 15 functions with the most self time. */
 function printProfile(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] }, file: string): void {
   fs.writeFileSync(file, JSON.stringify(profile));
@@ -162,8 +180,19 @@ function printProfile(profile: { nodes: { id: number; callFrame: { functionName:
   }
 }
 
+interface Window {
+  t0: number;
+  cpu0: NodeJS.CpuUsage;
+  main0: number;
+  threads0: Map<string, number>;
+  t1?: number;
+  cpu1?: NodeJS.CpuUsage;
+  main1?: number;
+  threads1?: Map<string, number>;
+}
+
 async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWarehouse: RedshiftWarehouse, variant: Variant, profileThis: boolean): Promise<RunResult> {
-  let window: { t0: number; cpu0: NodeJS.CpuUsage; main0: number; t1?: number; cpu1?: NodeJS.CpuUsage; main1?: number } | null = null;
+  let window: Window | null = null;
   const session = profileThis ? new Session() : null;
   let profiled: Promise<void> = Promise.resolve();
   const gc = { count: 0, seconds: 0, major: 0, majorSeconds: 0, on: false };
@@ -190,11 +219,11 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
           session.post("Profiler.enable");
           session.post("Profiler.start");
         }
-        window = { t0: performance.now(), cpu0: process.cpuUsage(), main0: mainThreadCpu() };
+        window = { t0: performance.now(), cpu0: process.cpuUsage(), main0: mainThreadCpu(), threads0: threadCpu() };
         gc.on = true;
       }
       if (name === "ready" && window) {
-        Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage(), main1: mainThreadCpu() });
+        Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage(), main1: mainThreadCpu(), threads1: threadCpu() });
         gc.on = false;
         if (session) {
           profiled = new Promise((resolve) =>
@@ -226,8 +255,8 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
   if (done.status !== "ready") throw new Error(`export ${done.status}: ${done.errorMessage}`);
   await profiled;
   gcObserver.disconnect();
-  const w = window as { t0: number; cpu0: NodeJS.CpuUsage; main0: number; t1?: number; cpu1?: NodeJS.CpuUsage; main1?: number } | null;
-  if (!w?.t1 || !w.cpu1 || w.main1 === undefined) throw new Error("the worker never reached its query-finished and ready checkpoints");
+  const w = window as Window | null;
+  if (!w?.t1 || !w.cpu1 || w.main1 === undefined || !w.threads1) throw new Error("the worker never reached its query-finished and ready checkpoints");
   const cpuSeconds = (w.cpu1.user - w.cpu0.user + w.cpu1.system - w.cpu0.system) / 1e6;
   const steps = await deps.jobs.listSteps(rec.id);
   const { sha256: _sha, ...archived } = steps.find((s) => s.step === "archived")?.detail ?? {};
@@ -248,6 +277,11 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
       archiveSeconds: (w.t1 - w.t0) / 1000,
       cpuSeconds,
       mainCpuSeconds: w.main1 - w.main0,
+      otherThreads: [...w.threads1]
+        .filter(([tid]) => tid !== String(process.pid))
+        .map(([tid, cpu]) => cpu - (w.threads0.get(tid) ?? 0))
+        .filter((cpu) => cpu >= 0.01)
+        .sort((a, b) => b - a),
       gc: { count: gc.count, seconds: gc.seconds, major: gc.major, majorSeconds: gc.majorSeconds },
       csvBytes,
       archiveBytes: done.archiveBytes!,
@@ -277,7 +311,7 @@ function printRun(r: RunResult): void {
   const extra = Object.keys(r.archived).length > 0 ? `  archived step ${JSON.stringify(r.archived)}` : "";
   console.log(
     `${r.variant.padEnd(4)} archive ${r.archiveSeconds.toFixed(2).padStart(6)} s  CPU ${r.cpuSeconds.toFixed(2).padStart(6)} s = ${cpuPerGb(r).toFixed(2).padStart(6)} CPU s/GB csv` +
-      ` (main thread ${r.mainCpuSeconds.toFixed(2)} s, GC ${r.gc.count}x ${r.gc.seconds.toFixed(2)} s, of which mark-compact ${r.gc.major}x ${r.gc.majorSeconds.toFixed(2)} s)  ${(r.cpuSeconds / r.archiveSeconds).toFixed(2)} cores  csv ${mb(r.csvBytes).padStart(7)} MB  zip ${mb(r.archiveBytes).padStart(7)} MB  rows ${r.rows.toLocaleString("en-US")}` +
+      ` (main thread ${r.mainCpuSeconds.toFixed(2)} s, other threads ${r.otherThreads.map((c) => c.toFixed(2)).join(" + ") || "none"} s, GC ${r.gc.count}x ${r.gc.seconds.toFixed(2)} s, of which mark-compact ${r.gc.major}x ${r.gc.majorSeconds.toFixed(2)} s)  ${(r.cpuSeconds / r.archiveSeconds).toFixed(2)} cores  csv ${mb(r.csvBytes).padStart(7)} MB  zip ${mb(r.archiveBytes).padStart(7)} MB  rows ${r.rows.toLocaleString("en-US")}` +
       `  through the worker: down ${mb(r.down).padStart(7)} MB, up ${mb(r.up).padStart(7)} MB (${((r.down + r.up) / r.archiveBytes).toFixed(2)}x the zip)  deliveries ${r.deliveries}  S3 transfer alone (the zip down and up): ${r.transferCpuSeconds.toFixed(2)} CPU s${extra}`,
   );
 }
@@ -310,7 +344,9 @@ async function main(): Promise<void> {
   console.log(
     `bench:export --backend aws rows=${rows.toLocaleString("en-US")} slices=${slices} zip level=${values.level} commit=${commit} cores=${os.cpus().length} node=${process.version} load average=${load1.toFixed(2)}/${load5.toFixed(2)}`,
   );
-  console.log("CPU: this process only (emulators and fake Redshift in a child process), query-finished -> ready\n");
+  console.log(
+    `CPU: this process only (emulators and fake Redshift in a child process), query-finished -> ready; V8 heap growing percent ${HEAP_GROWING_PERCENT} for both archives (workers/heap.ts, set when workers/sqs.ts loads, as in the Lambda)\n`,
+  );
   const results: Record<Variant, RunResult[]> = { old: [], new: [] };
   try {
     if (!values["no-warmup"]) {

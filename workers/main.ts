@@ -2,7 +2,10 @@
 import { pruneAudit } from "@/lib/audit/audit";
 import { getDeps } from "@/lib/config";
 import { tickSchedules } from "@/lib/schedules/runs";
+import { tuneWorkerHeap } from "./heap";
 import { runWorker } from "./runner";
+
+tuneWorkerHeap();
 
 async function main(): Promise<void> {
   const deps = await getDeps();

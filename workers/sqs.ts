@@ -5,7 +5,10 @@ import { sweepExpired } from "@/lib/exports/worker";
 import { requeueStaleExports } from "@/lib/exports/requeue";
 import { handleQueueMessage, type WorkerDeps } from "./dispatch";
 import { tickSchedules, type SchedulingDeps, type TickReport } from "@/lib/schedules/runs";
+import { tuneWorkerHeap } from "./heap";
 import { sweepTempDirs } from "./temp-sweep";
+
+tuneWorkerHeap();
 
 /* Minimal shapes of the Lambda events we receive (instead of depending on @types/aws-lambda). */
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { countCsvBlock, CsvRecordCounter } from "./csv-count";
 
-/** The obvious byte-by-byte reading, to check the indexOf-driven one against. */
+/** The obvious byte-by-byte reading, to check the wasm SIMD one against. */
 function referenceBlock(bytes: Buffer) {
   let inQuotes = false;
   let newlinesOutside = 0;
@@ -41,11 +41,15 @@ function countInBlocks(bytes: Buffer, cuts: number[]): number {
 const csvBytes = fc
   .array(fc.constantFrom(0x22, 0x0a, 0x0d, 0x2c, 0x61, 0x62, 0x20, 0xc3, 0xa9), { maxLength: 400 })
   .map((b) => Buffer.from(b));
+/** The same, 60 to 400 bytes: across one or more of the wasm counter's 64-byte steps (fast-check keeps arrays short by default). */
+const longCsvBytes = fc
+  .array(fc.constantFrom(0x22, 0x0a, 0x0d, 0x2c, 0x61, 0x62, 0x20, 0xc3, 0xa9), { minLength: 60, maxLength: 400 })
+  .map((b) => Buffer.from(b));
 
 describe("countCsvBlock", () => {
   it("counts a block as the byte-by-byte reading does (property)", () => {
     fc.assert(
-      fc.property(csvBytes, (bytes) => {
+      fc.property(fc.oneof(csvBytes, longCsvBytes), (bytes) => {
         expect(countCsvBlock(bytes)).toEqual(referenceBlock(bytes));
       }),
       { numRuns: 2000 },
@@ -91,6 +95,31 @@ describe("countCsvBlock", () => {
     expect(countInBlocks(Buffer.alloc(0), [])).toBe(0);
     expect(countInBlocks(Buffer.from("a\nb"), [3, 3, 3])).toBe(2); // empty blocks after the last byte
     expect(countCsvBlock(Buffer.alloc(0))).toEqual({ newlinesOutside: 0, newlines: 0, quotes: 0 });
+  });
+
+  it("carries the quote state across its 64-byte SIMD steps and its 1 MiB copies into wasm memory", () => {
+    // A quoted field with a newline straddling each step boundary, at every offset around it.
+    for (let at = 56; at <= 72; at++) {
+      const bytes = Buffer.alloc(200, 0x61);
+      bytes[at] = 0x22;
+      bytes[at + 3] = 0x0a;
+      bytes[at + 5] = 0x22;
+      bytes[at + 7] = 0x0a;
+      bytes[130] = 0x0a;
+      expect(countCsvBlock(bytes), `quote at ${at}`).toEqual(referenceBlock(bytes));
+    }
+    // 2.5 MiB of CSV-ish bytes: three copies into wasm memory, a field left open across each cut.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const alphabet = [0x22, 0x0a, 0x2c, 0x61, 0x61, 0x61, 0x62, 0x20, 0x0d];
+    const big = Buffer.alloc(2.5 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = alphabet[random() % alphabet.length];
+    big[1024 * 1024 - 1] = 0x22; // a quote as the last byte of the first copy
+    big[1024 * 1024] = 0x0a; // a newline as the first byte of the second
+    expect(countCsvBlock(big)).toEqual(referenceBlock(big));
+    for (const length of [63, 64, 65, 127, 128, 1024 * 1024, 1024 * 1024 + 1]) {
+      expect(countCsvBlock(big.subarray(0, length)), `length ${length}`).toEqual(referenceBlock(big.subarray(0, length)));
+    }
   });
 
   it("handles blocks with no quotes, only quotes, or a quote left open at the end", () => {

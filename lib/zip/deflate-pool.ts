@@ -1,7 +1,7 @@
 // Block-parallel raw deflate on a few worker threads shared by every archive of the process.
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import { type CsvBlockCount, countCsvBlock } from "./csv-count";
+import { type CsvBlockCount, CSV_COUNTER_SOURCE } from "./csv-count";
 
 /** Input bytes per deflate job. */
 export const DEFLATE_BLOCK = 1024 * 1024;
@@ -40,7 +40,7 @@ export function tailOf(previous: Buffer | null, block: Buffer, size: number): Bu
 const DEFLATE_WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const zlib = require("node:zlib");
-const countCsv = ${countCsvBlock.toString()};
+const countCsv = ${CSV_COUNTER_SOURCE};
 parentPort.on("message", ({ id, block, level, dictionary, last, count }) => {
   try {
     const view = Buffer.from(block.buffer, block.byteOffset, block.byteLength);

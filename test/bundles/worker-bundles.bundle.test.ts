@@ -14,9 +14,11 @@
  * Before lib/config.ts imported the local adapters dynamically, the sqs
  * bundle failed at load: "Cannot find package '@duckdb/node-api'".
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveKey, getDeps, type AppDeps } from "@/lib/config";
@@ -28,11 +30,12 @@ import { requestPasswordReset } from "@/lib/teams/accounts";
 import { createUser } from "@/lib/users/users";
 import { webhookDeliverMessage } from "@/lib/webhooks/messages";
 import { sealSecret } from "@/lib/webhooks/secrets";
+import { HEAP_GROWING_PERCENT } from "@/workers/heap";
 import { LAMBDA_RUNTIME, LOCAL_ONLY_PACKAGES } from "@/workers/lambda-bundle";
 import type { SqsBatchResponse, SqsEvent } from "@/workers/sqs";
 import { IAM_ROLE, startAwsBackend, type AwsBackend } from "../support/aws-backend";
 import { bundleLikeSst, folderBytes, runtimeSdkFolder, writeSstResourceFile, type BuiltBundle } from "./lambda-bundle";
-import { awsClientEnv, startLambdaContainer, type LambdaContainer } from "./lambda-container";
+import { awsClientEnv, LAMBDA_NODE_FLAGS, startLambdaContainer, type LambdaContainer } from "./lambda-container";
 import { lambdaNode } from "./node-binary";
 
 const NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1]);
@@ -193,6 +196,22 @@ describe(`worker bundles on Node ${NODE_MAJOR} (${LAMBDA_RUNTIME})`, () => {
     }
     expect(sdk.packages.some((p) => p === "better-sqlite3" || p.startsWith("@duckdb/"))).toBe(false);
     console.info(`[bundles] runtime SDK folder: ${sdk.packages.length} packages, ${Math.round(folderBytes(sdk.dir) / 1048576)} MB`);
+  });
+
+  it("workers/sqs loads on the Lambda runtime's Node with the worker heap setting in effect (V8 grows the old generation 3x)", () => {
+    // The module as Lambda's runtime imports it (NODE_PATH through the same hooks), then one full
+    // collection: V8 traces the limit it sets, with the factor in parentheses.
+    const hooks = pathToFileURL(path.resolve(import.meta.dirname, "node-path-hooks.mjs")).href;
+    const entry = pathToFileURL(path.join(sqsBundle.dir, "sqs.mjs")).href;
+    const script = `import { register } from "node:module"; register(${JSON.stringify(hooks)}); await import(${JSON.stringify(entry)}); const keep = []; for (let i = 0; i < 200000; i++) keep.push({ i }); gc();`;
+    const out = execFileSync(node.bin, [...LAMBDA_NODE_FLAGS, "--expose-gc", "--trace-gc-verbose", "--input-type=module", "-e", script], {
+      cwd: sqsBundle.dir,
+      env: { PATH: "/usr/bin:/bin", NODE_PATH: sdk.dir } as unknown as NodeJS.ProcessEnv,
+      encoding: "utf8",
+    });
+    const limits = out.split("\n").filter((l) => l.includes("[HeapController] Limit:"));
+    expect(limits.length).toBeGreaterThan(0);
+    expect(limits.at(-1)).toContain(`(${(1 + HEAP_GROWING_PERCENT / 100).toFixed(1)})`);
   });
 
   it("workers/sqs.handler runs an export to ready: unload on the fake Redshift, zip in S3, record in DynamoDB, mail through SES", async () => {

@@ -1,0 +1,96 @@
+// `npx tsx scripts/bench-inflate-thread.ts [--file some.csv.gz] [--mb 270] [--runs 3]`: CPU seconds of
+// the archive step's inflate pass (lib/zip/inflate-thread.ts: inflate, CRC-32 and, with count, the
+// CSV record count) over one gzip member written to it in pieces of 64 KiB (a socket read) and
+// 1 MiB, against zlib.inflateRawSync + crc32 of the whole in this thread. Per run it prints the
+// CPU of each thread that used 0.01 s or more (main; the inflate thread; libuv's pool, where zlib
+// inflates), then medians. Without --file it gzips CSV like the product_inventory export's.
+// Prints figures; never fails on timings.
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+import zlib from "node:zlib";
+import { gzipHeaderLength } from "../lib/zip/gzip";
+import { OffThreadInflate } from "../lib/zip/inflate-thread";
+
+const { values } = parseArgs({ options: { file: { type: "string" }, mb: { type: "string", default: "270" }, runs: { type: "string", default: "3" } } });
+const runs = Number(values.runs);
+
+function makeGzip(bytes: number): Buffer {
+  const rows: string[] = ["sku,product_id,product_name,warehouse,qty_on_hand,reorder_point,unit_cost,updated_at,supplier_id\n"];
+  let size = rows[0].length;
+  for (let i = 0; size < bytes; i++) {
+    const row = `FLOWER${100000 + (i % 50000)},${100000 + i},"Rose orange, bouquet, ${i % 3 === 0 ? "large" : "small"}",Aalsmeer Hub,${i % 250},43,${(i % 5000) / 100},2024-11-29 20:27:05,sup_lily\n`;
+    rows.push(row);
+    size += row.length;
+  }
+  return zlib.gzipSync(Buffer.from(rows.join("")), { level: 6 });
+}
+
+/** CPU seconds of each of this process's threads so far (utime + stime, 10 ms ticks). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.readdirSync("/proc/self/task")) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+function cpuSeconds(c: NodeJS.CpuUsage): number {
+  return (c.user + c.system) / 1e6;
+}
+
+const gz = values.file ? fs.readFileSync(values.file) : makeGzip(Number(values.mb) * 1e6);
+const data = gz.subarray(gzipHeaderLength(gz)!, gz.length - 8);
+
+async function pass(count: boolean, piece: number): Promise<{ cpu: number; threads: string; size: number }> {
+  const t0 = threadCpu();
+  const c0 = process.cpuUsage();
+  const inflate = new OffThreadInflate("bench", count);
+  for (let at = 0; at < data.length; at += piece) await inflate.write(data.subarray(at, at + piece));
+  const totals = await inflate.end();
+  const cpu = cpuSeconds(process.cpuUsage(c0));
+  const threads = [...threadCpu()]
+    .map(([tid, c]) => [tid === String(process.pid) ? "main" : tid, c - (t0.get(tid) ?? 0)] as const)
+    .filter(([, c]) => c >= 0.01)
+    .map(([tid, c]) => `${tid} ${c.toFixed(2)}`)
+    .join(", ");
+  return { cpu, threads, size: totals.size };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+void (async () => {
+  console.log(`inflate pass over ${(data.length / 1e6).toFixed(1)} MB of deflate data, ${runs} runs`);
+  const variants: [string, () => Promise<{ cpu: number; threads?: string; size: number }>][] = [
+    ["inflate thread, count, 64 KiB pieces", () => pass(true, 64 * 1024)],
+    ["inflate thread, count, 1 MiB pieces", () => pass(true, 1024 * 1024)],
+    ["inflate thread, no count, 64 KiB pieces", () => pass(false, 64 * 1024)],
+    [
+      "inflateRawSync + crc32 (no count)",
+      async () => {
+        const c0 = process.cpuUsage();
+        const out = zlib.inflateRawSync(data);
+        zlib.crc32(out);
+        return { cpu: cpuSeconds(process.cpuUsage(c0)), size: out.length };
+      },
+    ],
+  ];
+  const cpu = new Map<string, number[]>();
+  for (let r = 0; r < runs; r++) {
+    for (const [name, run] of variants) {
+      const result = await run();
+      cpu.set(name, [...(cpu.get(name) ?? []), result.cpu]);
+      console.log(`  ${name.padEnd(42)} CPU ${result.cpu.toFixed(2)} s  ${(result.size / 1e6).toFixed(1)} MB out${result.threads ? `  (${result.threads})` : ""}`);
+    }
+  }
+  console.log("medians");
+  for (const [name, xs] of cpu) console.log(`  ${name.padEnd(42)} CPU ${median(xs).toFixed(2)} s`);
+})();
