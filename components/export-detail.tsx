@@ -387,7 +387,7 @@ export function ExportDetail({
         </Card>
         <Card className="p-5 sm:p-6 lg:col-span-2">
           <h2 className="mb-4 text-base font-semibold text-gray-900">Steps</h2>
-          <StepTimeline steps={view.steps} pending={pendingNote(summary, now)} noRows={noRows} />
+          <StepTimeline steps={view.steps} pending={pendingNote(summary, now)} noRows={noRows} viewer={mode} />
         </Card>
       </div>
     </div>

@@ -159,8 +159,11 @@ export const STEP_LABEL: Record<ExportStep["step"], string> = {
   expired: "Expired",
 };
 
-/** The step's detail as short phrases, e.g. ["12,345 rows", "2 files", "4.1 MB"]. */
-export function describeStep(step: ExportStep): string[] {
+/**
+ * The step's detail as short phrases, e.g. ["12,345 rows", "2 files", "4.1 MB"]. The warehouse's
+ * statement id is for admins (who trace it in Redshift); to a supplier it is an opaque token.
+ */
+export function describeStep(step: ExportStep, viewer: "supplier" | "admin"): string[] {
   const d = step.detail ?? {};
   const out: string[] = [];
   const num = (k: string) => (typeof d[k] === "number" ? (d[k] as number) : null);
@@ -173,7 +176,7 @@ export function describeStep(step: ExportStep): string[] {
       if (num("attempt") !== null) out.push(`${d.resumed ? "resumed, " : ""}attempt ${num("attempt")}`);
       break;
     case "query_submitted":
-      if (str("statementId")) out.push(`statement ${str("statementId")}`);
+      if (viewer === "admin" && str("statementId")) out.push(`statement ${str("statementId")}`);
       break;
     case "query_finished":
       if (num("rows") !== null) out.push(`${formatCount(num("rows"))} rows`);

@@ -15,13 +15,14 @@ const DOT: Partial<Record<ExportStep["step"], string>> = {
 /**
  * The export's append-only step history, oldest first, with relative times (exact time on hover).
  * `noRows`: it finished with nothing to download, so its last step is not "Ready to download".
+ * `viewer`: whose page it is (admins also see the warehouse statement id).
  */
-export function StepTimeline({ steps, pending, noRows = false }: { steps: ExportStep[]; pending?: string | null; noRows?: boolean }) {
+export function StepTimeline({ steps, pending, noRows = false, viewer }: { steps: ExportStep[]; pending?: string | null; noRows?: boolean; viewer: "supplier" | "admin" }) {
   if (steps.length === 0 && !pending) return <p className="text-sm text-gray-600">No steps recorded yet.</p>;
   return (
     <ol className="relative space-y-4 border-l border-gray-200 pl-5" aria-label="Steps">
       {steps.map((s, i) => {
-        const details = describeStep(s);
+        const details = describeStep(s, viewer);
         return (
           <li key={`${s.at}-${s.step}-${i}`} className="relative" data-step={s.step}>
             <span aria-hidden="true" className={`absolute -left-[25px] top-1.5 size-2.5 rounded-full ring-4 ring-white ${DOT[s.step] ?? "bg-gray-400"}`} />

@@ -37,6 +37,7 @@ import { createLogger } from "@/lib/log";
 import { deliverBatch } from "@/test/support/aws-backend";
 import { HEAP_GROWING_PERCENT } from "@/workers/heap";
 import { processExportBatch } from "@/workers/sqs";
+import { mainThreadCpu, threadCpu } from "./thread-cpu";
 
 const { values } = parseArgs({
   options: {
@@ -140,27 +141,7 @@ function csvBytesOf(zipPath: string, check: boolean): number {
   return Number(execFileSync("python3", ["-c", script, zipPath, check ? "1" : "0"]).toString().trim());
 }
 
-/** CPU seconds of this process's main thread so far (its task's utime + stime, in clock ticks of 10 ms). */
-function mainThreadCpu(): number {
-  const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
-/** CPU seconds of each of this process's threads so far, by thread id (utime + stime, clock ticks of 10 ms). */
-function threadCpu(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of fs.readdirSync("/proc/self/task")) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
-}
 
 /** Main-thread profile of one archive step: the 15 functions with the most self time. */
 function printProfile(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] }, file: string): void {

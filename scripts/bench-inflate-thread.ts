@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import zlib from "node:zlib";
 import { gzipHeaderLength } from "../lib/zip/gzip";
 import { OffThreadInflate } from "../lib/zip/inflate-thread";
+import { threadCpu } from "./thread-cpu";
 
 const { values } = parseArgs({ options: { file: { type: "string" }, mb: { type: "string", default: "270" }, runs: { type: "string", default: "3" } } });
 const runs = Number(values.runs);
@@ -25,20 +26,6 @@ function makeGzip(bytes: number): Buffer {
   return zlib.gzipSync(Buffer.from(rows.join("")), { level: 6 });
 }
 
-/** CPU seconds of each of this process's threads so far (utime + stime, 10 ms ticks). */
-function threadCpu(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of fs.readdirSync("/proc/self/task")) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
-}
 
 function cpuSeconds(c: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1e6;

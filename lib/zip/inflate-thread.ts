@@ -26,10 +26,12 @@ export interface InflateTotals {
 /** Batches not yet inflated before `write` waits: enough to keep the thread busy while the next piece is read. */
 const IN_FLIGHT = 4;
 /**
- * Pieces are gathered into batches of this size before they go to the thread: S3 responses
- * arrive in socket reads of 16-64 KiB, and each message costs both threads a wake-up, a
- * structured clone and a zlib write. Over 270 MB of CSV (46.5 MB of gzip) in 64 KiB pieces the
- * pass took 1.11-1.24 CPU s, in 1 MiB pieces 0.70-0.85 s (scripts/bench-inflate-thread.ts).
+ * Pieces are gathered into batches of this size before they go to the thread, whatever size the
+ * caller writes (the writers read 1 MiB blocks, cut short at part and copy boundaries; a raw S3
+ * body arrives in 16-64 KiB socket reads): each message costs both threads a wake-up, a
+ * structured clone and a zlib write. Over 270 MB of CSV (46.5 MB of gzip) written in 64 KiB
+ * pieces the pass took 1.11-1.24 CPU s one at a time, 0.70-0.85 s as 1 MiB pieces
+ * (scripts/bench-inflate-thread.ts, with the indexOf counter of the time).
  */
 const BATCH = 1024 * 1024;
 
@@ -159,7 +161,7 @@ class InflateThreads {
 }
 
 let shared: InflateThreads | null = null;
-/** Batches handed back by the threads, to be filled again: allocating one per MiB of gzip made main-thread mark-compacts. */
+/** Batches handed back by the threads, filled again instead of a new 1 MiB buffer per MiB of gzip. */
 const freeBatches: Uint8Array<ArrayBuffer>[] = [];
 const FREE_BATCHES = 8;
 
