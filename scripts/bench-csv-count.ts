@@ -7,30 +7,15 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { type CsvBlockCount, countCsvBlock, CsvRecordCounter } from "../lib/zip/csv-count";
+import { inventoryCsv, median } from "./bench-util";
 
 const { values } = parseArgs({ options: { file: { type: "string" }, mb: { type: "string", default: "100" }, runs: { type: "string", default: "5" } } });
 const runs = Number(values.runs);
 
-function makeCsv(bytes: number, quoted: boolean): Buffer {
-  const rows: string[] = ["sku,product_id,product_name,warehouse,qty_on_hand,reorder_point,unit_cost,updated_at\n"];
-  let size = rows[0].length;
-  for (let i = 0; size < bytes; i++) {
-    const name = quoted ? `"Rose orange, bouquet, ${i % 3 === 0 ? "large" : "small"}"` : `Rose orange bouquet ${i % 3 === 0 ? "large" : "small"}`;
-    const row = `FLOWER${100000 + (i % 50000)},${100000 + i},${name},Aalsmeer Hub,${i % 250},43,${(i % 5000) / 100},2024-11-29 20:27:05\n`;
-    rows.push(row);
-    size += row.length;
-  }
-  return Buffer.from(rows.join(""));
-}
-
 /**
- * The indexOf version (before 2026-12-02, when the wasm SIMD counter replaced it): counts one block in one pass, jumping with indexOf (memchr) between quotes and newlines so bytes
- * are never looked at one by one in JavaScript. The next newline's position is kept until the scan
- * passes it: a row with a quoted field (`a,"b, c",d\n`) costs three indexOf calls, not five (the
- * version before this one searched for the same newline again after every quote, then counted all
- * newlines in a second pass: 354 MB/s against 1.1-1.7 GB/s on the product_inventory CSV, see
- * scripts/bench-csv-count.ts). Newlines inside quotes are counted only where a quoted field holds
- * one. Self-contained (no outside names): the deflate threads run its source text too.
+ * The indexOf scan lib/zip used until 2026-12-02, when the wasm SIMD counter replaced it: one pass
+ * jumping with indexOf (memchr) between quotes and newlines, the next newline's position kept until
+ * the scan passes it (a row with a quoted field costs three indexOf calls).
  */
 function indexOfCountCsvBlock(view: Buffer): CsvBlockCount {
   let outside = 0;
@@ -59,11 +44,6 @@ function indexOfCountCsvBlock(view: Buffer): CsvBlockCount {
   return { newlinesOutside: outside, newlines: outside + inside, quotes };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 function bench(name: string, count: (view: Buffer) => CsvBlockCount, data: Buffer, block: number): number {
   const mbps: number[] = [];
   let records = 0;
@@ -84,8 +64,8 @@ function bench(name: string, count: (view: Buffer) => CsvBlockCount, data: Buffe
 const inputs: [string, Buffer][] = values.file
   ? [[values.file, fs.readFileSync(values.file)]]
   : [
-      ["quoted field in every row", makeCsv(Number(values.mb) * 1e6, true)],
-      ["no quotes", makeCsv(Number(values.mb) * 1e6, false)],
+      ["quoted field in every row", inventoryCsv(Number(values.mb) * 1e6, true)],
+      ["no quotes", inventoryCsv(Number(values.mb) * 1e6, false)],
     ];
 for (const [name, data] of inputs) {
   for (const block of [1024 * 1024, 16 * 1024]) {

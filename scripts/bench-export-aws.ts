@@ -37,7 +37,7 @@ import { createLogger } from "@/lib/log";
 import { deliverBatch } from "@/test/support/aws-backend";
 import { HEAP_GROWING_PERCENT } from "@/workers/heap";
 import { processExportBatch } from "@/workers/sqs";
-import { mainThreadCpu, threadCpu } from "./thread-cpu";
+import { median, threadCpu, threadCpuSince } from "./bench-util";
 
 const { values } = parseArgs({
   options: {
@@ -141,8 +141,6 @@ function csvBytesOf(zipPath: string, check: boolean): number {
   return Number(execFileSync("python3", ["-c", script, zipPath, check ? "1" : "0"]).toString().trim());
 }
 
-
-
 /** Main-thread profile of one archive step: the 15 functions with the most self time. */
 function printProfile(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] }, file: string): void {
   fs.writeFileSync(file, JSON.stringify(profile));
@@ -164,11 +162,9 @@ function printProfile(profile: { nodes: { id: number; callFrame: { functionName:
 interface Window {
   t0: number;
   cpu0: NodeJS.CpuUsage;
-  main0: number;
   threads0: Map<string, number>;
   t1?: number;
   cpu1?: NodeJS.CpuUsage;
-  main1?: number;
   threads1?: Map<string, number>;
 }
 
@@ -200,11 +196,11 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
           session.post("Profiler.enable");
           session.post("Profiler.start");
         }
-        window = { t0: performance.now(), cpu0: process.cpuUsage(), main0: mainThreadCpu(), threads0: threadCpu() };
+        window = { t0: performance.now(), cpu0: process.cpuUsage(), threads0: threadCpu() };
         gc.on = true;
       }
       if (name === "ready" && window) {
-        Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage(), main1: mainThreadCpu(), threads1: threadCpu() });
+        Object.assign(window, { t1: performance.now(), cpu1: process.cpuUsage(), threads1: threadCpu() });
         gc.on = false;
         if (session) {
           profiled = new Promise((resolve) =>
@@ -237,7 +233,7 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
   await profiled;
   gcObserver.disconnect();
   const w = window as Window | null;
-  if (!w?.t1 || !w.cpu1 || w.main1 === undefined || !w.threads1) throw new Error("the worker never reached its query-finished and ready checkpoints");
+  if (!w?.t1 || !w.cpu1 || !w.threads1) throw new Error("the worker never reached its query-finished and ready checkpoints");
   const cpuSeconds = (w.cpu1.user - w.cpu0.user + w.cpu1.system - w.cpu0.system) / 1e6;
   const steps = await deps.jobs.listSteps(rec.id);
   const { sha256: _sha, ...archived } = steps.find((s) => s.step === "archived")?.detail ?? {};
@@ -257,12 +253,10 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
       variant,
       archiveSeconds: (w.t1 - w.t0) / 1000,
       cpuSeconds,
-      mainCpuSeconds: w.main1 - w.main0,
-      otherThreads: [...w.threads1]
-        .filter(([tid]) => tid !== String(process.pid))
-        .map(([tid, cpu]) => cpu - (w.threads0.get(tid) ?? 0))
-        .filter((cpu) => cpu >= 0.01)
-        .sort((a, b) => b - a),
+      mainCpuSeconds: threadCpuSince(w.threads0, w.threads1).find(([tid]) => tid === "main")?.[1] ?? 0,
+      otherThreads: threadCpuSince(w.threads0, w.threads1)
+        .filter(([tid]) => tid !== "main")
+        .map(([, cpu]) => cpu),
       gc: { count: gc.count, seconds: gc.seconds, major: gc.major, majorSeconds: gc.majorSeconds },
       csvBytes,
       archiveBytes: done.archiveBytes!,
@@ -276,11 +270,6 @@ async function runOnce(deps: AppDeps, backend: Backend, sqs: SQSClient, oldWareh
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const mb = (n: number) => (n / 1e6).toFixed(1);

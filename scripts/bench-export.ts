@@ -35,6 +35,7 @@ import type { ExportRecord } from "@/lib/exports/model";
 import { submitExport } from "@/lib/exports/service";
 import { createLogger } from "@/lib/log";
 import { createUser } from "@/lib/users/users";
+import { median } from "./bench-util";
 
 const { values } = parseArgs({
   options: {
@@ -78,11 +79,6 @@ function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const m = /VmHWM:\s+(\d+) kB/.exec(status);
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function ensureWarehouse(): Promise<void> {

@@ -10,28 +10,15 @@ import { parseArgs } from "node:util";
 import zlib from "node:zlib";
 import { gzipHeaderLength } from "../lib/zip/gzip";
 import { OffThreadInflate } from "../lib/zip/inflate-thread";
-import { threadCpu } from "./thread-cpu";
+import { inventoryCsv, median, threadCpu, threadCpuSince } from "./bench-util";
 
 const { values } = parseArgs({ options: { file: { type: "string" }, mb: { type: "string", default: "270" }, runs: { type: "string", default: "3" } } });
 const runs = Number(values.runs);
-
-function makeGzip(bytes: number): Buffer {
-  const rows: string[] = ["sku,product_id,product_name,warehouse,qty_on_hand,reorder_point,unit_cost,updated_at,supplier_id\n"];
-  let size = rows[0].length;
-  for (let i = 0; size < bytes; i++) {
-    const row = `FLOWER${100000 + (i % 50000)},${100000 + i},"Rose orange, bouquet, ${i % 3 === 0 ? "large" : "small"}",Aalsmeer Hub,${i % 250},43,${(i % 5000) / 100},2024-11-29 20:27:05,sup_lily\n`;
-    rows.push(row);
-    size += row.length;
-  }
-  return zlib.gzipSync(Buffer.from(rows.join("")), { level: 6 });
-}
-
-
 function cpuSeconds(c: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1e6;
 }
 
-const gz = values.file ? fs.readFileSync(values.file) : makeGzip(Number(values.mb) * 1e6);
+const gz = values.file ? fs.readFileSync(values.file) : zlib.gzipSync(inventoryCsv(Number(values.mb) * 1e6), { level: 6 });
 const data = gz.subarray(gzipHeaderLength(gz)!, gz.length - 8);
 
 async function pass(count: boolean, piece: number): Promise<{ cpu: number; threads: string; size: number }> {
@@ -41,17 +28,10 @@ async function pass(count: boolean, piece: number): Promise<{ cpu: number; threa
   for (let at = 0; at < data.length; at += piece) await inflate.write(data.subarray(at, at + piece));
   const totals = await inflate.end();
   const cpu = cpuSeconds(process.cpuUsage(c0));
-  const threads = [...threadCpu()]
-    .map(([tid, c]) => [tid === String(process.pid) ? "main" : tid, c - (t0.get(tid) ?? 0)] as const)
-    .filter(([, c]) => c >= 0.01)
+  const threads = threadCpuSince(t0)
     .map(([tid, c]) => `${tid} ${c.toFixed(2)}`)
     .join(", ");
   return { cpu, threads, size: totals.size };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 void (async () => {

@@ -128,6 +128,8 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
   let refusals = { left: 0, type: "", message: "" };
   let clockOffsetMs = 0;
   const now = () => (Date.now() + clockOffsetMs) / 1000;
+  /** The Data API has forgotten it (24 hours after it was submitted, on the fake's clock). */
+  const forgotten = (s: FakeStatement) => now() - s.createdAt > STATEMENT_RETENTION_MS / 1000;
   let queryStringMode: QueryStringMode = "verbatim";
   let held: { on: boolean; waiting: Array<() => void> } = { on: false, waiting: [] };
 
@@ -211,7 +213,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
       throw new ApiFault("ValidationException", "1 validation error detected: Value at 'id' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d+)?$");
     }
     const s = statements.get(id);
-    if (!s || now() - s.createdAt > STATEMENT_RETENTION_MS / 1000) throw new ApiFault("ResourceNotFoundException", `Query does not exist.`, { ResourceId: String(id) });
+    if (!s || forgotten(s)) throw new ApiFault("ResourceNotFoundException", `Query does not exist.`, { ResourceId: String(id) });
     return s;
   }
 
@@ -244,7 +246,7 @@ export async function startFakeRedshift(opts: FakeRedshiftOptions): Promise<Fake
     if (s.status !== "PICKED") return; // cancelled while queued
     // Forgotten while queued (advanceClock): it must not write into the prefix its replacement writes to. Two
     // statements writing one manifest at once made s3rver throw ENOENT outside any request (a failed vitest run).
-    if (now() - s.createdAt > STATEMENT_RETENTION_MS / 1000) return;
+    if (forgotten(s)) return;
     s.status = "STARTED";
     s.updatedAt = now();
     if (CLOCK_QUERY.test(s.sql)) {
