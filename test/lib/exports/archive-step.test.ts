@@ -243,10 +243,16 @@ describe.each<StoreKind>(["sqlite", "dynamo"])("archive lease on the %s job stor
     const rec = await requestExportAs(d, admin, { dataset: "product_inventory", params: {} });
     const [first] = await d.queue.receive({ max: 1, waitSeconds: 0, visibilitySeconds: 60 });
     const firstRun = handleQueueMessage(d, first.body, { receiveCount: 1 });
-    const lease = await waitFor("the first delivery to hold the lease", () => d.jobs.getArchiveLease(rec.id));
-    // Another delivery that found the lease expired (as if the first had stalled past it) takes it.
-    const intruder = { ...lease, owner: "intruder", expiresAt: new Date(Date.now() + 60_000).toISOString() };
-    expect(await d.jobs.putArchiveLease(intruder, lease.expiresAt)).toBe(true);
+    await waitFor("the first delivery to hold the lease", () => d.jobs.getArchiveLease(rec.id));
+    // Another delivery that found the lease expired (as if the first had stalled past it) takes it,
+    // conditionally on the lease it read: when the holder renewed it in between (its next put or its
+    // heartbeat), the condition fails and the intruder reads it again, as a real delivery would.
+    let taken = false;
+    for (let tries = 0; tries < 20 && !taken; tries++) {
+      const lease = (await d.jobs.getArchiveLease(rec.id))!;
+      taken = await d.jobs.putArchiveLease({ ...lease, owner: "intruder", expiresAt: new Date(Date.now() + 60_000).toISOString() }, lease.expiresAt);
+    }
+    expect(taken).toBe(true);
     expect(await firstRun).toEqual({ kind: "done" });
     held.release();
     await d.queue.ack(first.receipt);
