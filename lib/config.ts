@@ -133,6 +133,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       // Server-side copies pay on S3 (the bytes skip the Lambda); on disk a copy is a local read and write either way.
       archiveCopyParts: env.EXPORT_BACKEND === "aws",
       archiveDeliverySeconds: env.ARCHIVE_DELIVERY_SECONDS,
+      archiveOneGoBytesPerSecond: env.ARCHIVE_ONE_GO_MB_PER_SECOND * 1e6,
       requeueAfterSeconds: env.REQUEUE_AFTER_SECONDS,
     },
     api: {

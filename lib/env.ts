@@ -58,6 +58,12 @@ export const ZEnv = z
      * well. 0 hands over at every safe point (tests). The default never hands over locally.
      */
     ARCHIVE_DELIVERY_SECONDS: int(86_400, 0, 7 * 86_400),
+    /**
+     * A fresh archive whose unloaded parts could be read at this rate (MB/s) in the delivery's
+     * time is hashed in one go (node:crypto, several times cheaper than the saveable hash); a
+     * crash or hand-over then starts that archive again, with the saveable hash. 0: never.
+     */
+    ARCHIVE_ONE_GO_MB_PER_SECOND: int(40, 0, 100_000),
     /** A queued export untouched this long has its message sent again (a crash between record and send lost it). */
     REQUEUE_AFTER_SECONDS: int(300, 10, 86_400),
     MAIL_FROM: opt(z.string().default("Acme Flowers Exports <exports@acmeflowers.test>")),

@@ -39,6 +39,12 @@ export interface ExportSettings {
   archiveCopyParts: boolean;
   /** A delivery hands the archive over through the queue after this long (0: at every safe point). */
   archiveDeliverySeconds: number;
+  /**
+   * A fresh archive whose parts (manifest bytes) can be read at this rate before the delivery's
+   * end is hashed in one go: no resumable hash state, so a crash or hand-over restarts it (with
+   * the saveable hash). 0: always the saveable hash.
+   */
+  archiveOneGoBytesPerSecond: number;
   /** An export queued and untouched this long gets its queue message sent again (see exports/requeue.ts). */
   requeueAfterSeconds: number;
 }

@@ -138,6 +138,11 @@ export async function archiveResumable(
     const reading = new Set<Readable>();
     const entries = resumableEntries(deps, rec, manifest.entries, copy, reading);
     const minPartBytes = store.minPartBytes;
+    const deliveries = (saved?.deliveries ?? 0) + 1;
+    // The common case, a fresh archive well inside one delivery, hashes in one go (ResumableZipOptions.oneGo):
+    // a restart after a crash or hand-over comes with a saved checkpoint, so it takes the saveable hash.
+    const rate = deps.settings.archiveOneGoBytesPerSecond;
+    const oneGo = saved === null && rate > 0 && manifest.bytes <= ((ends - Date.now()) / 1000) * rate;
     const zipOpts = {
       level: rec.format === "parquet" ? 0 : deps.settings.zipLevel,
       mtime: new Date(rec.createdAt),
@@ -145,9 +150,9 @@ export async function archiveResumable(
       minPartBytes,
       maxCopyBytes: Math.max(2 * minPartBytes, deps.settings.archiveCopyPartBytes),
       copy,
+      oneGo,
       onInput: (n: number) => (lease.bytesDone += n),
     };
-    const deliveries = (saved?.deliveries ?? 0) + 1;
     const sinkFor = (id: string) => ({
       uploadPart: async (n: number, body: Buffer) => {
         await store.uploadPart(key, id, n, body);

@@ -141,6 +141,7 @@ export function checkCheckpoint(checkpoint: ResumableZipCheckpoint, entries: Res
   if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0)) refuse("a counter is not a non-negative integer");
   if (checkpoint.nextPart < 1 || checkpoint.entry > entries.length) refuse("part number or entry index out of range");
   if (!Array.isArray(checkpoint.written) || checkpoint.written.length !== checkpoint.entry) refuse("its written entries do not match its entry index");
+  if (checkpoint.sha256State === null) refuse("it holds no SHA-256 state (its run hashed the archive in one go)");
   if (typeof checkpoint.sha256State !== "string") refuse("no SHA-256 state");
   if (!checkpoint.written.every((f) => Array.isArray(f) && f.length === 6 && f.every((n) => Number.isSafeInteger(n)))) refuse("a written entry is not six integers");
   const current = checkpoint.current;

@@ -349,6 +349,29 @@ describe("runResumableZip, resumed", () => {
   });
 });
 
+describe("runResumableZip, hashed in one go (oneGo)", () => {
+  it("writes the same bytes and digest as the saveable hash; its checkpoints hold no SHA-256 state and are refused on resume", async () => {
+    const fixtures = mix().slice(0, 5);
+    const saveable = await runAll(fixtures, options({ copy: true }));
+    const oneGo = await runAll(fixtures, options({ copy: true, oneGo: true }));
+    expect(oneGo.result).toEqual(saveable.result);
+    expect(oneGo.result.sha256).toBe(sha(oneGo.zip));
+    expect(oneGo.zip.equals(saveable.zip)).toBe(true);
+    expect(saveable.saved.every((cp) => typeof cp.sha256State === "string")).toBe(true);
+    expect(oneGo.saved.length).toBe(saveable.saved.length);
+    expect(oneGo.saved.every((cp) => cp.sha256State === null)).toBe(true);
+    // Apart from the hash state, the checkpoints are the saveable run's.
+    expect(oneGo.saved.map((cp) => ({ ...cp, sha256State: "" }))).toEqual(saveable.saved.map((cp) => ({ ...cp, sha256State: "" })));
+    const hooks = { saveCheckpoint: async () => undefined, shouldYield: () => false };
+    const resume = (cp: ResumableZipCheckpoint, opts: ResumableZipOptions) => runResumableZip(fixtures.map((f) => f.entry), opts, sinkFor(fixtures), cp, hooks);
+    await expect(resume(oneGo.saved[1], options({ copy: true }))).rejects.toThrow(/holds no SHA-256 state \(its run hashed the archive in one go\)/);
+    await expect(resume(oneGo.saved[1], options({ copy: true }))).rejects.toThrow(ZipCheckpointMismatchError);
+    // oneGo is for fresh runs: a run resumed from a saveable checkpoint keeps the saveable hash.
+    const resumed = await resume(saveable.saved[1], options({ copy: true, oneGo: true }));
+    expect(resumed.state === "done" && resumed.result.sha256).toBe(saveable.result.sha256);
+  });
+});
+
 describe("runResumableZip, refusals and failures", () => {
   it("refuses a checkpoint of other entries, other options or another version", async () => {
     const fixtures = mix().slice(0, 3);

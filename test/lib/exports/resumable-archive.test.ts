@@ -142,7 +142,8 @@ describe("resumable archive step (local backends, real worker)", () => {
   });
 
   it("a crash at every part and checkpoint boundary, resumed each time, gives the same bytes", async () => {
-    const d = await deps();
+    // The saveable hash from the start (no one-go hashing: see the next test).
+    const d = await deps({ ARCHIVE_ONE_GO_MB_PER_SECOND: "0" });
     const { rec, manifest } = await archivingExport(d, { format: "jsonl", bom: false });
     const reference = await referenceArchive(d, rec, manifest);
     expect(reference.parts).toBeGreaterThanOrEqual(3);
@@ -168,6 +169,52 @@ describe("resumable archive step (local backends, real worker)", () => {
       expect({ k, uploads }).toEqual({ k, uploads: reference.parts - Math.floor(k / 2) });
       expect({ k, sha256: resumed.result.sha256, bytes: resumed.result.bytes }).toEqual({ k, sha256: reference.sha256, bytes: reference.bytes });
       expect(await sha256Of(d, archiveKeyOf(rec))).toEqual({ sha256: reference.sha256, bytes: reference.bytes });
+      expect(resumed.detail.deliveries).toBe(k === 1 ? 1 : 2);
+      await d.archiveStore.delete(archiveKeyOf(rec));
+      await d.jobs.deleteArchiveLease(rec.id);
+    }
+    expect(await stagingLeft(d)).toEqual([]);
+  });
+
+  it("an archive hashed in one go restarts after a crash, with the saveable hash, and gives the same bytes", async () => {
+    const d = await deps(); // the default rate: these few MB fit one delivery many times over
+    const { rec, manifest } = await archivingExport(d, { format: "jsonl", bom: false });
+    const reference = await referenceArchive(d, rec, manifest);
+    expect(reference.parts).toBeGreaterThanOrEqual(3);
+    // k: the crash comes at the k-th part written or checkpoint saved (1: before any checkpoint).
+    for (const k of [1, 2, 4, reference.parts * 2 - 1]) {
+      let seen = 0;
+      d.checkpoint = (name: WorkerCheckpoint) => {
+        if (name !== "archive-part" && name !== "archive-checkpoint") return;
+        seen++;
+        if (seen === k) throw new SimulatedCrash(name);
+      };
+      await expect(archiveResumable(d, rec, manifest, {})).rejects.toBeInstanceOf(SimulatedCrash);
+      d.checkpoint = undefined;
+      const saved = (await d.jobs.getArchiveLease(rec.id))?.checkpoint;
+      if (k > 1) expect((JSON.parse(saved!) as { zip: { sha256State: unknown } }).zip.sha256State).toBeNull(); // hashed in one go: nothing to resume the hash from
+      d.clock.offsetMs += 3_000; // the dead delivery's lease lapses
+      let uploads = 0;
+      const states: (string | null)[] = []; // the SHA-256 state of each checkpoint the restart saves
+      const real = d.archiveStore.uploadPart.bind(d.archiveStore);
+      const put = d.jobs.putArchiveLease.bind(d.jobs);
+      d.archiveStore.uploadPart = (...args) => (uploads++, real(...args));
+      d.jobs.putArchiveLease = (lease, now) => {
+        if (lease.checkpoint) states.push((JSON.parse(lease.checkpoint) as { zip: { sha256State: string | null } }).zip.sha256State);
+        return put(lease, now);
+      };
+      const resumed = await archiveResumable(d, rec, manifest, {});
+      d.archiveStore.uploadPart = real;
+      d.jobs.putArchiveLease = put;
+      if (resumed === "handed-over") throw new Error("handed over");
+      // The whole archive again, every part uploaded anew.
+      expect({ k, uploads }).toEqual({ k, uploads: reference.parts });
+      expect({ k, sha256: resumed.result.sha256, bytes: resumed.result.bytes }).toEqual({ k, sha256: reference.sha256, bytes: reference.bytes });
+      expect(await sha256Of(d, archiveKeyOf(rec))).toEqual({ sha256: reference.sha256, bytes: reference.bytes });
+      // After a saved checkpoint the restart takes the saveable hash (a further crash resumes it); before one, one go again.
+      const fresh = states.filter((st, i) => i > 0 || k === 1); // (a restart's first put carries the old checkpoint)
+      expect({ k, states: fresh.map((st) => typeof st) }).toEqual({ k, states: fresh.map(() => (k > 1 ? "string" : "object")) });
+      expect(fresh.length).toBeGreaterThanOrEqual(reference.parts);
       expect(resumed.detail.deliveries).toBe(k === 1 ? 1 : 2);
       await d.archiveStore.delete(archiveKeyOf(rec));
       await d.jobs.deleteArchiveLease(rec.id);
