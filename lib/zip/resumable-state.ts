@@ -19,6 +19,7 @@ export class ArchiveHash {
     readonly digest: () => string,
   ) {}
 
+  /** `oneGo` (node:crypto) applies to a fresh hash only: a saved state always loads into hash-wasm. */
   static async create(saved: string | null, oneGo = false): Promise<ArchiveHash> {
     if (oneGo && saved === null) {
       const hash = createHash("sha256");

@@ -45,7 +45,7 @@ export async function runResumableZip(
   if (checkpoint) checkCheckpoint(checkpoint, entries, opts);
   let hash: ArchiveHash;
   try {
-    hash = await ArchiveHash.create(checkpoint?.sha256State ?? null, opts.oneGo === true && checkpoint === null);
+    hash = await ArchiveHash.create(checkpoint?.sha256State ?? null, opts.oneGo === true);
   } catch (error) {
     throw new ZipCheckpointMismatchError(`zip checkpoint refused: its SHA-256 state does not load (${error instanceof Error ? error.message : String(error)})`);
   }

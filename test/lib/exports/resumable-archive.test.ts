@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "@/lib/config";
 import { SimulatedCrash, type WorkerCheckpoint } from "@/lib/exports/deps";
 import { archiveKeyOf, unloadPrefix } from "@/lib/exports/archive-names";
-import { archiveResumable } from "@/lib/exports/resumable-archive";
+import { archiveResumable, type ResumableDone } from "@/lib/exports/resumable-archive";
 import { cancelExport } from "@/lib/exports/service";
 import type { ExportRecord } from "@/lib/exports/model";
 import type { UnloadManifest } from "@/lib/ports";
@@ -71,6 +71,45 @@ async function referenceArchive(d: AppDeps, rec: ExportRecord, manifest: UnloadM
   await d.archiveStore.delete(archiveKeyOf(rec));
   await d.jobs.deleteArchiveLease(rec.id);
   return { bytes: done.result.bytes, sha256: done.result.sha256, parts: done.result.parts };
+}
+
+/**
+ * Runs the archive step until it crashes at the k-th boundary (each part: written, then its
+ * checkpoint saved), then lets the dead delivery's lease lapse.
+ */
+async function crashAtBoundary(d: Awaited<ReturnType<typeof deps>>, rec: ExportRecord, manifest: UnloadManifest, k: number): Promise<void> {
+  let seen = 0;
+  d.checkpoint = (name: WorkerCheckpoint) => {
+    if (name !== "archive-part" && name !== "archive-checkpoint") return;
+    seen++;
+    if (seen === k) throw new SimulatedCrash(name);
+  };
+  await expect(archiveResumable(d, rec, manifest, {})).rejects.toBeInstanceOf(SimulatedCrash);
+  d.checkpoint = undefined;
+  d.clock.offsetMs += 3_000;
+}
+
+/** Runs the archive step to the end, counting the parts it uploads. */
+async function finishCountingUploads(d: AppDeps, rec: ExportRecord, manifest: UnloadManifest): Promise<{ resumed: ResumableDone; uploads: number }> {
+  let uploads = 0;
+  const real = d.archiveStore.uploadPart.bind(d.archiveStore);
+  d.archiveStore.uploadPart = (...args) => (uploads++, real(...args));
+  try {
+    const resumed = await archiveResumable(d, rec, manifest, {});
+    if (resumed === "handed-over") throw new Error("handed over");
+    return { resumed, uploads };
+  } finally {
+    d.archiveStore.uploadPart = real;
+  }
+}
+
+/** The finished archive (result and stored object) is the reference's; then it is removed, lease and all. */
+async function expectReferenceThenClear(d: AppDeps, rec: ExportRecord, resumed: ResumableDone, reference: { bytes: number; sha256: string }, k: number): Promise<void> {
+  expect({ k, sha256: resumed.result.sha256, bytes: resumed.result.bytes }).toEqual({ k, sha256: reference.sha256, bytes: reference.bytes });
+  expect(await sha256Of(d, archiveKeyOf(rec))).toEqual({ sha256: reference.sha256, bytes: reference.bytes });
+  expect(resumed.detail.deliveries).toBe(k === 1 ? 1 : 2);
+  await d.archiveStore.delete(archiveKeyOf(rec));
+  await d.jobs.deleteArchiveLease(rec.id);
 }
 
 async function sha256Of(d: AppDeps, key: string): Promise<{ sha256: string; bytes: number }> {
@@ -149,29 +188,12 @@ describe("resumable archive step (local backends, real worker)", () => {
     expect(reference.parts).toBeGreaterThanOrEqual(3);
     const boundaries = reference.parts * 2; // each part: written, then its checkpoint saved
     for (let k = 1; k <= boundaries; k++) {
-      let seen = 0;
-      d.checkpoint = (name: WorkerCheckpoint) => {
-        if (name !== "archive-part" && name !== "archive-checkpoint") return;
-        seen++;
-        if (seen === k) throw new SimulatedCrash(name);
-      };
-      await expect(archiveResumable(d, rec, manifest, {})).rejects.toBeInstanceOf(SimulatedCrash);
-      d.checkpoint = undefined;
-      d.clock.offsetMs += 3_000; // the dead delivery's lease lapses
-      let uploads = 0;
-      const real = d.archiveStore.uploadPart.bind(d.archiveStore);
-      d.archiveStore.uploadPart = (...args) => (uploads++, real(...args));
-      const resumed = await archiveResumable(d, rec, manifest, {});
-      d.archiveStore.uploadPart = real;
-      if (resumed === "handed-over") throw new Error("handed over");
+      await crashAtBoundary(d, rec, manifest, k);
+      const { resumed, uploads } = await finishCountingUploads(d, rec, manifest);
       // Resumed from the last saved checkpoint, not from the start: boundary 2j-1 is part j written
       // (its checkpoint not saved: part j again), 2j is part j's checkpoint saved.
       expect({ k, uploads }).toEqual({ k, uploads: reference.parts - Math.floor(k / 2) });
-      expect({ k, sha256: resumed.result.sha256, bytes: resumed.result.bytes }).toEqual({ k, sha256: reference.sha256, bytes: reference.bytes });
-      expect(await sha256Of(d, archiveKeyOf(rec))).toEqual({ sha256: reference.sha256, bytes: reference.bytes });
-      expect(resumed.detail.deliveries).toBe(k === 1 ? 1 : 2);
-      await d.archiveStore.delete(archiveKeyOf(rec));
-      await d.jobs.deleteArchiveLease(rec.id);
+      await expectReferenceThenClear(d, rec, resumed, reference, k);
     }
     expect(await stagingLeft(d)).toEqual([]);
   });
@@ -183,41 +205,23 @@ describe("resumable archive step (local backends, real worker)", () => {
     expect(reference.parts).toBeGreaterThanOrEqual(3);
     // k: the crash comes at the k-th part written or checkpoint saved (1: before any checkpoint).
     for (const k of [1, 2, 4, reference.parts * 2 - 1]) {
-      let seen = 0;
-      d.checkpoint = (name: WorkerCheckpoint) => {
-        if (name !== "archive-part" && name !== "archive-checkpoint") return;
-        seen++;
-        if (seen === k) throw new SimulatedCrash(name);
-      };
-      await expect(archiveResumable(d, rec, manifest, {})).rejects.toBeInstanceOf(SimulatedCrash);
-      d.checkpoint = undefined;
+      await crashAtBoundary(d, rec, manifest, k);
       const saved = (await d.jobs.getArchiveLease(rec.id))?.checkpoint;
       if (k > 1) expect((JSON.parse(saved!) as { zip: { sha256State: unknown } }).zip.sha256State).toBeNull(); // hashed in one go: nothing to resume the hash from
-      d.clock.offsetMs += 3_000; // the dead delivery's lease lapses
-      let uploads = 0;
       const states: (string | null)[] = []; // the SHA-256 state of each checkpoint the restart saves
-      const real = d.archiveStore.uploadPart.bind(d.archiveStore);
       const put = d.jobs.putArchiveLease.bind(d.jobs);
-      d.archiveStore.uploadPart = (...args) => (uploads++, real(...args));
       d.jobs.putArchiveLease = (lease, now) => {
         if (lease.checkpoint) states.push((JSON.parse(lease.checkpoint) as { zip: { sha256State: string | null } }).zip.sha256State);
         return put(lease, now);
       };
-      const resumed = await archiveResumable(d, rec, manifest, {});
-      d.archiveStore.uploadPart = real;
-      d.jobs.putArchiveLease = put;
-      if (resumed === "handed-over") throw new Error("handed over");
+      const { resumed, uploads } = await finishCountingUploads(d, rec, manifest).finally(() => (d.jobs.putArchiveLease = put));
       // The whole archive again, every part uploaded anew.
       expect({ k, uploads }).toEqual({ k, uploads: reference.parts });
-      expect({ k, sha256: resumed.result.sha256, bytes: resumed.result.bytes }).toEqual({ k, sha256: reference.sha256, bytes: reference.bytes });
-      expect(await sha256Of(d, archiveKeyOf(rec))).toEqual({ sha256: reference.sha256, bytes: reference.bytes });
       // After a saved checkpoint the restart takes the saveable hash (a further crash resumes it); before one, one go again.
       const fresh = states.filter((st, i) => i > 0 || k === 1); // (a restart's first put carries the old checkpoint)
       expect({ k, states: fresh.map((st) => typeof st) }).toEqual({ k, states: fresh.map(() => (k > 1 ? "string" : "object")) });
       expect(fresh.length).toBeGreaterThanOrEqual(reference.parts);
-      expect(resumed.detail.deliveries).toBe(k === 1 ? 1 : 2);
-      await d.archiveStore.delete(archiveKeyOf(rec));
-      await d.jobs.deleteArchiveLease(rec.id);
+      await expectReferenceThenClear(d, rec, resumed, reference, k);
     }
     expect(await stagingLeft(d)).toEqual([]);
   });
